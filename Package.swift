@@ -1,0 +1,61 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The targets follow the data flow of DESIGN.md, each depending only on those before it:
+// PresenceModel (the event and its rules) → PresenceStore (PostgreSQL: connection settings,
+// migrations, the embedded server) → the `presence` command on top.
+let package = Package(
+    name: "Presence",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "PresenceModel", targets: ["PresenceModel"]),
+        .library(name: "PresenceStore", targets: ["PresenceStore"]),
+        .executable(name: "presence", targets: ["PresenceCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+    ],
+    targets: [
+        .target(name: "PresenceModel"),
+        .target(
+            name: "PresenceStore",
+            dependencies: [
+                "PresenceModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            plugins: ["EmbedSQL"]
+        ),
+        .executableTarget(
+            name: "PresenceCLI",
+            dependencies: [
+                "PresenceStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "PresenceTestSupport",
+            dependencies: ["PresenceStore"]
+        ),
+        .testTarget(name: "PresenceModelTests", dependencies: ["PresenceModel"]),
+        .testTarget(
+            name: "PresenceStoreTests",
+            dependencies: ["PresenceStore", "PresenceTestSupport"]
+        ),
+        .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),
+        .plugin(
+            name: "EmbedSQL",
+            capability: .buildTool(),
+            dependencies: ["EmbedSQLTool"],
+            path: "Plugins/EmbedSQL"
+        ),
+    ]
+)

@@ -1,0 +1,20 @@
+import Foundation
+
+extension SeenEvent {
+    /// The limits an event must keep to be stored. The defaults are DESIGN.md's.
+    public struct Rules: Sendable, Hashable {
+        /// The longest user id, in bytes of UTF-8. Default 256.
+        public var maximumUserBytes: Int = 256
+        /// The longest location, in bytes of UTF-8. Default 2048.
+        public var maximumLocationBytes: Int = 2048
+        /// How far an event's time may lie ahead of the time it is received. Default 5 minutes.
+        public var allowedClockSkew: Duration = .seconds(300)
+        /// The earliest time an event may have: 0001-01-01T00:00:00Z.
+        public let earliest = Date(timeIntervalSince1970: -62_135_596_800)
+        /// The first time an event may no longer have: 10000-01-01T00:00:00Z.
+        public let latest = Date(timeIntervalSince1970: 253_402_300_800)
+
+        /// Creates the default rules.
+        public init() {}
+    }
+}
