@@ -1,0 +1,153 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Brings a database's schema up to date with the migrations this build carries.
+///
+/// Safe to run again and from several processes at once: a session-level advisory lock lets
+/// one migrator work at a time, and the others then find the work done. Before applying
+/// anything it checks every recorded migration against its file: one whose text changed, or
+/// one this build does not know, stops the run with nothing applied. Each file runs in its own
+/// transaction together with its row in `presence_migrations`, so a file is applied whole or
+/// not at all.
+public struct Migrator: Sendable {
+    /// What one run did.
+    public struct Report: Sendable, Hashable {
+        /// The migrations this run applied, in order.
+        public var applied: [Migration]
+        /// The highest version the database now has, `nil` when there are no migrations.
+        public var version: Int?
+    }
+
+    /// The pool to migrate through.
+    public let client: PostgresClient
+    /// The migrations to apply, in order.
+    public let migrations: [Migration]
+    /// How many days ahead of today the event log gets its partitions at every run.
+    public var partitionDaysAhead = 7
+
+    /// Creates a migrator.
+    ///
+    /// - Parameters:
+    ///   - client: The pool to migrate through; its `run()` must be running.
+    ///   - migrations: The migrations to apply; by default those in `Migrations/`.
+    /// - Throws: ``StoreError`` when the migrations are misnamed or share a number.
+    public init(client: PostgresClient, migrations: [Migration]? = nil) throws {
+        self.client = client
+        self.migrations = try Migration.ordered(migrations ?? Migration.bundled())
+    }
+
+    /// Applies the missing migrations and creates the event log's partitions for the coming days.
+    ///
+    /// - Parameter logger: Where to log each migration applied.
+    /// - Returns: What was applied and the version the database is at now.
+    /// - Throws: ``StoreError``: a changed or unknown migration (nothing applied), a migration
+    ///   whose SQL failed (the ones before it stay applied), or an unreachable database.
+    @discardableResult
+    public func migrate(logger: Logger) async throws -> Report {
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query(
+                    "SELECT pg_advisory_lock(hashtextextended('presence_migrate', 0))",
+                    logger: logger
+                )
+                do {
+                    let report = try await migrate(on: connection, logger: logger)
+                    try await unlock(connection, logger: logger)
+                    return report
+                } catch {
+                    try? await unlock(connection, logger: logger)
+                    throw error
+                }
+            }
+        } catch {
+            throw StoreError(database: error, while: "migrating the database")
+        }
+    }
+
+    private func unlock(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_unlock(hashtextextended('presence_migrate', 0))", logger: logger)
+    }
+
+    private func migrate(on connection: PostgresConnection, logger: Logger) async throws -> Report {
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS presence_migrations (
+                version    integer     PRIMARY KEY,
+                name       text        NOT NULL,
+                checksum   text        NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            logger: logger
+        )
+        var recorded: [Int: (name: String, checksum: String)] = [:]
+        let rows = try await connection.query("SELECT version, name, checksum FROM presence_migrations", logger: logger)
+        for try await (version, name, checksum) in rows.decode((Int, String, String).self) {
+            recorded[version] = (name, checksum)
+        }
+        try check(recorded)
+
+        // PostgresNIO sends every statement through the extended protocol, which takes one
+        // statement at a time; PL/pgSQL's EXECUTE runs a whole file, parsed by the server itself.
+        try await connection.query(
+            """
+            CREATE OR REPLACE FUNCTION pg_temp.presence_run_migration(script text) RETURNS void
+            LANGUAGE plpgsql AS $$ BEGIN EXECUTE script; END $$
+            """,
+            logger: logger
+        )
+        var applied: [Migration] = []
+        for migration in migrations where recorded[migration.version] == nil {
+            do {
+                try await connection.withTransaction(logger: logger) { transaction in
+                    try await transaction.query("SELECT pg_temp.presence_run_migration(\(migration.sql))", logger: logger)
+                    try await transaction.query(
+                        """
+                        INSERT INTO presence_migrations (version, name, checksum)
+                        VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                        """,
+                        logger: logger
+                    )
+                }
+            } catch {
+                throw StoreError(
+                    database: error,
+                    while: "applying migration \(migration.name), which was rolled back",
+                    code: .migrationFailed
+                )
+            }
+            logger.info("migration applied", metadata: ["migration": "\(migration.name)"])
+            applied.append(migration)
+        }
+
+        try await connection.query(
+            """
+            SELECT presence_ensure_partitions(
+                (now() AT TIME ZONE 'UTC')::date - 1,
+                (now() AT TIME ZONE 'UTC')::date + \(partitionDaysAhead)::integer)
+            """,
+            logger: logger
+        )
+        return Report(applied: applied, version: migrations.last?.version)
+    }
+
+    /// Refuses a database whose recorded migrations differ from this build's files.
+    private func check(_ recorded: [Int: (name: String, checksum: String)]) throws {
+        let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
+        for (version, record) in recorded.sorted(by: { $0.key < $1.key }) {
+            guard let migration = known[version] else {
+                throw StoreError(
+                    .migrationUnknown,
+                    "The database has migration \(record.name), which this version of Presence does not have: use a newer Presence with this database."
+                )
+            }
+            guard migration.checksum == record.checksum else {
+                throw StoreError(
+                    .migrationChanged,
+                    "Migration \(migration.name) was changed after it was applied to this database; nothing was applied: restore the file's applied text and put the change in a new migration."
+                )
+            }
+        }
+    }
+}

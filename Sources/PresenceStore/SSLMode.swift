@@ -1,0 +1,39 @@
+import NIOSSL
+import PostgresNIO
+
+/// The TLS policy of a connection, spelled as libpq's `sslmode`.
+public enum SSLMode: String, Sendable, Hashable, CaseIterable {
+    /// Never use TLS.
+    case disable
+    /// Use TLS when the server offers it (PostgresNIO treats this as `prefer`).
+    case allow
+    /// Use TLS when the server offers it, without checking its certificate. The default.
+    case prefer
+    /// Always use TLS; do not check the certificate (libpq's meaning of `require`).
+    case require
+    /// Always use TLS and check that a trusted authority signed the certificate.
+    case verifyCA = "verify-ca"
+    /// Always use TLS, check the certificate and that it names the host.
+    case verifyFull = "verify-full"
+
+    /// PostgresNIO's TLS setting for this mode.
+    func postgresTLS() -> PostgresClient.Configuration.TLS {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch self {
+        case .disable:
+            return .disable
+        case .allow, .prefer:
+            tls.certificateVerification = .none
+            return .prefer(tls)
+        case .require:
+            tls.certificateVerification = .none
+            return .require(tls)
+        case .verifyCA:
+            tls.certificateVerification = .noHostnameVerification
+            return .require(tls)
+        case .verifyFull:
+            tls.certificateVerification = .fullVerification
+            return .require(tls)
+        }
+    }
+}
