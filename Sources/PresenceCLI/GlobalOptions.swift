@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PresenceStore
+
+/// The options every command that touches the database shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp(
+            "The PostgreSQL server, as postgres://user:password@host:port/database?sslmode=…",
+            discussion: "Default: the DATABASE_URL environment variable, else the embedded server.",
+            valueName: "url"
+        )
+    )
+    var databaseURL: String?
+
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp(
+            "The embedded server's data folder (default: $PRESENCE_DATA_DIR, else .presence).",
+            valueName: "folder"
+        )
+    )
+    var dataFolder: String?
+
+    @Flag(name: .shortAndLong, help: "Log what Presence does to standard error.")
+    var verbose = false
+
+    /// A logger for the command, writing to standard error.
+    func makeLogger() -> Logger {
+        var logger = Logger(label: "presence") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .debug : .warning
+        return logger
+    }
+
+    /// The embedded server these options name.
+    var embeddedServer: EmbeddedServer {
+        EmbeddedServer(configuration: EmbeddedServer.Configuration(dataFolder: dataFolder))
+    }
+
+    /// The database to use: `--database-url`, else `DATABASE_URL`, else the embedded server,
+    /// which is started when it does not run yet.
+    func connectionSettings(logger: Logger) async throws -> ConnectionSettings {
+        if let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
+            return try ConnectionSettings(url: url)
+        }
+        return try await embeddedServer.start(logger: logger)
+    }
+}

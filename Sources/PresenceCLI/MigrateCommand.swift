@@ -1,0 +1,27 @@
+import ArgumentParser
+import PresenceStore
+
+/// `presence migrate`: applies the migrations the database lacks.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply the migrations that are missing; safe to run again and from several processes at once."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        let settings = try await global.connectionSettings(logger: logger)
+        let report = try await settings.withClient(logger: logger) { client in
+            try await Migrator(client: client).migrate(logger: logger)
+        }
+        let version = report.version.map { String(format: "%04d", $0) } ?? "none"
+        if report.applied.isEmpty {
+            print("\(settings.database) is up to date (schema version \(version))")
+        } else {
+            let names = report.applied.map(\.name).joined(separator: ", ")
+            print("applied \(report.applied.count) migration(s) to \(settings.database): \(names) (schema version \(version))")
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `presence` command: event-sourced presence analytics on PostgreSQL.
+@main
+struct Presence: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "presence",
+        abstract: "Record who was seen when, and answer who is online, when each user was last seen, and how the site is used.",
+        discussion: """
+            Every command reaches PostgreSQL through --database-url, else the DATABASE_URL \
+            environment variable, else a private embedded server in .presence/ (or \
+            $PRESENCE_DATA_DIR) that it starts on first use.
+            """,
+        subcommands: [MigrateCommand.self, EmbeddedCommand.self]
+    )
+}
