@@ -48,7 +48,11 @@ let package = Package(
         .testTarget(name: "PresenceModelTests", dependencies: ["PresenceModel"]),
         .testTarget(
             name: "PresenceStoreTests",
-            dependencies: ["PresenceStore", "PresenceTestSupport"]
+            dependencies: [
+                "PresenceStore",
+                "PresenceTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),
         .plugin(

@@ -57,15 +57,20 @@ BEGIN
     FOR day IN SELECT d::date FROM generate_series(first_day, last_day, interval '1 day') AS d LOOP
         name := 'seen_events_' || to_char(day, 'YYYYMMDD');
         CONTINUE WHEN to_regclass(format('%I.%I', current_schema(), name)) IS NOT NULL;
-        -- One creator at a time; whoever waited checks again.
+        -- One creator at a time. A session that waited here may still have missed the other's
+        -- table in its lookup above; CREATE TABLE then fails with duplicate_table, and the
+        -- partition is known to be complete, since it was made in the other's one transaction.
         PERFORM pg_advisory_xact_lock(hashtextextended('presence_ensure_partitions', 0));
-        CONTINUE WHEN to_regclass(format('%I.%I', current_schema(), name)) IS NOT NULL;
+        BEGIN
+            EXECUTE format(
+                'CREATE TABLE %I (LIKE seen_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)',
+                name);
+        EXCEPTION WHEN duplicate_table THEN
+            CONTINUE;
+        END;
 
         day_start := day::timestamp AT TIME ZONE 'UTC';
         day_end := (day + 1)::timestamp AT TIME ZONE 'UTC';
-        EXECUTE format(
-            'CREATE TABLE %I (LIKE seen_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)',
-            name);
         EXECUTE format(
             'WITH moved AS (DELETE FROM seen_events_default WHERE at >= $1 AND at < $2 RETURNING *) '
             'INSERT INTO %I SELECT * FROM moved', name)

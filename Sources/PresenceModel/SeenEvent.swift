@@ -55,7 +55,7 @@ public struct SeenEvent: Sendable, Hashable {
         guard seconds.isFinite, rules.earliest.timeIntervalSince1970 <= seconds,
             seconds < rules.latest.timeIntervalSince1970
         else {
-            return RejectionReason(.timeOutOfRange, "the time \(at) lies outside the years 0001 to 9999")
+            return RejectionReason(.timeOutOfRange, "the time lies outside the years 0001 to 9999")
         }
         let skew = at.timeIntervalSince(receivedAt)
         if skew > rules.allowedClockSkew.timeInterval {

@@ -25,21 +25,27 @@ struct ServerPrograms: Sendable {
     /// `preferredMajor` is given and installed), then `PATH`, then the newest version under
     /// `/usr/lib/postgresql`.
     ///
-    /// - Parameter preferredMajor: The major version of an existing cluster, if there is one.
+    /// - Parameters:
+    ///   - preferredMajor: The major version of an existing cluster, if there is one.
+    ///   - searchPath: The folders to search, as in `PATH`; by default the process's `PATH`.
+    ///   - root: The folder of Debian's per-version installations.
     /// - Throws: ``StoreError`` with code ``StoreError/Code/serverProgramsMissing`` when no folder
     ///   has both programs.
-    static func locate(preferredMajor: Int?) async throws -> ServerPrograms {
+    static func locate(
+        preferredMajor: Int?,
+        searchPath: String = ProcessInfo.processInfo.environment["PATH"] ?? "",
+        root: String = debianRoot
+    ) async throws -> ServerPrograms {
         let fileManager = FileManager.default
-        let installed = ((try? fileManager.contentsOfDirectory(atPath: debianRoot)) ?? [])
+        let installed = ((try? fileManager.contentsOfDirectory(atPath: root)) ?? [])
             .compactMap(Int.init)
             .sorted(by: >)
         var candidates: [String] = []
         if let preferredMajor, installed.contains(preferredMajor) {
-            candidates.append("\(debianRoot)/\(preferredMajor)/bin")
+            candidates.append("\(root)/\(preferredMajor)/bin")
         }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        candidates += path.split(separator: ":").map(String.init)
-        candidates += installed.map { "\(debianRoot)/\($0)/bin" }
+        candidates += searchPath.split(separator: ":").map(String.init)
+        candidates += installed.map { "\(root)/\($0)/bin" }
 
         for directory in candidates {
             let initdb = directory + "/initdb"
