@@ -1,5 +1,3 @@
-import Foundation
-
 extension SeenEvent {
     /// The limits an event must keep to be stored. The defaults are DESIGN.md's.
     public struct Rules: Sendable, Hashable {
@@ -9,12 +7,19 @@ extension SeenEvent {
         public var maximumLocationBytes: Int = 2048
         /// How far an event's time may lie ahead of the time it is received. Default 5 minutes.
         public var allowedClockSkew: Duration = .seconds(300)
-        /// The earliest time an event may have: 0001-01-01T00:00:00Z.
-        public let earliest = Date(timeIntervalSince1970: -62_135_596_800)
-        /// The first time an event may no longer have: 10000-01-01T00:00:00Z.
-        public let latest = Date(timeIntervalSince1970: 253_402_300_800)
+
+        /// The earliest time an event may have, 0001-01-01T00:00:00Z, in microseconds since 1970.
+        public static let earliest: Int64 = -62_135_596_800_000_000
+        /// The first time an event may no longer have, 10000-01-01T00:00:00Z, in microseconds
+        /// since 1970.
+        public static let latest: Int64 = 253_402_300_800_000_000
 
         /// Creates the default rules.
         public init() {}
+
+        var allowedClockSkewMicroseconds: Int64 {
+            let (seconds, attoseconds) = allowedClockSkew.components
+            return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        }
     }
 }

@@ -8,11 +8,16 @@ extension UUID {
     ///
     /// - Parameter date: The time whose milliseconds lead the UUID.
     public static func version7(at date: Date = Date()) -> UUID {
+        version7(microseconds: SeenEvent.microseconds(of: date))
+    }
+
+    /// Makes a version 7 UUID for a time in microseconds since 1970 (times before 1970 count
+    /// as 1970).
+    ///
+    /// - Parameter microseconds: The time whose milliseconds lead the UUID.
+    public static func version7(microseconds: Int64) -> UUID {
         var generator = SystemRandomNumberGenerator()
-        // Round to whole microseconds first, as PostgreSQL keeps the time, so that a time like
-        // …00.014 (stored in binary as …00.01399999) still yields millisecond 14.
-        let micros = max(0, (date.timeIntervalSince1970 * 1_000_000).rounded())
-        let millis = UInt64(micros / 1000) & 0xFFFF_FFFF_FFFF
+        let millis = UInt64(max(0, microseconds / 1000)) & 0xFFFF_FFFF_FFFF
         let random = generator.next() as UInt64
         let more = generator.next() as UInt64
         let high = (millis << 16) | 0x7000 | (random & 0x0FFF)
