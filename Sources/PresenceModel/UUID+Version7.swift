@@ -17,6 +17,16 @@ extension UUID {
     /// - Parameter microseconds: The time whose milliseconds lead the UUID.
     public static func version7(microseconds: Int64) -> UUID {
         var generator = SystemRandomNumberGenerator()
+        return version7(microseconds: microseconds, using: &generator)
+    }
+
+    /// Makes a version 7 UUID whose random bits come from `generator`: a seeded generator
+    /// gives reproducible ids.
+    ///
+    /// - Parameters:
+    ///   - microseconds: The time whose milliseconds lead the UUID.
+    ///   - generator: The source of the 74 random bits.
+    public static func version7(microseconds: Int64, using generator: inout some RandomNumberGenerator) -> UUID {
         let millis = UInt64(max(0, microseconds / 1000)) & 0xFFFF_FFFF_FFFF
         let random = generator.next() as UInt64
         let more = generator.next() as UInt64
