@@ -3,13 +3,15 @@ import PackageDescription
 
 // The targets follow the data flow of DESIGN.md, each depending only on those before it:
 // PresenceModel (the event and its rules) → PresenceStore (PostgreSQL: connection settings,
-// migrations, the embedded server) → the `presence` command on top.
+// migrations, the embedded server) → PresenceIngest (tracker, buffer, flusher, importers)
+// → the `presence` command on top.
 let package = Package(
     name: "Presence",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "PresenceModel", targets: ["PresenceModel"]),
         .library(name: "PresenceStore", targets: ["PresenceStore"]),
+        .library(name: "PresenceIngest", targets: ["PresenceIngest"]),
         .executable(name: "presence", targets: ["PresenceCLI"]),
     ],
     dependencies: [
@@ -19,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .target(name: "PresenceModel"),
@@ -34,11 +39,26 @@ let package = Package(
             ],
             plugins: ["EmbedSQL"]
         ),
+        .target(
+            name: "PresenceIngest",
+            dependencies: [
+                "PresenceModel",
+                "PresenceStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "PresenceCLI",
             dependencies: [
                 "PresenceStore",
+                "PresenceIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -46,6 +66,15 @@ let package = Package(
             dependencies: ["PresenceStore"]
         ),
         .testTarget(name: "PresenceModelTests", dependencies: ["PresenceModel"]),
+        .testTarget(
+            name: "PresenceIngestTests",
+            dependencies: [
+                "PresenceIngest",
+                "PresenceTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "PresenceStoreTests",
             dependencies: [

@@ -1,0 +1,158 @@
+import Logging
+import NIOCore
+import PostgresNIO
+import PresenceModel
+import PresenceStore
+
+/// Writes batches of events into `seen_events`, each event exactly once.
+///
+/// The fast path is one transaction: COPY straight into the log, notify, commit. When the
+/// log already holds some of the batch (a producer's retry, a re-import), the COPY fails on
+/// the primary key and the batch goes again through a temporary table, inserting only the
+/// events that are missing. When a connection fails after COMMIT was sent, the outcome is
+/// unknown; the writer then asks PostgreSQL (`pg_xact_status`) whether that transaction
+/// committed before it writes anything again, so a retry neither loses nor doubles a batch.
+struct EventLogWriter {
+    /// How many events of a batch were new and how many the log already had.
+    struct Result: Sendable, Hashable {
+        var stored: Int
+        var duplicates: Int
+    }
+
+    let client: PostgresClient
+    let logger: Logger
+    /// UTC days known to have a partition, so the common batch costs no partition check.
+    private var knownDays: Set<Int64> = []
+    /// A transaction whose COMMIT was sent but not acknowledged, and what it would have stored.
+    private var unconfirmed: (transaction: String, result: Result)?
+
+    init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Writes a batch; call it again with the same batch after it throws.
+    ///
+    /// - Returns: How many events were stored and how many were already in the log.
+    /// - Throws: Whatever the database threw; the batch may then be retried as it is.
+    mutating func write(_ batch: [SeenEvent]) async throws -> Result {
+        var skipExisting = false
+        if let unconfirmed {
+            let rows = try await client.query(
+                "SELECT pg_xact_status(\(unconfirmed.transaction)::xid8)",
+                logger: logger
+            ).collect()
+            let status = try rows.first?.decode(String?.self)
+            switch status {
+            case "committed":
+                self.unconfirmed = nil
+                return unconfirmed.result
+            case "in progress":
+                throw StoreError(.databaseFailed, "The previous attempt's transaction is still committing.")
+            default:
+                // Aborted: write again. Unknown (too old to tell): write again, skipping what exists.
+                self.unconfirmed = nil
+                skipExisting = status == nil
+            }
+        }
+        try await ensurePartitions(for: batch)
+        if !skipExisting {
+            do {
+                return try await write(batch, skippingExisting: false)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                logger.debug("batch holds events the log already has; writing only the new ones")
+            }
+        }
+        return try await write(batch, skippingExisting: true)
+    }
+
+    private mutating func write(_ batch: [SeenEvent], skippingExisting: Bool) async throws -> Result {
+        var commitSent: (transaction: String, result: Result)?
+        do {
+            let result = try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    let result: Result
+                    if skippingExisting {
+                        try await connection.query(
+                            """
+                            CREATE TEMPORARY TABLE IF NOT EXISTS presence_incoming
+                                (id uuid, user_id text, at timestamptz, location text) ON COMMIT DELETE ROWS
+                            """,
+                            logger: logger
+                        )
+                        try await copy(batch, into: "presence_incoming", on: connection)
+                        let rows = try await connection.query(
+                            """
+                            WITH inserted AS (
+                                INSERT INTO seen_events (id, user_id, at, location)
+                                SELECT DISTINCT ON (at, id) id, user_id, at, location FROM presence_incoming
+                                ON CONFLICT (at, id) DO NOTHING
+                                RETURNING 1)
+                            SELECT count(*)::int8 FROM inserted
+                            """,
+                            logger: logger
+                        ).collect()
+                        let stored = try rows.first?.decode(Int.self) ?? 0
+                        result = Result(stored: stored, duplicates: batch.count - stored)
+                    } else {
+                        try await copy(batch, into: "seen_events", on: connection)
+                        result = Result(stored: batch.count, duplicates: 0)
+                    }
+                    // The notification is delivered when the transaction commits.
+                    let rows = try await connection.query(
+                        "SELECT pg_current_xact_id()::text FROM pg_notify(\(EventLog.notificationChannel), '')",
+                        logger: logger
+                    ).collect()
+                    let transaction = try rows.first?.decode(String.self) ?? ""
+                    commitSent = (transaction, result)
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    if commitSent == nil {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                    }
+                    throw error
+                }
+            }
+            return result
+        } catch {
+            unconfirmed = commitSent
+            throw error
+        }
+    }
+
+    private func copy(_ batch: [SeenEvent], into table: String, on connection: PostgresConnection) async throws {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(batch.count * 96)
+        CopyTextEncoder.encode(batch, into: &buffer)
+        try await connection.copyFrom(table: table, columns: CopyTextEncoder.columns, logger: logger) { writer in
+            try await writer.write(buffer)
+        }
+    }
+
+    /// Creates the partitions of the batch's days that are not known to exist.
+    private mutating func ensurePartitions(for batch: [SeenEvent]) async throws {
+        var missing = Set<Int64>()
+        for event in batch {
+            let day = EventLog.day(ofMicroseconds: event.microseconds)
+            if !knownDays.contains(day) { missing.insert(day) }
+        }
+        guard !missing.isEmpty else { return }
+        // One call per run of consecutive days, each at most 1001 days long.
+        var runs: [ClosedRange<Int64>] = []
+        for day in missing.sorted() {
+            if let last = runs.last, last.upperBound == day - 1, last.count < 1001 {
+                runs[runs.count - 1] = last.lowerBound...day
+            } else {
+                runs.append(day...day)
+            }
+        }
+        try await client.withConnection { connection in
+            for run in runs {
+                try await EventLog.ensurePartitions(days: run, on: connection, logger: logger)
+            }
+        }
+        knownDays.formUnion(missing)
+    }
+}

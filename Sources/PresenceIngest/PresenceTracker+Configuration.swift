@@ -1,0 +1,40 @@
+extension PresenceTracker {
+    /// What the tracker does with an event when its buffer is full.
+    public enum OverflowPolicy: Sendable, Hashable {
+        /// Drop the event being offered; the buffer keeps the older ones. The default: the
+        /// request path never waits.
+        case dropNewest
+        /// Drop the oldest buffered event to make room for the new one.
+        case dropOldest
+        /// Block the calling thread until there is room, at most for the given time, then drop
+        /// the event. Use it only where a short wait on the request path is acceptable.
+        case wait(deadline: Duration)
+    }
+
+    /// How the tracker buffers and flushes. The defaults suit a web application process.
+    public struct Configuration: Sendable, Hashable {
+        /// How many events the buffer holds. Default 65,536.
+        public var capacity: Int = 65_536
+        /// The most events written in one batch (one COPY, one transaction). Default 4,096.
+        public var maximumBatchSize: Int = 4_096
+        /// The longest an event waits in the buffer before its batch is written, even when the
+        /// batch is not full. Default 200 ms.
+        public var maximumBatchAge: Duration = .milliseconds(200)
+        /// What to do when the buffer is full. Default ``OverflowPolicy/dropNewest``.
+        public var overflowPolicy: OverflowPolicy = .dropNewest
+        /// How far an event's time may lie ahead of the clock. Default 5 minutes.
+        public var allowedClockSkew: Duration = .seconds(300)
+        /// The first wait before retrying a failed write; it doubles up to ``maximumRetryDelay``.
+        /// Default 100 ms.
+        public var initialRetryDelay: Duration = .milliseconds(100)
+        /// The longest wait between retries. Default 5 seconds.
+        public var maximumRetryDelay: Duration = .seconds(5)
+        /// On graceful shutdown, how long the tracker keeps trying to write what it holds while
+        /// the database is unreachable; what is still unwritten then is counted as dropped.
+        /// Default 30 seconds.
+        public var shutdownTimeout: Duration = .seconds(30)
+
+        /// Creates the default configuration.
+        public init() {}
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceModel
+import PresenceStore
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Records seen-events on the request path and writes them to the event log in batches.
+///
+/// Hold one per process. ``seen(user:at:location:id:)`` validates an event and appends it to a
+/// bounded in-memory buffer; it is safe from any thread or task, never awaits, and never blocks
+/// unless the overflow policy is ``OverflowPolicy/wait(deadline:)``. The tracker is a
+/// `Service`: its ``run()`` is the flusher, which writes batches with COPY, each event once,
+/// retries with backoff while PostgreSQL is unreachable, and on graceful shutdown writes what
+/// it holds before it returns. Run it in a `ServiceGroup` after the `PostgresClient`:
+///
+/// ```swift
+/// let tracker = PresenceTracker(client: client, logger: logger)
+/// let group = ServiceGroup(services: [client, tracker], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// try await group.run()
+/// ```
+public final class PresenceTracker: Service, Sendable {
+    /// How the tracker buffers and flushes.
+    public let configuration: Configuration
+
+    let buffer: EventBuffer
+    let rules: SeenEvent.Rules
+    private let client: PostgresClient
+    private let logger: Logger
+    private let metrics: TrackerMetrics
+
+    /// Creates a tracker; nothing is written until ``run()`` runs.
+    ///
+    /// - Parameters:
+    ///   - client: The pool to write through; the event log must be migrated.
+    ///   - configuration: Buffer size, batching, overflow policy, retries.
+    ///   - logger: Where the flusher logs failed writes and retries.
+    public init(client: PostgresClient, configuration: Configuration = Configuration(), logger: Logger) {
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+        self.buffer = EventBuffer(capacity: configuration.capacity, batchSize: configuration.maximumBatchSize)
+        var rules = SeenEvent.Rules()
+        rules.allowedClockSkew = configuration.allowedClockSkew
+        self.rules = rules
+        self.metrics = TrackerMetrics()
+    }
+
+    /// Records that a user was seen.
+    ///
+    /// Validates the event (DESIGN.md's rules) and appends it to the buffer. Never awaits, and
+    /// allocates nothing beyond what the strings themselves hold.
+    ///
+    /// - Parameters:
+    ///   - user: Who was seen, 1 to 256 bytes of UTF-8.
+    ///   - at: When; now by default.
+    ///   - location: Where in the application, up to 2048 bytes, if known.
+    ///   - id: The event's id, when the producer has one (a retry then counts as a duplicate);
+    ///     a UUIDv7 is made otherwise.
+    /// - Returns: Whether the event was accepted, rejected (and why) or dropped.
+    @discardableResult
+    public func seen(user: String, at: Date = Date(), location: String? = nil, id: UUID? = nil) -> SeenOutcome {
+        offer(id: id, user: user, microseconds: SeenEvent.microseconds(of: at), location: location)
+    }
+
+    /// Records an event that a producer made, for example a line of an import.
+    ///
+    /// Unlike ``seen(user:at:location:id:)`` it waits, without blocking a thread, until the
+    /// buffer has room, whatever the overflow policy: for producers that can slow down.
+    ///
+    /// - Parameter event: The event.
+    /// - Returns: Whether the event was accepted or rejected (and why).
+    /// - Throws: `CancellationError` when the task is cancelled while waiting.
+    @discardableResult
+    public func record(_ event: SeenEvent) async throws -> SeenOutcome {
+        let entry = EventBuffer.Entry(id: event.id, user: event.user, microseconds: event.microseconds, location: event.location)
+        if let reason = event.validate(receivedAt: SeenEvent.microseconds(of: Date()), rules: rules) {
+            buffer.countRejected(reason.code)
+            return .rejected(reason)
+        }
+        var delay = Duration.microseconds(50)
+        while true {
+            switch buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: true) {
+            case .appended(let wake):
+                wake?.resume()
+                return .accepted
+            case .dropped(let reason):
+                return .dropped(reason)
+            case .full:
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .milliseconds(20))
+            }
+        }
+    }
+
+    /// The counters now; `accepted == stored + duplicates + dropped + buffered` holds in every
+    /// snapshot.
+    public var statistics: Statistics { buffer.statistics }
+
+    private func offer(id: UUID?, user: String, microseconds: Int64, location: String?) -> SeenOutcome {
+        let candidate = SeenEvent(id: id ?? Self.placeholderID, user: user, microseconds: microseconds, location: location)
+        let now = SeenEvent.microseconds(of: Date())
+        if let reason = candidate.validate(receivedAt: now, rules: rules) {
+            buffer.countRejected(reason.code)
+            return .rejected(reason)
+        }
+        let entry = EventBuffer.Entry(id: id, user: user, microseconds: microseconds, location: location)
+        switch configuration.overflowPolicy {
+        case .dropNewest, .dropOldest:
+            let dropOldest = configuration.overflowPolicy == .dropOldest
+            return Self.outcome(buffer.offer(entry, dropOldestWhenFull: dropOldest, waitWhenFull: false))
+        case .wait(let deadline):
+            let giveUp = ContinuousClock.now + deadline
+            var pause: UInt32 = 20
+            while true {
+                let offer = buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: true)
+                if case .full = offer {
+                    guard ContinuousClock.now < giveUp else {
+                        buffer.countDropped(.waitTimedOut)
+                        return .dropped(.waitTimedOut)
+                    }
+                    // The caller chose to wait on this thread; sleep briefly and look again.
+                    usleep(pause)
+                    pause = min(pause * 2, 1_000)
+                    continue
+                }
+                return Self.outcome(offer)
+            }
+        }
+    }
+
+    /// Stands in for a missing id during validation, which does not look at ids.
+    private static let placeholderID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    private static func outcome(_ offer: EventBuffer.Offer) -> SeenOutcome {
+        switch offer {
+        case .appended(let wake):
+            wake?.resume()
+            return .accepted
+        case .dropped(let reason):
+            return .dropped(reason)
+        case .full:
+            return .dropped(.newest)
+        }
+    }
+
+    // MARK: - Flusher
+
+    /// Writes batches until graceful shutdown, then writes what is left and returns.
+    ///
+    /// While the database is unreachable it keeps the batch and retries with backoff; events
+    /// keep arriving in the buffer until it is full. On shutdown it goes on trying for
+    /// ``Configuration/shutdownTimeout`` and counts what it could not write as dropped. When
+    /// its task is cancelled (a hard stop) it returns at once, counting what it still held as
+    /// dropped.
+    public func run() async {
+        var writer = EventLogWriter(client: client, logger: logger)
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled {
+                await buffer.waitForWork(maximumAge: configuration.maximumBatchAge, idleTimeout: .seconds(1))
+                let shuttingDown = buffer.shutdownStarted != nil
+                while !Task.isCancelled,
+                    let batch = buffer.takeBatch(maximumAge: configuration.maximumBatchAge, force: shuttingDown)
+                {
+                    await write(batch, with: &writer)
+                }
+                metrics.publish(buffer.statistics)
+                if shuttingDown && buffer.isEmpty { break }
+            }
+        } onGracefulShutdown: {
+            self.buffer.beginShutdown()
+        }
+        let abandoned = buffer.dropAll()
+        if abandoned > 0 {
+            logger.error("the tracker was cancelled; its buffered events are counted as dropped", metadata: ["events": "\(abandoned)"])
+        }
+        metrics.publish(buffer.statistics)
+    }
+
+    /// Writes one batch, retrying until it is committed or shutdown gives up on it.
+    private func write(_ entries: [EventBuffer.Entry], with writer: inout EventLogWriter) async {
+        let batch = entries.map { entry in
+            SeenEvent(id: entry.id, user: entry.user, microseconds: entry.microseconds, location: entry.location)
+        }
+        let started = ContinuousClock.now
+        var delay = configuration.initialRetryDelay
+        var failures = 0
+        while true {
+            do {
+                let result = try await writer.write(batch)
+                let duration = ContinuousClock.now - started
+                buffer.complete(batch.count, stored: result.stored, duplicates: result.duplicates, duration: duration)
+                metrics.recordBatch(size: batch.count, duration: duration)
+                if failures > 0 {
+                    logger.notice("event log reachable again; batch written", metadata: ["failures": "\(failures)"])
+                }
+                return
+            } catch {
+                failures += 1
+                if Task.isCancelled {
+                    buffer.dropInFlight(batch.count)
+                    return
+                }
+                if let shutdownStarted = buffer.shutdownStarted {
+                    if ContinuousClock.now >= shutdownStarted + configuration.shutdownTimeout {
+                        logger.error(
+                            "giving up on a batch at shutdown; its events are counted as dropped",
+                            metadata: ["events": "\(batch.count)", "error": "\(StoreError(database: error, while: "writing events").message)"]
+                        )
+                        buffer.dropInFlight(batch.count)
+                        return
+                    }
+                }
+                if failures == 1 || failures.isMultiple(of: 10) {
+                    logger.warning(
+                        "writing events failed; retrying",
+                        metadata: [
+                            "error": "\(StoreError(database: error, while: "writing events").message)",
+                            "attempt": "\(failures)", "retry_in": "\(delay)",
+                        ]
+                    )
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, configuration.maximumRetryDelay)
+            }
+        }
+    }
+}
