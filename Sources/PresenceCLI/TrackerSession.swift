@@ -1,0 +1,40 @@
+import Logging
+import PostgresNIO
+import PresenceIngest
+import PresenceStore
+import ServiceLifecycle
+
+/// Runs a ``PresenceTracker`` and its pool for the length of a command's work, then shuts it
+/// down gracefully, which writes everything still buffered.
+enum TrackerSession {
+    /// Runs `body` with a running tracker.
+    ///
+    /// - Returns: What `body` returned, and the tracker's counters after shutdown.
+    /// - Throws: What `body` throws; ``StoreError`` when the database has no event log.
+    static func run<Result: Sendable>(
+        settings: ConnectionSettings,
+        configuration: PresenceTracker.Configuration = PresenceTracker.Configuration(),
+        logger: Logger,
+        _ body: (PresenceTracker) async throws -> Result
+    ) async throws -> (Result, PresenceTracker.Statistics) {
+        var backgroundLogger = logger
+        if backgroundLogger.logLevel > .info { backgroundLogger.logLevel = .error }
+        let client = PostgresClient(configuration: settings.clientConfiguration(), backgroundLogger: backgroundLogger)
+        let tracker = PresenceTracker(client: client, configuration: configuration, logger: logger)
+        let group = ServiceGroup(services: [client, tracker], logger: backgroundLogger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: (Result, PresenceTracker.Statistics).self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await EventLog.requireMigrated(client, logger: logger)
+                let result = try await body(tracker)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return (result, tracker.statistics)
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
+}
