@@ -59,14 +59,30 @@ public final class PresenceTracker: Service, Sendable {
     ///
     /// - Parameters:
     ///   - user: Who was seen, 1 to 256 bytes of UTF-8.
-    ///   - at: When; now by default.
+    ///   - at: When; `nil` (the default) for now.
     ///   - location: Where in the application, up to 2048 bytes, if known.
     ///   - id: The event's id, when the producer has one (a retry then counts as a duplicate);
     ///     a UUIDv7 is made otherwise.
     /// - Returns: Whether the event was accepted, rejected (and why) or dropped.
     @discardableResult
-    public func seen(user: String, at: Date = Date(), location: String? = nil, id: UUID? = nil) -> SeenOutcome {
-        offer(id: id, user: user, microseconds: SeenEvent.microseconds(of: at), location: location)
+    public func seen(user: String, at: Date? = nil, location: String? = nil, id: UUID? = nil) -> SeenOutcome {
+        let now = SeenEvent.microsecondsNow()
+        let microseconds = at.map(SeenEvent.microseconds(of:)) ?? now
+        if let reason = SeenEvent.validate(
+            user: user, microseconds: microseconds, location: location, receivedAt: now, rules: rules)
+        {
+            buffer.countRejected(reason.code)
+            return .rejected(reason)
+        }
+        let entry = EventBuffer.Entry(id: id, user: user, microseconds: microseconds, location: location)
+        switch configuration.overflowPolicy {
+        case .dropNewest:
+            return Self.outcome(buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: false))
+        case .dropOldest:
+            return Self.outcome(buffer.offer(entry, dropOldestWhenFull: true, waitWhenFull: false))
+        case .wait(let deadline):
+            return waitForRoom(entry, deadline: deadline)
+        }
     }
 
     /// Records an event that a producer made, for example a line of an import.
@@ -80,7 +96,7 @@ public final class PresenceTracker: Service, Sendable {
     @discardableResult
     public func record(_ event: SeenEvent) async throws -> SeenOutcome {
         let entry = EventBuffer.Entry(id: event.id, user: event.user, microseconds: event.microseconds, location: event.location)
-        if let reason = event.validate(receivedAt: SeenEvent.microseconds(of: Date()), rules: rules) {
+        if let reason = event.validate(receivedAt: SeenEvent.microsecondsNow(), rules: rules) {
             buffer.countRejected(reason.code)
             return .rejected(reason)
         }
@@ -103,40 +119,22 @@ public final class PresenceTracker: Service, Sendable {
     /// snapshot.
     public var statistics: Statistics { buffer.statistics }
 
-    private func offer(id: UUID?, user: String, microseconds: Int64, location: String?) -> SeenOutcome {
-        let candidate = SeenEvent(id: id ?? Self.placeholderID, user: user, microseconds: microseconds, location: location)
-        let now = SeenEvent.microseconds(of: Date())
-        if let reason = candidate.validate(receivedAt: now, rules: rules) {
-            buffer.countRejected(reason.code)
-            return .rejected(reason)
-        }
-        let entry = EventBuffer.Entry(id: id, user: user, microseconds: microseconds, location: location)
-        switch configuration.overflowPolicy {
-        case .dropNewest, .dropOldest:
-            let dropOldest = configuration.overflowPolicy == .dropOldest
-            return Self.outcome(buffer.offer(entry, dropOldestWhenFull: dropOldest, waitWhenFull: false))
-        case .wait(let deadline):
-            let giveUp = ContinuousClock.now + deadline
-            var pause: UInt32 = 20
-            while true {
-                let offer = buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: true)
-                if case .full = offer {
-                    guard ContinuousClock.now < giveUp else {
-                        buffer.countDropped(.waitTimedOut)
-                        return .dropped(.waitTimedOut)
-                    }
-                    // The caller chose to wait on this thread; sleep briefly and look again.
-                    usleep(pause)
-                    pause = min(pause * 2, 1_000)
-                    continue
-                }
-                return Self.outcome(offer)
+    /// Offers an entry under the `wait` policy: sleeps this thread briefly while the buffer is
+    /// full, up to the deadline, then drops the entry.
+    private func waitForRoom(_ entry: EventBuffer.Entry, deadline: Duration) -> SeenOutcome {
+        let giveUp = ContinuousClock.now + deadline
+        var pause: UInt32 = 20
+        while true {
+            let offer = buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: true)
+            guard case .full = offer else { return Self.outcome(offer) }
+            guard ContinuousClock.now < giveUp else {
+                buffer.countDropped(.waitTimedOut)
+                return .dropped(.waitTimedOut)
             }
+            usleep(pause)
+            pause = min(pause * 2, 1_000)
         }
     }
-
-    /// Stands in for a missing id during validation, which does not look at ids.
-    private static let placeholderID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 
     private static func outcome(_ offer: EventBuffer.Offer) -> SeenOutcome {
         switch offer {

@@ -1,10 +1,10 @@
 extension SeenEvent {
     /// The limits an event must keep to be stored. The defaults are DESIGN.md's.
     public struct Rules: Sendable, Hashable {
-        /// The longest user id, in bytes of UTF-8. Default 256.
-        public var maximumUserBytes: Int = 256
-        /// The longest location, in bytes of UTF-8. Default 2048.
-        public var maximumLocationBytes: Int = 2048
+        /// The longest user id, in bytes of UTF-8: 256, as the schema enforces.
+        public static let maximumUserBytes = 256
+        /// The longest location, in bytes of UTF-8: 2048, as the schema enforces.
+        public static let maximumLocationBytes = 2048
         /// How far an event's time may lie ahead of the time it is received. Default 5 minutes.
         public var allowedClockSkew: Duration = .seconds(300)
 

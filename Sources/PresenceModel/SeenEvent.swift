@@ -1,5 +1,13 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One observation of a user: "this user was seen at this time, at this place in the app".
 ///
 /// This is DESIGN.md's seen-event. Two events with the same ``id`` and the same time are the
@@ -65,15 +73,35 @@ public struct SeenEvent: Sendable, Hashable {
     ///   - rules: The limits to apply; the defaults are DESIGN.md's.
     /// - Returns: Why the event must be rejected, or `nil` when it may be stored.
     public func validate(receivedAt: Int64, rules: Rules = Rules()) -> RejectionReason? {
+        Self.validate(user: user, microseconds: microseconds, location: location, receivedAt: receivedAt, rules: rules)
+    }
+
+    /// Checks an event's fields against DESIGN.md's rules without building the event, for the
+    /// request path, where every retain counts.
+    ///
+    /// - Parameters:
+    ///   - user: Who was seen.
+    ///   - microseconds: When, in microseconds since 1970.
+    ///   - location: Where in the application, if known.
+    ///   - receivedAt: When the event reached Presence, in microseconds since 1970.
+    ///   - rules: The limits to apply.
+    /// - Returns: Why the event must be rejected, or `nil` when it may be stored.
+    public static func validate(
+        user: String,
+        microseconds: Int64,
+        location: String?,
+        receivedAt: Int64,
+        rules: Rules
+    ) -> RejectionReason? {
         if user.utf8.isEmpty {
             return RejectionReason(.emptyUser, "the user is empty")
         }
-        if let reason = Self.check(user, "user", limit: rules.maximumUserBytes, tooLong: .userTooLong, nul: .nulInUser) {
+        if let reason = check(user, "user", limit: Rules.maximumUserBytes, tooLong: .userTooLong, nul: .nulInUser) {
             return reason
         }
         if let location,
-            let reason = Self.check(
-                location, "location", limit: rules.maximumLocationBytes, tooLong: .locationTooLong, nul: .nulInLocation
+            let reason = check(
+                location, "location", limit: Rules.maximumLocationBytes, tooLong: .locationTooLong, nul: .nulInLocation
             )
         {
             return reason
@@ -112,9 +140,18 @@ public struct SeenEvent: Sendable, Hashable {
         if bytes > limit {
             return RejectionReason(tooLong, "the \(field) is \(bytes) bytes long, more than the limit of \(limit)")
         }
-        if text.utf8.contains(0) {
+        let hasNUL =
+            text.utf8.withContiguousStorageIfAvailable { $0.firstIndex(of: 0) != nil } ?? text.utf8.contains(0)
+        if hasNUL {
             return RejectionReason(nul, "the \(field) contains a NUL byte")
         }
         return nil
+    }
+
+    /// The time now, in microseconds since 1970, read straight from the system clock.
+    public static func microsecondsNow() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1_000
     }
 }
