@@ -19,7 +19,9 @@ enum CopyTextEncoder {
             buffer.writeInteger(UInt8(ascii: "\t"))
             appendEscaped(event.user, to: &buffer)
             buffer.writeInteger(UInt8(ascii: "\t"))
-            buffer.writeString(RFC3339.format(event.microseconds))
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: RFC3339.maximumLength) {
+                RFC3339.write(event.microseconds, into: $0)
+            }
             buffer.writeInteger(UInt8(ascii: "\t"))
             if let location = event.location {
                 appendEscaped(location, to: &buffer)
@@ -31,6 +33,14 @@ enum CopyTextEncoder {
     }
 
     static func appendEscaped(_ text: String, to buffer: inout ByteBuffer) {
+        let needsEscape = { (byte: UInt8) in
+            byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+        }
+        // Most values need no escape: write them in one piece.
+        if !(text.utf8.withContiguousStorageIfAvailable { $0.contains(where: needsEscape) } ?? true) {
+            buffer.writeString(text)
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
@@ -42,15 +52,23 @@ enum CopyTextEncoder {
         }
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func appendUUID(_ id: UUID, to buffer: inout ByteBuffer) {
-        withUnsafeBytes(of: id.uuid) { bytes in
-            for (index, byte) in bytes.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { buffer.writeInteger(UInt8(ascii: "-")) }
-                buffer.writeInteger(hexDigits[Int(byte >> 4)])
-                buffer.writeInteger(hexDigits[Int(byte & 0x0F)])
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 36) { output in
+            withUnsafeBytes(of: id.uuid) { bytes in
+                var index = 0
+                for (position, byte) in bytes.enumerated() {
+                    if position == 4 || position == 6 || position == 8 || position == 10 {
+                        output[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
+                    output[index] = hexDigits[Int(byte >> 4)]
+                    output[index + 1] = hexDigits[Int(byte & 0x0F)]
+                    index += 2
+                }
             }
+            return 36
         }
     }
 }

@@ -15,8 +15,10 @@ extension PresenceTracker {
     public struct Configuration: Sendable, Hashable {
         /// How many events the buffer holds. Default 65,536.
         public var capacity: Int = 65_536
-        /// The most events written in one batch (one COPY, one transaction). Default 4,096.
-        public var maximumBatchSize: Int = 4_096
+        /// The most events written in one batch (one COPY, one transaction). Default 16,384:
+        /// under load, large batches spread each commit's cost over many events; under light
+        /// load batches are small anyway, written when ``maximumBatchAge`` has passed.
+        public var maximumBatchSize: Int = 16_384
         /// The longest an event waits in the buffer before its batch is written, even when the
         /// batch is not full. Default 200 ms.
         public var maximumBatchAge: Duration = .milliseconds(200)

@@ -97,6 +97,54 @@ public enum RFC3339 {
         return text + "Z"
     }
 
+    /// The most bytes ``write(_:into:)`` writes.
+    public static let maximumLength = 27
+
+    /// Writes a time as ``format(_:)`` does, into raw memory, without allocating: for encoders
+    /// that write many times into one buffer.
+    ///
+    /// - Parameters:
+    ///   - microseconds: Microseconds since 1970-01-01T00:00:00Z, in the years 0001 to 9999.
+    ///   - buffer: Room for at least ``maximumLength`` bytes.
+    /// - Returns: How many bytes were written.
+    public static func write(_ microseconds: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let (seconds, fraction) = floorDivide(microseconds, 1_000_000)
+        let (days, secondOfDay) = floorDivide(seconds, 86_400)
+        let (year, month, day) = civil(fromDays: days)
+        var index = 0
+        func digits(_ value: Int64, _ width: Int) {
+            var value = value
+            var position = index + width - 1
+            while position >= index {
+                buffer[position] = UInt8(truncatingIfNeeded: 0x30 + value % 10)
+                value /= 10
+                position -= 1
+            }
+            index += width
+        }
+        func byte(_ value: UInt8) {
+            buffer[index] = value
+            index += 1
+        }
+        digits(year, 4)
+        byte(UInt8(ascii: "-"))
+        digits(month, 2)
+        byte(UInt8(ascii: "-"))
+        digits(day, 2)
+        byte(UInt8(ascii: "T"))
+        digits(secondOfDay / 3600, 2)
+        byte(UInt8(ascii: ":"))
+        digits(secondOfDay / 60 % 60, 2)
+        byte(UInt8(ascii: ":"))
+        digits(secondOfDay % 60, 2)
+        if fraction != 0 {
+            byte(UInt8(ascii: "."))
+            digits(fraction, 6)
+        }
+        byte(UInt8(ascii: "Z"))
+        return index
+    }
+
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits

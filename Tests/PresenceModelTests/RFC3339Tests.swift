@@ -46,9 +46,13 @@ struct RFC3339Tests {
         #expect(RFC3339.format(-1) == "1969-12-31T23:59:59.999999Z")
         #expect(RFC3339.format(-62_135_596_800_000_000) == "0001-01-01T00:00:00Z")
         var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: RFC3339.maximumLength)
         for _ in 0..<2000 {
             let value = Int64.random(in: -62_135_596_800_000_000..<253_402_300_800_000_000, using: &generator)
-            #expect(RFC3339.parse(RFC3339.format(value)) == value)
+            let text = RFC3339.format(value)
+            #expect(RFC3339.parse(text) == value)
+            let count = bytes.withUnsafeMutableBytes { RFC3339.write(value, into: $0) }
+            #expect(Array(bytes[..<count]) == Array(text.utf8))
         }
     }
 }
