@@ -1,5 +1,4 @@
 import Logging
-import PostgresNIO
 import PresenceIngest
 import PresenceStore
 import ServiceLifecycle
@@ -17,11 +16,11 @@ enum TrackerSession {
         logger: Logger,
         _ body: (PresenceTracker) async throws -> Result
     ) async throws -> (Result, PresenceTracker.Statistics) {
-        var backgroundLogger = logger
-        if backgroundLogger.logLevel > .info { backgroundLogger.logLevel = .error }
-        let client = PostgresClient(configuration: settings.clientConfiguration(), backgroundLogger: backgroundLogger)
+        let client = settings.makeClient(logger: logger)
         let tracker = PresenceTracker(client: client, configuration: configuration, logger: logger)
-        let group = ServiceGroup(services: [client, tracker], logger: backgroundLogger)
+        var groupLogger = logger
+        groupLogger.logLevel = max(logger.logLevel, .notice)
+        let group = ServiceGroup(services: [client, tracker], logger: groupLogger)
         return try await withThrowingTaskGroup(of: Void.self, returning: (Result, PresenceTracker.Statistics).self) { tasks in
             tasks.addTask { try await group.run() }
             do {

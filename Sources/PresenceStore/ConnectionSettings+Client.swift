@@ -16,17 +16,24 @@ extension ConnectionSettings {
         logger: Logger,
         _ body: (PostgresClient) async throws -> Result
     ) async throws -> Result {
-        // The pool warns when a lease comes before its run() has begun, which here happens in
-        // the instant between starting both; the lease simply waits. Keep that warning out of
-        // quiet output; verbose logging (debug and below) keeps everything.
-        var backgroundLogger = logger
-        if backgroundLogger.logLevel > .info { backgroundLogger.logLevel = .error }
-        let client = PostgresClient(configuration: clientConfiguration(), backgroundLogger: backgroundLogger)
+        let client = makeClient(logger: logger)
         return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             return try await body(client)
         }
+    }
+
+    /// A connection pool for these settings; run its `run()` (or put it in a `ServiceGroup`)
+    /// before using it.
+    ///
+    /// - Parameter logger: The pool's background logger. Unless it logs at `info` or below,
+    ///   the pool logs only errors: it warns when a lease comes before its `run()` has begun,
+    ///   which happens harmlessly in the instant between starting both.
+    public func makeClient(logger: Logger) -> PostgresClient {
+        var backgroundLogger = logger
+        if backgroundLogger.logLevel > .info { backgroundLogger.logLevel = .error }
+        return PostgresClient(configuration: clientConfiguration(), backgroundLogger: backgroundLogger)
     }
 }
 

@@ -35,6 +35,7 @@ public enum TestDatabase {
     /// - Parameters:
     ///   - migrated: Whether to apply Presence's migrations first.
     ///   - body: The test; it gets the pool and the database's settings.
+    @discardableResult
     public static func withFresh<Result: Sendable>(
         migrated: Bool = true,
         _ body: (PostgresClient, ConnectionSettings) async throws -> Result

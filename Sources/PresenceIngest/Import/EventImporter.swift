@@ -76,14 +76,13 @@ public struct EventImporter: Sendable {
             guard let header = try reader.next() else { return 0 }
             guard !header.isTooLong else { throw ImportError("The CSV header is longer than \(maximumLineLength) bytes.") }
             let decoder = try CSVDecoder(header: Self.withoutByteOrderMark(header))
-            while var line = try reader.next() {
+            while let line = try reader.next() {
                 let first = line.number
                 var record = line.bytes
                 var oversized = line.isTooLong
                 // A quoted field may hold line breaks: the record goes on over the next lines.
                 var open = CSVDecoder.isIncomplete(record)
                 while open, let next = try reader.next() {
-                    line = next
                     open = open != CSVDecoder.isIncomplete(next.bytes)
                     oversized = oversized || next.isTooLong || record.count + 1 + next.bytes.count > maximumLineLength
                     if oversized {
