@@ -102,16 +102,10 @@ public final class PresenceTracker: Service, Sendable {
         }
         var delay = Duration.microseconds(50)
         while true {
-            switch buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: true) {
-            case .appended(let wake):
-                wake?.resume()
-                return .accepted
-            case .dropped(let reason):
-                return .dropped(reason)
-            case .full:
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .milliseconds(20))
-            }
+            let offer = buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: true)
+            guard case .full = offer else { return Self.outcome(offer) }
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .milliseconds(20))
         }
     }
 
@@ -205,23 +199,21 @@ public final class PresenceTracker: Service, Sendable {
                     buffer.dropInFlight(batch.count)
                     return
                 }
-                if let shutdownStarted = buffer.shutdownStarted {
-                    if ContinuousClock.now >= shutdownStarted + configuration.shutdownTimeout {
-                        logger.error(
-                            "giving up on a batch at shutdown; its events are counted as dropped",
-                            metadata: ["events": "\(batch.count)", "error": "\(StoreError(database: error, while: "writing events").message)"]
-                        )
-                        buffer.dropInFlight(batch.count)
-                        return
-                    }
+                let message = StoreError(database: error, while: "writing events").message
+                if let shutdownStarted = buffer.shutdownStarted,
+                    ContinuousClock.now >= shutdownStarted + configuration.shutdownTimeout
+                {
+                    logger.error(
+                        "giving up on a batch at shutdown; its events are counted as dropped",
+                        metadata: ["events": "\(batch.count)", "error": "\(message)"]
+                    )
+                    buffer.dropInFlight(batch.count)
+                    return
                 }
                 if failures == 1 || failures.isMultiple(of: 10) {
                     logger.warning(
                         "writing events failed; retrying",
-                        metadata: [
-                            "error": "\(StoreError(database: error, while: "writing events").message)",
-                            "attempt": "\(failures)", "retry_in": "\(delay)",
-                        ]
+                        metadata: ["error": "\(message)", "attempt": "\(failures)", "retry_in": "\(delay)"]
                     )
                 }
                 try? await Task.sleep(for: delay)
