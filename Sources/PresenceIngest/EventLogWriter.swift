@@ -24,7 +24,7 @@ struct EventLogWriter {
     /// UTC days known to have a partition, so the common batch costs no partition check.
     private var knownDays: Set<Int64> = []
     /// A transaction whose COMMIT was sent but not acknowledged, and what it would have stored.
-    private var unconfirmed: (transaction: String, result: Result)?
+    var unconfirmed: (transaction: String, result: Result)?
 
     init(client: PostgresClient, logger: Logger) {
         self.client = client
