@@ -4,7 +4,7 @@ import PackageDescription
 // The targets follow the data flow of DESIGN.md, each depending only on those before it:
 // PresenceModel (the event and its rules) → PresenceStore (PostgreSQL: connection settings,
 // migrations, the embedded server) → PresenceIngest (tracker, buffer, flusher, importers)
-// → the `presence` command on top.
+// → PresenceProjector (folds the log into the projections) → the `presence` command on top.
 let package = Package(
     name: "Presence",
     platforms: [.macOS(.v15)],
@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PresenceModel", targets: ["PresenceModel"]),
         .library(name: "PresenceStore", targets: ["PresenceStore"]),
         .library(name: "PresenceIngest", targets: ["PresenceIngest"]),
+        .library(name: "PresenceProjector", targets: ["PresenceProjector"]),
         .executable(name: "presence", targets: ["PresenceCLI"]),
     ],
     dependencies: [
@@ -52,11 +53,21 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "PresenceProjector",
+            dependencies: [
+                "PresenceStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "PresenceCLI",
             dependencies: [
                 "PresenceStore",
                 "PresenceIngest",
+                "PresenceProjector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -73,6 +84,15 @@ let package = Package(
                 "PresenceTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "PresenceProjectorTests",
+            dependencies: [
+                "PresenceProjector",
+                "PresenceIngest",
+                "PresenceTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

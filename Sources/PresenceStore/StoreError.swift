@@ -28,6 +28,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let migrationUnknown = Code("migration_unknown")
         /// A migration's SQL failed; nothing of that file was applied.
         public static let migrationFailed = Code("migration_failed")
+        /// Another projector already works on the database.
+        public static let projectorBusy = Code("projector_busy")
         /// The database could not be reached or refused a statement.
         public static let databaseFailed = Code("database_failed")
     }

@@ -1,0 +1,16 @@
+extension Projector {
+    /// How the projector reads and waits.
+    public struct Configuration: Sendable, Hashable {
+        /// The most events folded in one transaction. Default 20,000.
+        public var batchSize = 20_000
+        /// In `run()`, how often to look for new events when no notification arrives (the
+        /// fallback for writers that do not notify). Default 1 second.
+        public var pollInterval: Duration = .seconds(1)
+        /// Whether to wait while another projector works on the same database, rather than
+        /// fail at once. Default `false`.
+        public var waitForOtherProjector = false
+
+        /// Creates the default configuration.
+        public init() {}
+    }
+}

@@ -1,0 +1,159 @@
+import Logging
+import PostgresNIO
+import PresenceStore
+import ServiceLifecycle
+
+/// Folds the event log into the projections (DESIGN.md, "Data flow"): current presence,
+/// sessions and activity.
+///
+/// The folding itself is set-based SQL in the database (`presence_project` and
+/// `presence_rebuild` in Migrations/0002): each batch reads the next committed events below
+/// the read horizon, folds them and moves the checkpoint in one transaction, so a crash at
+/// any point loses and doubles nothing. The projector holds an advisory lock so that only one
+/// works on a database at a time; as a `Service` it follows the log, woken by the writers'
+/// notifications and polling as a fallback.
+public struct Projector: Service {
+    /// How the projector reads and waits.
+    public let configuration: Configuration
+    private let client: PostgresClient
+    private let logger: Logger
+
+    /// Creates a projector.
+    ///
+    /// - Parameters:
+    ///   - client: The pool to work through; its `run()` must be running.
+    ///   - configuration: Batch size, polling, and what to do when another projector works.
+    ///   - logger: Where to log progress and failures.
+    public init(client: PostgresClient, configuration: Configuration = Configuration(), logger: Logger) {
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Folds every committed event not yet folded, batch by batch.
+    ///
+    /// - Returns: How many events were folded.
+    /// - Throws: ``StoreError`` when another projector works on the database (unless configured
+    ///   to wait) or the database fails; what was folded before stays folded.
+    @discardableResult
+    public func catchUp() async throws -> Int {
+        try await withProjectorLock { connection in try await catchUp(on: connection) }
+    }
+
+    /// Recomputes every projection from the whole log in one pass.
+    ///
+    /// - Returns: How many events the projections now hold.
+    @discardableResult
+    public func rebuild() async throws -> Int {
+        try await withProjectorLock { connection in
+            do {
+                let rows = try await connection.query("SELECT presence_rebuild()", logger: logger).collect()
+                return try rows.first?.decode(Int.self) ?? 0
+            } catch {
+                throw StoreError(database: error, while: "rebuilding the projections")
+            }
+        }
+    }
+
+    /// Follows the log until graceful shutdown: folds what is there, then waits for a writer's
+    /// notification (or the poll interval) and folds again. A batch interrupted by shutdown is
+    /// rolled back whole.
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await follow() }
+        } catch where Task.isShuttingDownGracefully {
+            logger.debug("projector stopped for shutdown")
+        }
+    }
+
+    private func follow() async throws {
+        try await withProjectorLock { connection in
+                try await connection.listen(on: EventLog.notificationChannel) { notifications in
+                    let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for try await _ in notifications { wake.yield() }
+                        }
+                        group.addTask {
+                            // The fallback: look again after the poll interval, whatever happens.
+                            while true {
+                                try await Task.sleep(for: configuration.pollInterval)
+                                wake.yield()
+                            }
+                        }
+                        var pending = wakes.makeAsyncIterator()
+                        repeat {
+                            let folded = try await catchUp(on: connection)
+                            if folded > 0 { logger.debug("folded events", metadata: ["events": "\(folded)"]) }
+                        } while await pending.next() != nil
+                        group.cancelAll()
+                    }
+                }
+        }
+    }
+
+    private func catchUp(on connection: PostgresConnection) async throws -> Int {
+        var total = 0
+        while true {
+            let folded: Int
+            do {
+                let rows = try await connection.query(
+                    "SELECT presence_project(\(configuration.batchSize)::integer)",
+                    logger: logger
+                ).collect()
+                folded = try rows.first?.decode(Int.self) ?? 0
+            } catch {
+                throw StoreError(database: error, while: "folding events into the projections")
+            }
+            total += folded
+            if folded < configuration.batchSize { return total }
+        }
+    }
+
+    /// Runs `body` on a connection that holds the projector's advisory lock.
+    private func withProjectorLock<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await client.withConnection { connection in
+            while true {
+                let rows = try await connection.query(
+                    "SELECT pg_try_advisory_lock(hashtextextended('presence_projector', 0))",
+                    logger: logger
+                ).collect()
+                if try rows.first?.decode(Bool.self) == true { break }
+                guard configuration.waitForOtherProjector else {
+                    throw StoreError(
+                        .projectorBusy,
+                        "Another projector is already working on this database: let it run, stop it, or wait for it with --wait."
+                    )
+                }
+                try await Task.sleep(for: .seconds(1))
+            }
+            do {
+                let result = try await body(connection)
+                await unlock(connection)
+                return result
+            } catch {
+                await unlock(connection)
+                throw error
+            }
+        }
+    }
+
+    /// Releases the advisory lock before the connection goes back to the pool, also when the
+    /// work was cancelled (a cancelled task cannot run the query itself); when that fails, the
+    /// connection is closed, which releases the lock with the session.
+    private func unlock(_ connection: PostgresConnection) async {
+        let logger = logger
+        await Task.detached {
+            do {
+                _ = try await connection.query(
+                    "SELECT pg_advisory_unlock(hashtextextended('presence_projector', 0))",
+                    logger: logger
+                ).collect()
+            } catch {
+                try? await connection.close()
+            }
+        }.value
+    }
+}
