@@ -11,6 +11,6 @@ struct Presence: AsyncParsableCommand {
             environment variable, else a private embedded server in .presence/ (or \
             $PRESENCE_DATA_DIR) that it starts on first use.
             """,
-        subcommands: [MigrateCommand.self, IngestCommand.self, SimulateCommand.self, EmbeddedCommand.self]
+        subcommands: [MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, EmbeddedCommand.self]
     )
 }

@@ -1,0 +1,75 @@
+import ArgumentParser
+import PresenceProjector
+import PresenceStore
+import ServiceLifecycle
+
+/// `presence project [--follow] [--rebuild]`: brings the projections up to date.
+struct ProjectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project",
+        abstract: "Bring the projections up to date with the event log.",
+        discussion: """
+            Without options, folds every event not yet folded and exits. --follow keeps doing so \
+            as events arrive, until SIGINT or SIGTERM. --rebuild recomputes every projection from \
+            the whole log (needed after changing presence_settings.session_gap).
+            """
+    )
+
+    @Flag(help: "Keep following the log as events arrive.")
+    var follow = false
+
+    @Flag(help: "Recompute every projection from the whole log.")
+    var rebuild = false
+
+    @Flag(help: "Wait while another projector works on the database, instead of failing.")
+    var wait = false
+
+    @Option(help: "The most events folded in one transaction.")
+    var batchSize = Projector.Configuration().batchSize
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive.") }
+    }
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        let settings = try await global.connectionSettings(logger: logger)
+        var configuration = Projector.Configuration()
+        configuration.batchSize = batchSize
+        configuration.waitForOtherProjector = wait || follow
+
+        if follow {
+            let client = settings.makeClient(logger: logger)
+            let projector = Projector(client: client, configuration: configuration, logger: logger)
+            var groupLogger = logger
+            groupLogger.logLevel = max(logger.logLevel, .notice)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: client), .init(service: projector, successTerminationBehavior: .gracefullyShutdownGroup)],
+                    gracefulShutdownSignals: [.sigint, .sigterm],
+                    logger: groupLogger
+                )
+            )
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                try await EventLog.requireMigrated(client, logger: logger)
+                if rebuild { print("rebuilt the projections from \(try await projector.rebuild()) events") }
+                print("following the event log; stop with Ctrl-C")
+                try await tasks.waitForAll()
+            }
+            return
+        }
+
+        try await settings.withClient(logger: logger) { client in
+            try await EventLog.requireMigrated(client, logger: logger)
+            let projector = Projector(client: client, configuration: configuration, logger: logger)
+            if rebuild {
+                print("rebuilt the projections from \(try await projector.rebuild()) events")
+            } else {
+                print("folded \(try await projector.catchUp()) events; the projections are up to date")
+            }
+        }
+    }
+}
