@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceModel
+import PresenceTestSupport
+
+/// The projections as rows of text, in a fixed order, for comparing two databases' states.
+struct ProjectionSnapshot: Equatable, CustomStringConvertible {
+    var current: [String]
+    var sessions: [String]
+    var activity: [String]
+
+    var description: String {
+        "current: \(current.count) rows, sessions: \(sessions.count) rows, activity: \(activity.count) rows"
+    }
+
+    static func read(_ client: PostgresClient) async throws -> ProjectionSnapshot {
+        func rows(_ query: PostgresQuery) async throws -> [String] {
+            var result: [String] = []
+            for try await text in try await client.query(query, logger: TestDatabase.logger).decode(String.self) {
+                result.append(text)
+            }
+            return result
+        }
+        return ProjectionSnapshot(
+            current: try await rows(
+                """
+                SELECT concat_ws('|', user_id, (extract(epoch FROM first_seen) * 1e6)::int8,
+                       (extract(epoch FROM last_seen) * 1e6)::int8, last_location, event_count)
+                FROM presence_current ORDER BY user_id
+                """),
+            sessions: try await rows(
+                """
+                SELECT concat_ws('|', user_id, (extract(epoch FROM session_start) * 1e6)::int8,
+                       (extract(epoch FROM session_end) * 1e6)::int8, events)
+                FROM user_sessions ORDER BY user_id, session_start
+                """),
+            activity: try await rows(
+                """
+                SELECT concat_ws('|', user_id, (extract(epoch FROM quarter))::int8, events)
+                FROM user_activity ORDER BY user_id, quarter
+                """)
+        )
+    }
+
+    /// The projections DESIGN.md defines, computed in Swift from the set of events: an oracle
+    /// that shares no code with the SQL.
+    static func expected(from events: Set<SeenEvent>, gap: Int64 = 1_800_000_000) -> ProjectionSnapshot {
+        let byUser = Dictionary(grouping: events, by: \.user)
+        var current: [String] = []
+        var sessions: [String] = []
+        var activity: [String] = []
+        for user in byUser.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
+            let ordered = byUser[user]!.sorted {
+                ($0.microseconds, $0.id.uuidString.lowercased()) < ($1.microseconds, $1.id.uuidString.lowercased())
+            }
+            let last = ordered.last!
+            current.append(
+                [user, "\(ordered.first!.microseconds)", "\(last.microseconds)", last.location, "\(ordered.count)"]
+                    .compactMap { $0 }.joined(separator: "|"))
+            var start = ordered[0].microseconds
+            var end = start
+            var count = 0
+            for event in ordered {
+                if event.microseconds - end > gap {
+                    sessions.append("\(user)|\(start)|\(end)|\(count)")
+                    start = event.microseconds
+                    count = 0
+                }
+                end = event.microseconds
+                count += 1
+            }
+            sessions.append("\(user)|\(start)|\(end)|\(count)")
+            let quarters = Dictionary(grouping: ordered) { event -> Int64 in
+                let seconds = event.microseconds / 1_000_000 - (event.microseconds % 1_000_000 < 0 ? 1 : 0)
+                return seconds - ((seconds % 900) + 900) % 900
+            }
+            for quarter in quarters.keys.sorted() {
+                activity.append("\(user)|\(quarter)|\(quarters[quarter]!.count)")
+            }
+        }
+        return ProjectionSnapshot(current: current, sessions: sessions, activity: activity)
+    }
+}
