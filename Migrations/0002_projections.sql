@@ -80,60 +80,51 @@ ORDER BY c.last_seen DESC, c.user_id;
 CREATE VIEW online_count AS
 SELECT count(*)::bigint AS users FROM online_users;
 
--- Recomputes, for the users of presence_batch, the sessions around the batch's events from
--- every folded event (tx, at, id) <= upto. Sessions within the session gap of a batch event
--- are merged with it; the range recomputed per user starts and ends at a clean boundary,
--- so the sessions outside it stay as they are.
-CREATE FUNCTION presence_fold_sessions(upto_tx xid8, upto_at timestamptz, upto_id uuid) RETURNS void
+-- Folds the events of presence_batch into user_sessions without reading the log.
+--
+-- A user's sessions are the maximal runs of their events with gaps of at most the session
+-- gap, so within a session every gap is small enough: merging new events with the sessions
+-- near them only needs the sessions' ends. Per user of the batch, the sessions that reach
+-- within one gap of the batch's first to last event are taken out, put together with the
+-- batch's events as intervals, and cut into islands wherever the next interval starts more
+-- than one gap after everything before it has ended.
+CREATE FUNCTION presence_fold_sessions() RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     gap interval := (SELECT session_gap FROM presence_settings);
 BEGIN
-    CREATE TEMPORARY TABLE presence_session_ranges ON COMMIT DROP AS
     WITH batch_users AS (
         SELECT user_id, min(at) AS first_at, max(at) AS last_at FROM presence_batch GROUP BY user_id
     ),
-    touched AS (
-        -- Existing sessions within one gap of a batch event of their user.
-        SELECT s.user_id, s.session_start, s.session_end
-        FROM user_sessions AS s
-        JOIN batch_users AS u USING (user_id)
-        WHERE s.session_start <= u.last_at + gap AND s.session_end >= u.first_at - gap
-          AND EXISTS (
-              SELECT 1 FROM presence_batch AS b
-              WHERE b.user_id = s.user_id
-                AND b.at BETWEEN s.session_start - gap AND s.session_end + gap)
+    nearby AS (
+        DELETE FROM user_sessions AS s
+        USING batch_users AS u
+        WHERE s.user_id = u.user_id
+          AND s.session_start <= u.last_at + gap AND s.session_end >= u.first_at - gap
+        RETURNING s.user_id, s.session_start, s.session_end, s.events
+    ),
+    intervals AS (
+        SELECT user_id, session_start AS first_at, session_end AS last_at, events FROM nearby
+        UNION ALL
+        SELECT user_id, at, at, 1 FROM presence_batch
+    ),
+    marked AS (
+        SELECT *,
+               coalesce(first_at > max(last_at) OVER (
+                   PARTITION BY user_id ORDER BY first_at, last_at
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + gap, true) AS starts
+        FROM intervals
+    ),
+    numbered AS (
+        SELECT *,
+               count(*) FILTER (WHERE starts) OVER (
+                   PARTITION BY user_id ORDER BY first_at, last_at ROWS UNBOUNDED PRECEDING) AS session
+        FROM marked
     )
-    SELECT u.user_id,
-           least(u.first_at, min(t.session_start)) AS range_start,
-           greatest(u.last_at, max(t.session_end)) AS range_end
-    FROM batch_users AS u
-    LEFT JOIN touched AS t USING (user_id)
-    GROUP BY u.user_id, u.first_at, u.last_at;
-
-    DELETE FROM user_sessions AS s
-    USING presence_session_ranges AS r
-    WHERE s.user_id = r.user_id
-      AND s.session_start <= r.range_end AND s.session_end >= r.range_start;
-
     INSERT INTO user_sessions (user_id, session_start, session_end, events)
-    SELECT user_id, min(at), max(at), count(*)
-    FROM (
-        SELECT user_id, at,
-               count(*) FILTER (WHERE starts) OVER (PARTITION BY user_id ORDER BY at ROWS UNBOUNDED PRECEDING)
-                   AS session
-        FROM (
-            SELECT e.user_id, e.at,
-                   coalesce(e.at - lag(e.at) OVER (PARTITION BY e.user_id ORDER BY e.at) > gap, true) AS starts
-            FROM presence_session_ranges AS r
-            JOIN seen_events AS e
-              ON e.user_id = r.user_id AND e.at BETWEEN r.range_start AND r.range_end
-            WHERE (e.tx, e.at, e.id) <= (upto_tx, upto_at, upto_id)
-        ) AS marked
-    ) AS numbered
+    SELECT user_id, min(first_at), max(last_at), sum(events)
+    FROM numbered
     GROUP BY user_id, session;
-
-    DROP TABLE presence_session_ranges;
 END
 $$;
 
@@ -149,12 +140,18 @@ LANGUAGE plpgsql AS $$
 DECLARE
     checkpoint presence_projector%ROWTYPE;
     horizon    xid8;
+    sorting    text;
     folded     integer;
     last_event record;
 BEGIN
     SELECT * INTO checkpoint FROM presence_projector FOR UPDATE;
     horizon := pg_snapshot_xmin(pg_current_snapshot());
 
+    -- The planner underestimates how many rows lie past the checkpoint and would sort them
+    -- all; without sorting it merges the partitions' (tx, at, id) indexes and stops after
+    -- batch_size rows (8 ms instead of 280 ms for 20,000 of a million).
+    sorting := current_setting('enable_sort');
+    PERFORM set_config('enable_sort', 'off', true);
     CREATE TEMPORARY TABLE presence_batch ON COMMIT DROP AS
     SELECT tx, at, id, user_id, location
     FROM seen_events
@@ -162,8 +159,9 @@ BEGIN
       AND tx < horizon
     ORDER BY tx, at, id
     LIMIT batch_size;
-
     GET DIAGNOSTICS folded = ROW_COUNT;
+    PERFORM set_config('enable_sort', sorting, true);
+
     IF folded = 0 THEN
         DROP TABLE presence_batch;
         RETURN 0;
@@ -194,7 +192,7 @@ BEGIN
     GROUP BY 1, 2
     ON CONFLICT (user_id, quarter) DO UPDATE SET events = a.events + excluded.events;
 
-    PERFORM presence_fold_sessions(last_event.tx, last_event.at, last_event.id);
+    PERFORM presence_fold_sessions();
 
     UPDATE presence_projector
     SET position_tx = last_event.tx, position_at = last_event.at, position_id = last_event.id,
