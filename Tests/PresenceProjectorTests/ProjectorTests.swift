@@ -60,7 +60,7 @@ struct ProjectorTests {
         }
     }
 
-    @Test("folding in any batches, any order, with duplicates and late events, equals the definition and a rebuild", arguments: 1...10)
+    @Test("folding in any batches, any order, with duplicates and late events, equals the definition and a rebuild", arguments: 1...20)
     func incrementalEqualsRebuild(seed: UInt64) async throws {
         try await TestDatabase.withFresh { client, _ in
             var random = SplitMix64(seed: seed &* 7_919)
