@@ -93,6 +93,7 @@ let package = Package(
                 "PresenceIngest",
                 "PresenceTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

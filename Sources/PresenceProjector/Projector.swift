@@ -85,6 +85,12 @@ public struct Projector: Service {
                         repeat {
                             let folded = try await catchUp(on: connection)
                             if folded > 0 { logger.debug("folded events", metadata: ["events": "\(folded)"]) }
+                            // Committed events above the read horizon wait for an older
+                            // transaction to end, which sends no notification: look again soon.
+                            while try await hasUnfoldedEvents(on: connection) {
+                                try await Task.sleep(for: .milliseconds(20))
+                                _ = try await catchUp(on: connection)
+                            }
                         } while await pending.next() != nil
                         group.cancelAll()
                     }
@@ -107,6 +113,23 @@ public struct Projector: Service {
             }
             total += folded
             if folded < configuration.batchSize { return total }
+        }
+    }
+
+    /// Whether the log holds committed events the projections do not have yet.
+    private func hasUnfoldedEvents(on connection: PostgresConnection) async throws -> Bool {
+        do {
+            let rows = try await connection.query(
+                """
+                SELECT EXISTS (
+                    SELECT 1 FROM seen_events AS e, presence_projector AS p
+                    WHERE (e.tx, e.at, e.id) > (p.position_tx, p.position_at, p.position_id))
+                """,
+                logger: logger
+            ).collect()
+            return try rows.first?.decode(Bool.self) ?? false
+        } catch {
+            throw StoreError(database: error, while: "looking for events to fold")
         }
     }
 

@@ -5,6 +5,7 @@ import PresenceModel
 import PresenceProjector
 import PresenceStore
 import PresenceTestSupport
+import ServiceLifecycleTestKit
 import Testing
 
 @testable import PresenceIngest
@@ -230,6 +231,36 @@ struct ProjectorTests {
             #expect(try await online() == ["now"])
             let rows = try await client.query("SELECT users FROM online_count", logger: logger).collect()
             #expect(try rows.first?.decode(Int.self) == 1)
+        }
+    }
+}
+
+@Suite("Projector following the log")
+struct ProjectorFollowTests {
+    @Test("run() folds events as the tracker writes them, and stops on graceful shutdown")
+    func follows() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            var configuration = Projector.Configuration()
+            configuration.pollInterval = .seconds(30)  // so that only the notifications can wake it in time
+            let projector = Projector(client: client, configuration: configuration, logger: TestDatabase.logger)
+            try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await projector.run() }
+                    var writer = EventLogWriter(client: client, logger: TestDatabase.logger)
+                    let now = SeenEvent.microsecondsNow()
+                    _ = try await writer.write((0..<5).map { SeenEvent(user: "u\($0)", microseconds: now - Int64($0)) })
+                    let deadline = ContinuousClock.now + .seconds(20)
+                    var folded = 0
+                    while folded < 5, ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(20))
+                        let rows = try await client.query("SELECT events FROM presence_projector", logger: TestDatabase.logger).collect()
+                        folded = try rows.first?.decode(Int.self) ?? 0
+                    }
+                    #expect(folded == 5)
+                    trigger.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                }
+            }
         }
     }
 }
