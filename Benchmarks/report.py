@@ -56,3 +56,27 @@ memory = value("tracker memory", "trackerresidentbytes") or value("tracker memor
 if memory is not None:
     print()
     print(f"tracker at default capacity (65,536 events), full: {memory / 2**20:.1f} MiB resident")
+
+catch_up = value("catch-up x1000000", "Time(wallclock)")
+rebuild = value("rebuild x1000000", "Time(wallclock)")
+plain = value("plain SQL presence_current x1000000", "Time(wallclock)")
+if catch_up or rebuild or plain:
+    print()
+    print("projector over a log of 1,000,000 events (100,000 users, 30 days), median of the iterations")
+    print(f"{'':40} {'seconds':>8} {'events/s':>10} {'ratio':>8}")
+    rebuild_rate = 1_000_000 / (rebuild / 1e9) if rebuild else None
+    plain_rate = 1_000_000 / (plain / 1e9) if plain else None
+    if catch_up:
+        rate = 1_000_000 / (catch_up / 1e9)
+        print(f"{'catch-up in batches, vs rebuild':40} {catch_up / 1e9:8.2f} {rate:10.0f} {ratio(rate, rebuild_rate):>8}")
+    if rebuild:
+        print(f"{'rebuild in one pass, vs plain SQL':40} {rebuild / 1e9:8.2f} {rebuild_rate:10.0f} {ratio(rebuild_rate, plain_rate):>8}")
+    if plain:
+        print(f"{'plain SQL, presence_current only':40} {plain / 1e9:8.2f} {plain_rate:10.0f} {'1.00x':>8}")
+
+fresh_p50 = value("freshness", "freshnessp50(ms)")
+fresh_p99 = value("freshness", "freshnessp99(ms)")
+if fresh_p50 is not None:
+    probes = value("freshness", "freshnessprobes")
+    print()
+    print(f"freshness at 10,000 events/s, seen() to online_users: p50 {fresh_p50:.0f} ms, p99 {fresh_p99:.0f} ms ({probes:.0f} probes)")
