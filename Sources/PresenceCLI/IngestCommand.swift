@@ -31,7 +31,7 @@ struct IngestCommand: AsyncParsableCommand {
             input = .standardInput
         } else {
             guard let handle = FileHandle(forReadingAtPath: file) else {
-                throw ValidationError("Cannot open \(file) for reading: check that it exists and is readable.")
+                throw CommandError("Cannot open \(file) for reading: check that it exists and is readable.")
             }
             input = handle
         }
@@ -50,7 +50,7 @@ struct IngestCommand: AsyncParsableCommand {
         }
         print("ingested \(statistics.stored), duplicates \(statistics.duplicates), rejected \(rejected)")
         if statistics.droppedTotal > 0 {
-            throw ValidationError(
+            throw CommandError(
                 "\(statistics.droppedTotal) events could not be written before the database stopped answering; import the file again to add them."
             )
         }

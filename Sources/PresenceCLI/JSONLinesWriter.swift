@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import PresenceModel
 
@@ -9,7 +8,7 @@ enum JSONLinesWriter {
     /// - Returns: How many events were written.
     static func write(_ events: some Sequence<SeenEvent>, toFile path: String) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-            throw ValidationError("Cannot create \(path): check that its folder exists and is writable.")
+            throw CommandError("Cannot create \(path): check that its folder exists and is writable.")
         }
         defer { try? handle.close() }
         var chunk = ""

@@ -61,7 +61,7 @@ extension EventLog {
         }
         guard exists else {
             throw StoreError(
-                .migrationUnknown,
+                .notMigrated,
                 "The database has no event log yet: run 'presence migrate' first (with the same database URL)."
             )
         }

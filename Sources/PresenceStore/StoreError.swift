@@ -26,6 +26,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let migrationChanged = Code("migration_changed")
         /// The database has a migration this version of Presence does not know.
         public static let migrationUnknown = Code("migration_unknown")
+        /// The database has not been migrated: it has no event log.
+        public static let notMigrated = Code("not_migrated")
         /// A migration's SQL failed; nothing of that file was applied.
         public static let migrationFailed = Code("migration_failed")
         /// Another projector already works on the database.
