@@ -4,7 +4,8 @@ import PackageDescription
 // The targets follow the data flow of DESIGN.md, each depending only on those before it:
 // PresenceModel (the event and its rules) → PresenceStore (PostgreSQL: connection settings,
 // migrations, the embedded server) → PresenceIngest (tracker, buffer, flusher, importers)
-// → PresenceProjector (folds the log into the projections) → the `presence` command on top.
+// → PresenceProjector (folds the log into the projections) → PresenceReports (the queries
+// of Reports/ and their formats) → the `presence` command on top.
 let package = Package(
     name: "Presence",
     platforms: [.macOS(.v15)],
@@ -13,6 +14,7 @@ let package = Package(
         .library(name: "PresenceStore", targets: ["PresenceStore"]),
         .library(name: "PresenceIngest", targets: ["PresenceIngest"]),
         .library(name: "PresenceProjector", targets: ["PresenceProjector"]),
+        .library(name: "PresenceReports", targets: ["PresenceReports"]),
         .executable(name: "presence", targets: ["PresenceCLI"]),
     ],
     dependencies: [
@@ -62,12 +64,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "PresenceReports",
+            dependencies: [
+                "PresenceModel",
+                "PresenceStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedSQL"]
+        ),
         .executableTarget(
             name: "PresenceCLI",
             dependencies: [
                 "PresenceStore",
                 "PresenceIngest",
                 "PresenceProjector",
+                "PresenceReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -94,6 +107,16 @@ let package = Package(
                 "PresenceTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "PresenceReportsTests",
+            dependencies: [
+                "PresenceReports",
+                "PresenceProjector",
+                "PresenceIngest",
+                "PresenceTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

@@ -3,13 +3,14 @@ import PackagePlugin
 
 /// Embeds the package's plain SQL files into the Swift module that runs them.
 ///
-/// `Migrations/` stays the one source a person reads and edits; the build turns its files into
-/// string constants, so an application that depends on Presence carries its migrations inside
-/// the binary and needs neither a checkout nor a resource bundle beside the executable.
+/// `Migrations/` and `Reports/` stay the one source a person reads and edits; the build turns
+/// their files into string constants, so an application that depends on Presence carries its
+/// migrations and report queries inside the binary and needs neither a checkout nor a resource
+/// bundle beside the executable.
 @main
 struct EmbedSQL: BuildToolPlugin {
     /// Which folder of the package each target embeds.
-    static let folders = ["PresenceStore": "Migrations"]
+    static let folders = ["PresenceStore": "Migrations", "PresenceReports": "Reports"]
 
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
         guard let folder = Self.folders[target.name] else {

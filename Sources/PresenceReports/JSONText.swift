@@ -1,0 +1,51 @@
+import PresenceModel
+
+/// Writes the JSON of DESIGN.md's shapes by hand: the keys must come in the documented order
+/// and a missing value must be written as `null`, which Foundation's encoders do not promise.
+public enum JSONText {
+    /// A string as a JSON string literal.
+    public static func string(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+
+    /// A string or `null`.
+    public static func string(_ text: String?) -> String {
+        text.map { string($0) } ?? "null"
+    }
+
+    /// A time as an RFC 3339 string in UTC, or `null`.
+    public static func time(_ microseconds: Int64?) -> String {
+        microseconds.map { string(RFC3339.format($0)) } ?? "null"
+    }
+
+    /// A number as JSON writes it: integers without a fraction; `null` for none.
+    public static func number(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "null" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+
+    /// An object whose members are already JSON, in the given order.
+    public static func object(_ members: [(String, String)]) -> String {
+        "{" + members.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+    }
+
+    /// An array whose elements are already JSON.
+    public static func array(_ elements: [String]) -> String {
+        "[" + elements.joined(separator: ",") + "]"
+    }
+}

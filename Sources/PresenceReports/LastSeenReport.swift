@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceModel
+
+/// When one user was last seen as of a moment, and where (`presence last-seen`).
+public struct LastSeenReport: Sendable, Hashable {
+    /// The user asked about.
+    public var user: String
+    /// The moment, in microseconds since 1970.
+    public var asOf: Int64
+    /// The latest event at or before ``asOf``, or `nil` when there is none (an unknown user
+    /// is no error).
+    public var lastSeen: Int64?
+    /// Where that event was, if it said.
+    public var location: String?
+
+    /// Runs the report.
+    ///
+    /// - Parameters:
+    ///   - user: The user.
+    ///   - asOf: The moment, in microseconds since 1970.
+    ///   - client: The pool to query through.
+    ///   - logger: Where to log the query.
+    public static func run(user: String, asOf: Int64, client: PostgresClient, logger: Logger) async throws -> LastSeenReport {
+        let rows = try await ReportQuery.lastSeen.rows([user, RFC3339.format(asOf)], client: client, logger: logger)
+        var report = LastSeenReport(user: user, asOf: asOf)
+        if let row = rows.first {
+            let (lastSeen, location) = try row.decode((Date, String?).self)
+            report.lastSeen = lastSeen.microseconds
+            report.location = location
+        }
+        return report
+    }
+
+    /// The report as one row.
+    public var table: ReportTable {
+        ReportTable(
+            columns: ["user", "as_of", "last_seen", "location"],
+            rows: [[user, RFC3339.format(asOf), lastSeen.map(RFC3339.format), location]]
+        )
+    }
+
+    /// The report in DESIGN.md's JSON shape.
+    public var json: String {
+        JSONText.object([
+            ("user", JSONText.string(user)), ("as_of", JSONText.time(asOf)),
+            ("last_seen", JSONText.time(lastSeen)), ("location", JSONText.string(location)),
+        ])
+    }
+}

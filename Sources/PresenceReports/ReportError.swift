@@ -1,0 +1,25 @@
+/// A report that cannot be made from what was asked: one sentence that says why.
+public struct ReportError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of problem. New codes may be added; do not switch over them exhaustively.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// A stable name for the kind, for example `unknown_user`.
+        public let description: String
+
+        init(_ description: String) { self.description = description }
+
+        /// The user has no events at all.
+        public static let unknownUser = Code("unknown_user")
+        /// The range is empty or reversed.
+        public static let invalidRange = Code("invalid_range")
+    }
+
+    /// The kind of problem.
+    public let code: Code
+    /// What is wrong, in one sentence.
+    public let description: String
+
+    init(_ code: Code, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+}

@@ -1,0 +1,17 @@
+/// The report queries of `Reports/`, compiled into the library.
+public enum ReportQuery: String, Sendable, CaseIterable {
+    /// Users online at a moment (`Reports/online.sql`).
+    case online
+    /// A user's last seen as of a moment (`Reports/last-seen.sql`).
+    case lastSeen = "last-seen"
+    /// A user's sessions in a range (`Reports/history.sql`).
+    case history
+
+    /// The query's SQL text, as in its file.
+    public var sql: String {
+        guard let file = EmbeddedReports.files.first(where: { $0.name == rawValue + ".sql" }) else {
+            preconditionFailure("Reports/\(rawValue).sql is not embedded; the EmbedSQL plugin did not run")
+        }
+        return file.sql
+    }
+}
