@@ -11,6 +11,9 @@ struct Presence: AsyncParsableCommand {
             environment variable, else a private embedded server in .presence/ (or \
             $PRESENCE_DATA_DIR) that it starts on first use.
             """,
-        subcommands: [MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, EmbeddedCommand.self]
+        subcommands: [
+            MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, OnlineCommand.self,
+            LastSeenCommand.self, HistoryCommand.self, EmbeddedCommand.self,
+        ]
     )
 }

@@ -1,0 +1,93 @@
+import ArgumentParser
+import PresenceModel
+import PresenceReports
+import PresenceStore
+
+/// `presence online [--at T] [--threshold 5m]`.
+struct OnlineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "online",
+        abstract: "List the users online at a moment, most recent first, with last seen and location."
+    )
+
+    @Option(help: "The moment, RFC 3339 (default: now).")
+    var at: TimeArgument?
+
+    @Option(help: "How recent a last seen counts as online: 90s, 5m, 2h, 7d.")
+    var threshold = DurationArgument(seconds: 300)
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        let settings = try await global.connectionSettings(logger: logger)
+        let report = try await settings.withClient(logger: logger) { client in
+            try await EventLog.requireMigrated(client, logger: logger)
+            return try await OnlineReport.run(
+                at: at?.microseconds ?? SeenEvent.microsecondsNow(), thresholdSeconds: threshold.seconds,
+                client: client, logger: logger)
+        }
+        output.print(json: report.json, table: report.table)
+    }
+}
+
+/// `presence last-seen USER [--as-of T]`.
+struct LastSeenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "last-seen",
+        abstract: "Say when a user was last seen as of a moment, and where (null when never)."
+    )
+
+    @Argument(help: "The user.")
+    var user: String
+
+    @Option(name: .customLong("as-of"), help: "The moment, RFC 3339 (default: now).")
+    var asOf: TimeArgument?
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        let settings = try await global.connectionSettings(logger: logger)
+        let report = try await settings.withClient(logger: logger) { client in
+            try await EventLog.requireMigrated(client, logger: logger)
+            return try await LastSeenReport.run(
+                user: user, asOf: asOf?.microseconds ?? SeenEvent.microsecondsNow(), client: client, logger: logger)
+        }
+        output.print(json: report.json, table: report.table)
+    }
+}
+
+/// `presence history USER [--from T] [--to T]`.
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "List a user's sessions that start in a range, oldest first."
+    )
+
+    @Argument(help: "The user.")
+    var user: String
+
+    @Option(help: "The start of the range, RFC 3339 (default: the beginning).")
+    var from: TimeArgument?
+
+    @Option(help: "The end of the range, excluded, RFC 3339 (default: the end of time).")
+    var to: TimeArgument?
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = global.makeLogger()
+        let settings = try await global.connectionSettings(logger: logger)
+        let report = try await settings.withClient(logger: logger) { client in
+            try await EventLog.requireMigrated(client, logger: logger)
+            return try await HistoryReport.run(
+                user: user, from: from?.microseconds ?? SeenEvent.Rules.earliest,
+                to: to?.microseconds ?? SeenEvent.Rules.latest, client: client, logger: logger)
+        }
+        output.print(json: report.json, table: report.table)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceModel
+import PresenceProjector
+import PresenceReports
+import PresenceTestSupport
+import Testing
+
+@testable import PresenceIngest
+
+/// DESIGN.md's worked example, answered by the online, last-seen and history reports.
+@Suite("Online, last-seen and history reports")
+struct QueryReportTests {
+    let logger = TestDatabase.logger
+
+    static func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
+
+    static let bob = SeenEvent(user: "bob", microseconds: at("2026-03-29T00:40:00Z"), location: "/a")
+    static let example = [
+        SeenEvent(user: "alice", microseconds: at("2026-03-29T00:10:00Z"), location: "/a"),
+        SeenEvent(user: "alice", microseconds: at("2026-03-29T00:40:00Z"), location: "/b"),
+        SeenEvent(user: "alice", microseconds: at("2026-03-29T01:10:00.000001Z"), location: "/c"),
+        bob, bob,
+    ]
+
+    /// A fresh database holding the worked example, projected.
+    func withExample(_ body: (PostgresClient) async throws -> Void) async throws {
+        try await TestDatabase.withFresh { client, _ in
+            var writer = EventLogWriter(client: client, logger: logger)
+            _ = try await writer.write(Self.example)
+            let deadline = ContinuousClock.now + .seconds(30)
+            var folded = 0
+            while folded < 4, ContinuousClock.now < deadline {
+                folded += try await Projector(client: client, logger: logger).catchUp()
+                if folded < 4 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            try await body(client)
+        }
+    }
+
+    @Test("online at 00:45:00 lists alice and bob; one microsecond later, nobody")
+    func online() async throws {
+        try await withExample { client in
+            let report = try await OnlineReport.run(
+                at: Self.at("2026-03-29T00:45:00Z"), thresholdSeconds: 300, client: client, logger: logger)
+            #expect(report.users.map(\.user) == ["alice", "bob"])
+            #expect(report.json == #"{"at":"2026-03-29T00:45:00Z","threshold_seconds":300,"users":[{"user":"alice","last_seen":"2026-03-29T00:40:00Z","location":"/b"},{"user":"bob","last_seen":"2026-03-29T00:40:00Z","location":"/a"}]}"#)
+            let later = try await OnlineReport.run(
+                at: Self.at("2026-03-29T00:45:00.000001Z"), thresholdSeconds: 300, client: client, logger: logger)
+            #expect(later.users.isEmpty)
+            #expect(later.table.render(.table).hasSuffix("(none)\n"))
+        }
+    }
+
+    @Test("last seen of alice as of 01:00 is 00:40 at /b; carol was never seen")
+    func lastSeen() async throws {
+        try await withExample { client in
+            let alice = try await LastSeenReport.run(user: "alice", asOf: Self.at("2026-03-29T01:00:00Z"), client: client, logger: logger)
+            #expect(alice.json == #"{"user":"alice","as_of":"2026-03-29T01:00:00Z","last_seen":"2026-03-29T00:40:00Z","location":"/b"}"#)
+            let now = try await LastSeenReport.run(user: "alice", asOf: SeenEvent.microsecondsNow(), client: client, logger: logger)
+            #expect(now.lastSeen == Self.at("2026-03-29T01:10:00.000001Z") && now.location == "/c")
+            let before = try await LastSeenReport.run(user: "alice", asOf: Self.at("2026-03-29T00:09:59Z"), client: client, logger: logger)
+            #expect(before.lastSeen == nil)
+            let carol = try await LastSeenReport.run(user: "carol", asOf: Self.at("2026-03-29T01:00:00Z"), client: client, logger: logger)
+            #expect(carol.json == #"{"user":"carol","as_of":"2026-03-29T01:00:00Z","last_seen":null,"location":null}"#)
+        }
+    }
+
+    @Test("alice's history: 00:10–00:40 (1800 s, 2 events) and 01:10:00.000001 (0 s)")
+    func history() async throws {
+        try await withExample { client in
+            let report = try await HistoryReport.run(
+                user: "alice", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger)
+            #expect(report.json == #"{"user":"alice","sessions":[{"start":"2026-03-29T00:10:00Z","end":"2026-03-29T00:40:00Z","duration_seconds":1800,"events":2},{"start":"2026-03-29T01:10:00.000001Z","end":"2026-03-29T01:10:00.000001Z","duration_seconds":0,"events":1}]}"#)
+            let ranged = try await HistoryReport.run(
+                user: "alice", from: Self.at("2026-03-29T00:10:00.000001Z"), to: SeenEvent.Rules.latest, client: client, logger: logger)
+            #expect(ranged.sessions.count == 1)
+            let empty = try await HistoryReport.run(
+                user: "bob", from: Self.at("2026-03-30T00:00:00Z"), to: Self.at("2026-03-31T00:00:00Z"), client: client, logger: logger)
+            #expect(empty.sessions.isEmpty)
+            let unknown = await #expect(throws: ReportError.self) {
+                try await HistoryReport.run(user: "carol", from: 0, to: 1, client: client, logger: logger)
+            }
+            #expect(unknown?.code == .unknownUser)
+            let reversed = await #expect(throws: ReportError.self) {
+                try await HistoryReport.run(user: "alice", from: 1, to: 1, client: client, logger: logger)
+            }
+            #expect(reversed?.code == .invalidRange)
+        }
+    }
+}
+
+@Suite("Report formats")
+struct ReportFormatTests {
+    let table = ReportTable(
+        columns: ["user", "last_seen", "location"],
+        rows: [["tab\tuser", "2026-03-29T00:40:00Z", "/a,b \"quoted\""], ["bob", "2026-03-29T00:40:00Z", nil], ["pipe|user", "x", "y"]]
+    )
+
+    @Test("an aligned table shows control characters as escapes")
+    func aligned() {
+        let expected = [
+            "user       last_seen             location",
+            "---------  --------------------  -------------",
+            "tab\\tuser  2026-03-29T00:40:00Z  /a,b \"quoted\"",
+            "bob        2026-03-29T00:40:00Z",
+            "pipe|user  x                     y",
+        ]
+        #expect(table.render(.table) == expected.joined(separator: "\n") + "\n")
+    }
+
+    @Test("CSV has a header, quotes what needs it, and leaves null empty")
+    func csv() {
+        #expect(table.render(.csv) == "user,last_seen,location\r\ntab\tuser,2026-03-29T00:40:00Z,\"/a,b \"\"quoted\"\"\"\r\nbob,2026-03-29T00:40:00Z,\r\npipe|user,x,y\r\n")
+    }
+
+    @Test("Markdown escapes pipes")
+    func markdown() {
+        #expect(table.render(.md) == "| user | last_seen | location |\n| --- | --- | --- |\n| tab\\tuser | 2026-03-29T00:40:00Z | /a,b \"quoted\" |\n| bob | 2026-03-29T00:40:00Z |  |\n| pipe\\|user | x | y |\n")
+    }
+
+    @Test("JSON strings escape quotes, backslashes and control characters")
+    func json() {
+        #expect(JSONText.string("a\"b\\c\nd\u{1}é") == #""a\"b\\c\nd\u0001é""#)
+        #expect(JSONText.number(1800) == "1800" && JSONText.number(0.5) == "0.5" && JSONText.number(nil) == "null")
+    }
+}
