@@ -11,6 +11,8 @@ public struct ReportError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unknownUser = Code("unknown_user")
         /// The range is empty or reversed.
         public static let invalidRange = Code("invalid_range")
+        /// The time zone is not an IANA name PostgreSQL knows.
+        public static let unknownTimeZone = Code("unknown_time_zone")
     }
 
     /// The kind of problem.

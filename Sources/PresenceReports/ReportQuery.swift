@@ -6,6 +6,8 @@ public enum ReportQuery: String, Sendable, CaseIterable {
     case lastSeen = "last-seen"
     /// A user's sessions in a range (`Reports/history.sql`).
     case history
+    /// Events and distinct users per local hour, day or week (`Reports/activity.sql`).
+    case activity
 
     /// The query's SQL text, as in its file.
     public var sql: String {

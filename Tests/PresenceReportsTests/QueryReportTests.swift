@@ -91,6 +91,67 @@ struct QueryReportTests {
     }
 }
 
+@Suite("Activity report")
+struct ActivityReportTests {
+    let logger = TestDatabase.logger
+    func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
+
+    @Test("the worked example: hours in UTC, and the 23-hour day of 2026-03-29 in Berlin")
+    func workedExample() async throws {
+        try await QueryReportTests().withExample { client in
+            let hours = try await ActivityReport.run(
+                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T02:00:00Z"), bucket: .hour, timeZone: "UTC",
+                client: client, logger: logger)
+            #expect(hours.json == #"{"bucket":"hour","tz":"UTC","from":"2026-03-29T00:00:00Z","to":"2026-03-29T02:00:00Z","rows":[{"start":"2026-03-29T00:00:00Z","events":3,"users":2},{"start":"2026-03-29T01:00:00Z","events":1,"users":1}]}"#)
+            let day = try await ActivityReport.run(
+                from: at("2026-03-29T00:30:00+01:00"), to: at("2026-03-29T12:00:00+02:00"), bucket: .day,
+                timeZone: "Europe/Berlin", client: client, logger: logger)
+            #expect(day.rows.count == 1)
+            #expect(day.rows.first?.start == at("2026-03-28T23:00:00Z"))
+            let dayLength: Int64? = day.rows.first.map { $0.end - $0.start }
+            #expect(dayLength == 82_800_000_000)  // 23 hours
+            #expect(day.rows.first?.events == 4 && day.rows.first?.users == 2)
+        }
+    }
+
+    @Test("empty buckets are listed, from is widened to its bucket, and an event at an edge starts its bucket")
+    func edges() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            var writer = EventLogWriter(client: client, logger: logger)
+            _ = try await writer.write([SeenEvent(user: "edge", microseconds: at("2026-03-29T02:00:00Z"))])
+            let deadline = ContinuousClock.now + .seconds(30)
+            var folded = 0
+            while folded < 1, ContinuousClock.now < deadline {
+                folded += try await Projector(client: client, logger: logger).catchUp()
+                if folded < 1 { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            let report = try await ActivityReport.run(
+                from: at("2026-03-29T00:59:59Z"), to: at("2026-03-29T03:00:00Z"), bucket: .hour, timeZone: "UTC",
+                client: client, logger: logger)
+            #expect(report.rows.map(\.start) == [at("2026-03-29T00:00:00Z"), at("2026-03-29T01:00:00Z"), at("2026-03-29T02:00:00Z")])
+            #expect(report.rows.map(\.events) == [0, 0, 1])
+            let weeks = try await ActivityReport.run(
+                from: at("2026-03-29T00:00:00Z"), to: at("2026-04-06T00:00:00Z"), bucket: .week, timeZone: "UTC",
+                client: client, logger: logger)
+            #expect(weeks.rows.map(\.start) == [at("2026-03-23T00:00:00Z"), at("2026-03-30T00:00:00Z")])
+        }
+    }
+
+    @Test("an unknown time zone and an empty range are refused in one sentence")
+    func badInput() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            let zone = await #expect(throws: ReportError.self) {
+                try await ActivityReport.run(from: 0, to: 1, bucket: .day, timeZone: "Mars/Olympus", client: client, logger: logger)
+            }
+            #expect(zone?.code == .unknownTimeZone)
+            let range = await #expect(throws: ReportError.self) {
+                try await ActivityReport.run(from: 1, to: 1, bucket: .day, timeZone: "UTC", client: client, logger: logger)
+            }
+            #expect(range?.code == .invalidRange)
+        }
+    }
+}
+
 @Suite("Report formats")
 struct ReportFormatTests {
     let table = ReportTable(

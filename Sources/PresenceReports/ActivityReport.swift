@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceModel
+
+/// Events and distinct users per local hour, day or ISO week (`presence report activity`).
+public struct ActivityReport: Sendable, Hashable {
+    /// The length of a bucket.
+    public enum Bucket: String, Sendable, Hashable, CaseIterable {
+        /// A local hour.
+        case hour
+        /// A local day (23 or 25 hours across a daylight-saving change).
+        case day
+        /// An ISO week, starting on Monday.
+        case week
+    }
+
+    /// One bucket.
+    public struct Row: Sendable, Hashable {
+        /// The bucket's start, in microseconds since 1970.
+        public var start: Int64
+        /// The bucket's end (excluded), in microseconds since 1970.
+        public var end: Int64
+        /// Events with a time in the bucket.
+        public var events: Int
+        /// Distinct users with an event in the bucket.
+        public var users: Int
+    }
+
+    /// The bucket length.
+    public var bucket: Bucket
+    /// The IANA time zone the buckets follow.
+    public var timeZone: String
+    /// The range asked for, in microseconds since 1970.
+    public var from: Int64
+    /// The end of the range asked for (excluded), in microseconds since 1970.
+    public var to: Int64
+    /// Every bucket that starts in [from rounded down to its bucket, to), in order.
+    public var rows: [Row]
+
+    /// Runs the report.
+    ///
+    /// - Parameters:
+    ///   - from: The start of the range, in microseconds since 1970; rounded down to its bucket.
+    ///   - to: The end of the range (excluded), in microseconds since 1970.
+    ///   - bucket: The bucket length.
+    ///   - timeZone: An IANA time zone name, for example `Europe/Berlin`.
+    ///   - client: The pool to query through.
+    ///   - logger: Where to log the query.
+    /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or an unknown time zone.
+    public static func run(
+        from: Int64,
+        to: Int64,
+        bucket: Bucket,
+        timeZone: String,
+        client: PostgresClient,
+        logger: Logger
+    ) async throws -> ActivityReport {
+        guard from < to else {
+            throw ReportError(.invalidRange, "The range is empty: --from must be before --to.")
+        }
+        try await TimeZoneCheck.require(timeZone, client: client, logger: logger)
+        let rows = try await ReportQuery.activity.rows(
+            [RFC3339.format(from), RFC3339.format(to), bucket.rawValue, timeZone], client: client, logger: logger)
+        return ActivityReport(
+            bucket: bucket, timeZone: timeZone, from: from, to: to,
+            rows: try rows.map { row in
+                let (start, end, events, users) = try row.decode((Date, Date, Int, Int).self)
+                return Row(start: start.microseconds, end: end.microseconds, events: events, users: users)
+            }
+        )
+    }
+
+    /// One row per bucket.
+    public var table: ReportTable {
+        ReportTable(
+            columns: ["start", "end", "events", "users"],
+            rows: rows.map { [RFC3339.format($0.start), RFC3339.format($0.end), "\($0.events)", "\($0.users)"] }
+        )
+    }
+
+    /// The report in DESIGN.md's JSON shape.
+    public var json: String {
+        JSONText.object([
+            ("bucket", JSONText.string(bucket.rawValue)), ("tz", JSONText.string(timeZone)),
+            ("from", JSONText.time(from)), ("to", JSONText.time(to)),
+            (
+                "rows",
+                JSONText.array(rows.map { row in
+                    JSONText.object([
+                        ("start", JSONText.time(row.start)), ("events", "\(row.events)"), ("users", "\(row.users)"),
+                    ])
+                })
+            ),
+        ])
+    }
+}

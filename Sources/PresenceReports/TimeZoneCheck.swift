@@ -1,0 +1,22 @@
+import Logging
+import PostgresNIO
+import PresenceStore
+
+/// Checks a time zone name against the ones PostgreSQL knows, so that a typo gets one clear
+/// sentence instead of a database error.
+enum TimeZoneCheck {
+    static func require(_ name: String, client: PostgresClient, logger: Logger) async throws {
+        let rows: [PostgresRow]
+        do {
+            rows = try await client.query("SELECT 1 FROM pg_timezone_names WHERE name = \(name)", logger: logger).collect()
+        } catch {
+            throw StoreError(database: error, while: "checking the time zone")
+        }
+        guard !rows.isEmpty else {
+            throw ReportError(
+                .unknownTimeZone,
+                "The time zone \(JSONText.string(name)) is unknown: use an IANA name such as UTC, Europe/Berlin or America/New_York."
+            )
+        }
+    }
+}
