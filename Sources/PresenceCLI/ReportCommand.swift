@@ -8,7 +8,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Print an analytics report of a time range.",
-        subcommands: [Activity.self]
+        subcommands: [Activity.self, Sessions.self, ActiveUsers.self]
     )
 
     /// `presence report activity --from T --to T [--bucket hour|day|week] [--tz ZONE]`.
@@ -39,6 +39,73 @@ struct ReportCommand: AsyncParsableCommand {
                 try await EventLog.requireMigrated(client, logger: logger)
                 return try await ActivityReport.run(
                     from: from.microseconds, to: to.microseconds, bucket: bucket, timeZone: tz, client: client, logger: logger)
+            }
+            output.print(json: report.json, table: report.table)
+        }
+    }
+}
+
+extension ReportCommand {
+    /// `presence report sessions --from T --to T [--gap 30m] [--tz ZONE]`.
+    struct Sessions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Session count, mean, percentiles and duration histogram of the sessions that start in a range."
+        )
+
+        @Option(help: "The start of the range, RFC 3339.")
+        var from: TimeArgument
+
+        @Option(help: "The end of the range (excluded), RFC 3339.")
+        var to: TimeArgument
+
+        @Option(help: "The session gap: 90s, 5m, 2h, 7d. With the projector's gap the projection answers.")
+        var gap = DurationArgument(seconds: 1_800)
+
+        @Option(help: "The IANA time zone (checked; the range is absolute).")
+        var tz = "UTC"
+
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let logger = global.makeLogger()
+            let settings = try await global.connectionSettings(logger: logger)
+            let report = try await settings.withClient(logger: logger) { client in
+                try await EventLog.requireMigrated(client, logger: logger)
+                try await TimeZoneCheck.require(tz, client: client, logger: logger)
+                return try await SessionsReport.run(
+                    from: from.microseconds, to: to.microseconds, gapSeconds: gap.seconds, client: client, logger: logger)
+            }
+            output.print(json: report.json, table: report.table)
+        }
+    }
+
+    /// `presence report active-users --from T --to T [--tz ZONE]`.
+    struct ActiveUsers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "active-users",
+            abstract: "DAU, WAU, MAU and stickiness for each local day of a range."
+        )
+
+        @Option(help: "The start of the range, RFC 3339 (its local day is included).")
+        var from: TimeArgument
+
+        @Option(help: "The end of the range (excluded), RFC 3339.")
+        var to: TimeArgument
+
+        @Option(help: "The IANA time zone the days follow.")
+        var tz = "UTC"
+
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let logger = global.makeLogger()
+            let settings = try await global.connectionSettings(logger: logger)
+            let report = try await settings.withClient(logger: logger) { client in
+                try await EventLog.requireMigrated(client, logger: logger)
+                return try await ActiveUsersReport.run(
+                    from: from.microseconds, to: to.microseconds, timeZone: tz, client: client, logger: logger)
             }
             output.print(json: report.json, table: report.table)
         }

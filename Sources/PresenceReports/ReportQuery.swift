@@ -8,6 +8,10 @@ public enum ReportQuery: String, Sendable, CaseIterable {
     case history
     /// Events and distinct users per local hour, day or week (`Reports/activity.sql`).
     case activity
+    /// Session count, mean, percentiles and histogram (`Reports/sessions.sql`).
+    case sessions
+    /// DAU, WAU, MAU and stickiness per local day (`Reports/active-users.sql`).
+    case activeUsers = "active-users"
 
     /// The query's SQL text, as in its file.
     public var sql: String {

@@ -4,8 +4,15 @@ import PresenceStore
 
 /// Checks a time zone name against the ones PostgreSQL knows, so that a typo gets one clear
 /// sentence instead of a database error.
-enum TimeZoneCheck {
-    static func require(_ name: String, client: PostgresClient, logger: Logger) async throws {
+public enum TimeZoneCheck {
+    /// Fails unless PostgreSQL knows the time zone.
+    ///
+    /// - Parameters:
+    ///   - name: An IANA time zone name, for example `Europe/Berlin`.
+    ///   - client: The pool to ask through.
+    ///   - logger: Where to log the query.
+    /// - Throws: ``ReportError`` with code ``ReportError/Code/unknownTimeZone``.
+    public static func require(_ name: String, client: PostgresClient, logger: Logger) async throws {
         let rows: [PostgresRow]
         do {
             rows = try await client.query("SELECT 1 FROM pg_timezone_names WHERE name = \(name)", logger: logger).collect()

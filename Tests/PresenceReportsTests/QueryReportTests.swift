@@ -187,3 +187,44 @@ struct ReportFormatTests {
         #expect(JSONText.number(1800) == "1800" && JSONText.number(0.5) == "0.5" && JSONText.number(nil) == "null")
     }
 }
+
+@Suite("Sessions and active-users reports")
+struct SessionsAndActiveUsersTests {
+    let logger = TestDatabase.logger
+    func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
+
+    @Test("the worked example's sessions: 3, mean 600 s, p50 0, p90 1440, p99 1764; from the projection and from the log")
+    func sessions() async throws {
+        try await QueryReportTests().withExample { client in
+            let expected = #"{"gap_seconds":1800,"from":"2026-03-29T00:00:00Z","to":"2026-03-30T00:00:00Z","count":3,"mean_seconds":600,"p50_seconds":0,"p90_seconds":1440,"p99_seconds":1764,"histogram":[{"min_seconds":0,"max_seconds":60,"sessions":2},{"min_seconds":60,"max_seconds":300,"sessions":0},{"min_seconds":300,"max_seconds":900,"sessions":0},{"min_seconds":900,"max_seconds":1800,"sessions":0},{"min_seconds":1800,"max_seconds":3600,"sessions":1},{"min_seconds":3600,"max_seconds":7200,"sessions":0},{"min_seconds":7200,"max_seconds":null,"sessions":0}]}"#
+            let projected = try await SessionsReport.run(
+                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-30T00:00:00Z"), gapSeconds: 1800, client: client, logger: logger)
+            #expect(projected.json == expected)
+            // The same gap computed from the log, by setting the projector's gap elsewhere.
+            try await client.query("UPDATE presence_settings SET session_gap = '1 hour'", logger: logger)
+            let computed = try await SessionsReport.run(
+                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-30T00:00:00Z"), gapSeconds: 1800, client: client, logger: logger)
+            #expect(computed.json == expected)
+            // A gap of 31 minutes joins alice's third event: 2 sessions, 3600 s and 0 s.
+            let wider = try await SessionsReport.run(
+                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-30T00:00:00Z"), gapSeconds: 1860, client: client, logger: logger)
+            #expect(wider.count == 2 && wider.meanSeconds == 1800.000_000_5)
+            let empty = try await SessionsReport.run(
+                from: at("2026-04-01T00:00:00Z"), to: at("2026-04-02T00:00:00Z"), gapSeconds: 1800, client: client, logger: logger)
+            #expect(empty.count == 0 && empty.meanSeconds == nil && empty.json.contains(#""mean_seconds":null,"p50_seconds":null"#))
+        }
+    }
+
+    @Test("DAU, WAU and MAU look back before from; stickiness is null without users")
+    func activeUsers() async throws {
+        try await QueryReportTests().withExample { client in
+            let report = try await ActiveUsersReport.run(
+                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-31T00:00:00Z"), timeZone: "UTC", client: client, logger: logger)
+            #expect(report.json == #"{"tz":"UTC","rows":[{"day":"2026-03-29","dau":2,"wau":2,"mau":2,"stickiness":1},{"day":"2026-03-30","dau":0,"wau":2,"mau":2,"stickiness":0}]}"#)
+            let later = try await ActiveUsersReport.run(
+                from: at("2026-04-27T00:00:00Z"), to: at("2026-04-29T00:00:00Z"), timeZone: "UTC", client: client, logger: logger)
+            #expect(later.rows.map(\.mau) == [2, 0])  // 2026-04-27 still reaches back to 03-29; 04-28 does not
+            #expect(later.rows.last?.stickiness == nil)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Logging
+import PostgresNIO
+import PresenceModel
+
+/// DAU, WAU, MAU and stickiness per local day (`presence report active-users`).
+public struct ActiveUsersReport: Sendable, Hashable {
+    /// One local day.
+    public struct Row: Sendable, Hashable {
+        /// The local date, `YYYY-MM-DD`.
+        public var day: String
+        /// Distinct users that day.
+        public var dau: Int
+        /// Distinct users in the 7 local days ending that day.
+        public var wau: Int
+        /// Distinct users in the 30 local days ending that day.
+        public var mau: Int
+        /// DAU / MAU; `nil` when MAU is 0.
+        public var stickiness: Double?
+    }
+
+    /// The IANA time zone the days follow.
+    public var timeZone: String
+    /// One row per local day in the range.
+    public var rows: [Row]
+
+    /// Runs the report.
+    ///
+    /// - Parameters:
+    ///   - from: The start of the range, in microseconds since 1970 (its local day is included).
+    ///   - to: The end of the range (excluded), in microseconds since 1970.
+    ///   - timeZone: An IANA time zone name.
+    ///   - client: The pool to query through.
+    ///   - logger: Where to log the query.
+    /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or an unknown time zone.
+    public static func run(from: Int64, to: Int64, timeZone: String, client: PostgresClient, logger: Logger) async throws
+        -> ActiveUsersReport
+    {
+        guard from < to else {
+            throw ReportError(.invalidRange, "The range is empty: --from must be before --to.")
+        }
+        try await TimeZoneCheck.require(timeZone, client: client, logger: logger)
+        let rows = try await ReportQuery.activeUsers.rows(
+            [RFC3339.format(from), RFC3339.format(to), timeZone], client: client, logger: logger)
+        return ActiveUsersReport(
+            timeZone: timeZone,
+            rows: try rows.map { row in
+                let (day, dau, wau, mau, stickiness) = try row.decode((String, Int, Int, Int, Double?).self)
+                return Row(day: day, dau: dau, wau: wau, mau: mau, stickiness: stickiness)
+            }
+        )
+    }
+
+    /// One row per day.
+    public var table: ReportTable {
+        ReportTable(
+            columns: ["day", "dau", "wau", "mau", "stickiness"],
+            rows: rows.map { row in
+                [row.day, "\(row.dau)", "\(row.wau)", "\(row.mau)", row.stickiness.map { JSONText.number(($0 * 10_000).rounded() / 10_000) }]
+            }
+        )
+    }
+
+    /// The report in DESIGN.md's JSON shape.
+    public var json: String {
+        JSONText.object([
+            ("tz", JSONText.string(timeZone)),
+            (
+                "rows",
+                JSONText.array(rows.map { row in
+                    JSONText.object([
+                        ("day", JSONText.string(row.day)), ("dau", "\(row.dau)"), ("wau", "\(row.wau)"),
+                        ("mau", "\(row.mau)"), ("stickiness", JSONText.number(row.stickiness)),
+                    ])
+                })
+            ),
+        ])
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceModel
+
+/// How long sessions last (`presence report sessions`).
+public struct SessionsReport: Sendable, Hashable {
+    /// One bin of the duration histogram: [min, max) seconds; the last has no max.
+    public struct Bin: Sendable, Hashable {
+        /// The shortest duration in the bin, in seconds.
+        public var minSeconds: Int
+        /// The first duration no longer in the bin, in seconds; `nil` for the last bin.
+        public var maxSeconds: Int?
+        /// How many sessions fall in it.
+        public var sessions: Int
+    }
+
+    /// DESIGN.md's bins: [0, 1 min), [1, 5 min), [5, 15 min), [15, 30 min), [30 min, 1 h),
+    /// [1 h, 2 h), [2 h, ∞).
+    public static let binEdges: [Int] = [0, 60, 300, 900, 1_800, 3_600, 7_200]
+
+    /// The session gap, in seconds.
+    public var gapSeconds: Int64
+    /// The range whose starting sessions are counted, in microseconds since 1970.
+    public var from: Int64
+    /// The end of the range (excluded), in microseconds since 1970.
+    public var to: Int64
+    /// How many sessions start in the range.
+    public var count: Int
+    /// Their mean duration in seconds; `nil` when there are none.
+    public var meanSeconds: Double?
+    /// The 50th, 90th and 99th percentiles of their durations (linear interpolation, as
+    /// `percentile_cont`); `nil` when there are none.
+    public var p50Seconds: Double?
+    /// The 90th percentile.
+    public var p90Seconds: Double?
+    /// The 99th percentile.
+    public var p99Seconds: Double?
+    /// The duration histogram.
+    public var histogram: [Bin]
+
+    /// Runs the report.
+    ///
+    /// - Parameters:
+    ///   - from: The start of the range, in microseconds since 1970.
+    ///   - to: The end of the range (excluded), in microseconds since 1970.
+    ///   - gapSeconds: The session gap; with the projector's, the projection answers.
+    ///   - client: The pool to query through.
+    ///   - logger: Where to log the query.
+    /// - Throws: ``ReportError`` for a range with `from` ≥ `to`.
+    public static func run(from: Int64, to: Int64, gapSeconds: Int64, client: PostgresClient, logger: Logger) async throws
+        -> SessionsReport
+    {
+        guard from < to else {
+            throw ReportError(.invalidRange, "The range is empty: --from must be before --to.")
+        }
+        let rows = try await ReportQuery.sessions.rows(
+            [RFC3339.format(from), RFC3339.format(to), "\(gapSeconds) seconds"], client: client, logger: logger)
+        guard let row = rows.first else { throw ReportError(.invalidRange, "The sessions report returned nothing.") }
+        let columns = try row.decode((Int, Double?, Double?, Double?, Double?, Int, Int, Int, Int, Int, Int, Int).self)
+        let counts = [columns.5, columns.6, columns.7, columns.8, columns.9, columns.10, columns.11]
+        let histogram = counts.enumerated().map { index, sessions in
+            Bin(
+                minSeconds: binEdges[index], maxSeconds: index + 1 < binEdges.count ? binEdges[index + 1] : nil,
+                sessions: sessions)
+        }
+        return SessionsReport(
+            gapSeconds: gapSeconds, from: from, to: to, count: columns.0, meanSeconds: columns.1,
+            p50Seconds: columns.2, p90Seconds: columns.3, p99Seconds: columns.4, histogram: histogram)
+    }
+
+    /// The summary first, then one row per bin.
+    public var table: ReportTable {
+        func number(_ value: Double?) -> String? { value.map { JSONText.number(($0 * 1000).rounded() / 1000) } }
+        var rows: [[String?]] = [
+            ["sessions", "\(count)"], ["mean_seconds", number(meanSeconds)], ["p50_seconds", number(p50Seconds)],
+            ["p90_seconds", number(p90Seconds)], ["p99_seconds", number(p99Seconds)],
+        ]
+        rows += histogram.map { bin in
+            ["[\(bin.minSeconds) s, \(bin.maxSeconds.map { "\($0) s" } ?? "∞"))", "\(bin.sessions)"]
+        }
+        return ReportTable(columns: ["measure", "value"], rows: rows)
+    }
+
+    /// The report in DESIGN.md's JSON shape.
+    public var json: String {
+        JSONText.object([
+            ("gap_seconds", "\(gapSeconds)"), ("from", JSONText.time(from)), ("to", JSONText.time(to)),
+            ("count", "\(count)"), ("mean_seconds", JSONText.number(meanSeconds)),
+            ("p50_seconds", JSONText.number(p50Seconds)), ("p90_seconds", JSONText.number(p90Seconds)),
+            ("p99_seconds", JSONText.number(p99Seconds)),
+            (
+                "histogram",
+                JSONText.array(histogram.map { bin in
+                    JSONText.object([
+                        ("min_seconds", "\(bin.minSeconds)"),
+                        ("max_seconds", bin.maxSeconds.map { "\($0)" } ?? "null"),
+                        ("sessions", "\(bin.sessions)"),
+                    ])
+                })
+            ),
+        ])
+    }
+}
