@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PostgresNIO
 import PresenceStore
 
 /// The options every command that touches the database shares.
@@ -37,6 +38,18 @@ struct GlobalOptions: ParsableArguments {
     /// The embedded server these options name.
     var embeddedServer: EmbeddedServer {
         EmbeddedServer(configuration: EmbeddedServer.Configuration(dataFolder: dataFolder))
+    }
+
+    /// Runs `body` with a pool on the database these options name, which must be migrated.
+    func withMigratedClient<Result: Sendable>(
+        _ body: (PostgresClient, Logger) async throws -> Result
+    ) async throws -> Result {
+        let logger = makeLogger()
+        let settings = try await connectionSettings(logger: logger)
+        return try await settings.withClient(logger: logger) { client in
+            try await EventLog.requireMigrated(client, logger: logger)
+            return try await body(client, logger)
+        }
     }
 
     /// The database to use: `--database-url`, else `DATABASE_URL`, else the embedded server,

@@ -33,10 +33,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let logger = global.makeLogger()
-            let settings = try await global.connectionSettings(logger: logger)
-            let report = try await settings.withClient(logger: logger) { client in
-                try await EventLog.requireMigrated(client, logger: logger)
+            let report = try await global.withMigratedClient { client, logger in
                 return try await ActivityReport.run(
                     from: from.microseconds, to: to.microseconds, bucket: bucket, timeZone: tz, client: client, logger: logger)
             }
@@ -68,10 +65,7 @@ extension ReportCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let logger = global.makeLogger()
-            let settings = try await global.connectionSettings(logger: logger)
-            let report = try await settings.withClient(logger: logger) { client in
-                try await EventLog.requireMigrated(client, logger: logger)
+            let report = try await global.withMigratedClient { client, logger in
                 try await TimeZoneCheck.require(tz, client: client, logger: logger)
                 return try await SessionsReport.run(
                     from: from.microseconds, to: to.microseconds, gapSeconds: gap.seconds, client: client, logger: logger)
@@ -100,10 +94,7 @@ extension ReportCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let logger = global.makeLogger()
-            let settings = try await global.connectionSettings(logger: logger)
-            let report = try await settings.withClient(logger: logger) { client in
-                try await EventLog.requireMigrated(client, logger: logger)
+            let report = try await global.withMigratedClient { client, logger in
                 return try await ActiveUsersReport.run(
                     from: from.microseconds, to: to.microseconds, timeZone: tz, client: client, logger: logger)
             }
