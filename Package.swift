@@ -87,7 +87,7 @@ let package = Package(
         ),
         .target(
             name: "PresenceTestSupport",
-            dependencies: ["PresenceStore"]
+            dependencies: ["PresenceStore", "PresenceProjector"]
         ),
         .testTarget(name: "PresenceModelTests", dependencies: ["PresenceModel"]),
         .testTarget(

@@ -45,20 +45,8 @@ struct ProjectorTests {
         try await Projector(client: client, configuration: configuration, logger: logger).catchUp()
     }
 
-    func foldedCount(_ client: PostgresClient) async throws -> Int {
-        let rows = try await client.query("SELECT events FROM presence_projector", logger: logger).collect()
-        return try rows.first?.decode(Int.self) ?? 0
-    }
-
-    /// Catches up until `count` events are folded. The read horizon is the whole server's:
-    /// a writing transaction of a test running beside this one holds it back for a moment.
     func projectAll(_ client: PostgresClient, batchSize: Int, count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while true {
-            try await project(client, batchSize: batchSize)
-            if try await foldedCount(client) >= count || ContinuousClock.now > deadline { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        try await TestDatabase.projectAll(client, count: count, batchSize: batchSize)
     }
 
     @Test("folding in any batches, any order, with duplicates and late events, equals the definition and a rebuild", arguments: 1...20)

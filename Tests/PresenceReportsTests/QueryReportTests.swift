@@ -29,12 +29,7 @@ struct QueryReportTests {
         try await TestDatabase.withFresh { client, _ in
             var writer = EventLogWriter(client: client, logger: logger)
             _ = try await writer.write(Self.example)
-            let deadline = ContinuousClock.now + .seconds(30)
-            var folded = 0
-            while folded < 4, ContinuousClock.now < deadline {
-                folded += try await Projector(client: client, logger: logger).catchUp()
-                if folded < 4 { try await Task.sleep(for: .milliseconds(10)) }
-            }
+            try await TestDatabase.projectAll(client, count: 4)
             try await body(client)
         }
     }
@@ -119,12 +114,7 @@ struct ActivityReportTests {
         try await TestDatabase.withFresh { client, _ in
             var writer = EventLogWriter(client: client, logger: logger)
             _ = try await writer.write([SeenEvent(user: "edge", microseconds: at("2026-03-29T02:00:00Z"))])
-            let deadline = ContinuousClock.now + .seconds(30)
-            var folded = 0
-            while folded < 1, ContinuousClock.now < deadline {
-                folded += try await Projector(client: client, logger: logger).catchUp()
-                if folded < 1 { try await Task.sleep(for: .milliseconds(10)) }
-            }
+            try await TestDatabase.projectAll(client, count: 1)
             let report = try await ActivityReport.run(
                 from: at("2026-03-29T00:59:59Z"), to: at("2026-03-29T03:00:00Z"), bucket: .hour, timeZone: "UTC",
                 client: client, logger: logger)
