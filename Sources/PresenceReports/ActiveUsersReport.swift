@@ -35,9 +35,7 @@ public struct ActiveUsersReport: Sendable, Hashable {
     public static func run(from: Int64, to: Int64, timeZone: String, client: PostgresClient, logger: Logger) async throws
         -> ActiveUsersReport
     {
-        guard from < to else {
-            throw ReportError(.invalidRange, "The range is empty: --from must be before --to.")
-        }
+        try ReportError.requireRange(from: from, to: to)
         try await TimeZoneCheck.require(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.activeUsers.rows(
             [RFC3339.format(from), RFC3339.format(to), timeZone], client: client, logger: logger)

@@ -56,9 +56,7 @@ public struct ActivityReport: Sendable, Hashable {
         client: PostgresClient,
         logger: Logger
     ) async throws -> ActivityReport {
-        guard from < to else {
-            throw ReportError(.invalidRange, "The range is empty: --from must be before --to.")
-        }
+        try ReportError.requireRange(from: from, to: to)
         try await TimeZoneCheck.require(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.activity.rows(
             [RFC3339.format(from), RFC3339.format(to), bucket.rawValue, timeZone], client: client, logger: logger)

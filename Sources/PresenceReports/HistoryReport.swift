@@ -32,9 +32,7 @@ public struct HistoryReport: Sendable, Hashable {
     ///   - logger: Where to log the query.
     /// - Throws: ``ReportError`` when `from` is not before `to`, or the user has no events at all.
     public static func run(user: String, from: Int64, to: Int64, client: PostgresClient, logger: Logger) async throws -> HistoryReport {
-        guard from < to else {
-            throw ReportError(.invalidRange, "The range is empty: --from must be before --to.")
-        }
+        try ReportError.requireRange(from: from, to: to)
         let rows = try await ReportQuery.history.rows(
             [user, RFC3339.format(from), RFC3339.format(to)], client: client, logger: logger)
         let sessions = try rows.map { row in

@@ -24,4 +24,11 @@ public struct ReportError: Error, Sendable, Hashable, CustomStringConvertible {
         self.code = code
         self.description = description
     }
+
+    /// Fails unless `from` lies before `to`, the check every report of a range makes.
+    static func requireRange(from: Int64, to: Int64) throws {
+        guard from < to else {
+            throw ReportError(.invalidRange, "The range is empty: --from must be before --to.")
+        }
+    }
 }

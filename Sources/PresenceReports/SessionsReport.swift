@@ -51,9 +51,7 @@ public struct SessionsReport: Sendable, Hashable {
     public static func run(from: Int64, to: Int64, gapSeconds: Int64, client: PostgresClient, logger: Logger) async throws
         -> SessionsReport
     {
-        guard from < to else {
-            throw ReportError(.invalidRange, "The range is empty: --from must be before --to.")
-        }
+        try ReportError.requireRange(from: from, to: to)
         let rows = try await ReportQuery.sessions.rows(
             [RFC3339.format(from), RFC3339.format(to), "\(gapSeconds) seconds"], client: client, logger: logger)
         guard let row = rows.first else { throw ReportError(.invalidRange, "The sessions report returned nothing.") }
