@@ -61,3 +61,13 @@ struct GlobalOptions: ParsableArguments {
         return try await embeddedServer.start(logger: logger)
     }
 }
+
+extension Logger {
+    /// This logger for a `ServiceGroup` run by a command: it keeps the group's start and stop
+    /// messages out of quiet and verbose output alike.
+    var forServiceGroup: Logger {
+        var logger = self
+        logger.logLevel = max(logLevel, .notice)
+        return logger
+    }
+}

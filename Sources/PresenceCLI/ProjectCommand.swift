@@ -34,22 +34,19 @@ struct ProjectCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = global.makeLogger()
-        let settings = try await global.connectionSettings(logger: logger)
         var configuration = Projector.Configuration()
         configuration.batchSize = batchSize
         configuration.waitForOtherProjector = wait || follow
 
         if follow {
-            let client = settings.makeClient(logger: logger)
+            let logger = global.makeLogger()
+            let client = try await global.connectionSettings(logger: logger).makeClient(logger: logger)
             let projector = Projector(client: client, configuration: configuration, logger: logger)
-            var groupLogger = logger
-            groupLogger.logLevel = max(logger.logLevel, .notice)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: client), .init(service: projector, successTerminationBehavior: .gracefullyShutdownGroup)],
                     gracefulShutdownSignals: [.sigint, .sigterm],
-                    logger: groupLogger
+                    logger: logger.forServiceGroup
                 )
             )
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -62,8 +59,7 @@ struct ProjectCommand: AsyncParsableCommand {
             return
         }
 
-        try await settings.withClient(logger: logger) { client in
-            try await EventLog.requireMigrated(client, logger: logger)
+        try await global.withMigratedClient { client, logger in
             let projector = Projector(client: client, configuration: configuration, logger: logger)
             if rebuild {
                 print("rebuilt the projections from \(try await projector.rebuild()) events")

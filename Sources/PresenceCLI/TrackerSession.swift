@@ -18,9 +18,7 @@ enum TrackerSession {
     ) async throws -> (Result, PresenceTracker.Statistics) {
         let client = settings.makeClient(logger: logger)
         let tracker = PresenceTracker(client: client, configuration: configuration, logger: logger)
-        var groupLogger = logger
-        groupLogger.logLevel = max(logger.logLevel, .notice)
-        let group = ServiceGroup(services: [client, tracker], logger: groupLogger)
+        let group = ServiceGroup(services: [client, tracker], logger: logger.forServiceGroup)
         return try await withThrowingTaskGroup(of: Void.self, returning: (Result, PresenceTracker.Statistics).self) { tasks in
             tasks.addTask { try await group.run() }
             do {
