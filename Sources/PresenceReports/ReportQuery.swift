@@ -12,6 +12,8 @@ public enum ReportQuery: String, Sendable, CaseIterable {
     case sessions
     /// DAU, WAU, MAU and stickiness per local day (`Reports/active-users.sql`).
     case activeUsers = "active-users"
+    /// Events and distinct users per local hour of day and weekday (`Reports/hour-by-weekday.sql`).
+    case hourByWeekday = "hour-by-weekday"
 
     /// The query's SQL text, as in its file.
     public var sql: String {

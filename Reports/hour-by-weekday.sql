@@ -1,0 +1,34 @@
+-- Hour of day by weekday: the weekly rhythm behind the HTML page's heat map. For each local
+-- ISO weekday (1 = Monday … 7 = Sunday) and local hour (0–23) of a time zone, the events in
+-- those hours of the range and the distinct users with an event in any of them. The range is
+-- the local hours that start in [from rounded down to its hour, to), as the activity
+-- report's hour buckets; every one of the 7 × 24 slots is listed, empty ones too. Across a
+-- daylight-saving change the repeated hour counts twice into its slot and the skipped one not
+-- at all. Answered from user_activity: every zone's offset is whole quarter hours, so each
+-- quarter lies in one local hour.
+--
+-- $1  from  timestamptz
+-- $2  to    timestamptz
+-- $3  tz    text: an IANA time zone name
+WITH hours AS (
+    SELECT date_trunc('hour', $1::timestamptz AT TIME ZONE $3) AT TIME ZONE $3 AS first_start,
+           date_trunc('hour', ($2::timestamptz - interval '1 microsecond') AT TIME ZONE $3) AT TIME ZONE $3
+               + interval '1 hour' AS last_end
+),
+slots AS (
+    SELECT weekday, hour
+    FROM generate_series(1, 7) AS weekday, generate_series(0, 23) AS hour
+),
+counts AS (
+    SELECT extract(isodow FROM a.quarter AT TIME ZONE $3)::int AS weekday,
+           extract(hour FROM a.quarter AT TIME ZONE $3)::int AS hour,
+           sum(a.events) AS events,
+           count(DISTINCT a.user_id) AS users
+    FROM user_activity AS a, hours
+    WHERE a.quarter >= hours.first_start AND a.quarter < hours.last_end
+    GROUP BY 1, 2
+)
+SELECT s.weekday, s.hour, coalesce(c.events, 0)::int8 AS events, coalesce(c.users, 0)::int8 AS users
+FROM slots AS s
+LEFT JOIN counts AS c USING (weekday, hour)
+ORDER BY s.weekday, s.hour;
