@@ -13,6 +13,8 @@ public struct ReportError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidRange = Code("invalid_range")
         /// The time zone is not an IANA name PostgreSQL knows.
         public static let unknownTimeZone = Code("unknown_time_zone")
+        /// A report's output folder or file cannot be written.
+        public static let unwritableOutput = Code("unwritable_output")
     }
 
     /// The kind of problem.

@@ -1,0 +1,259 @@
+/// The HTML page of a ``ReportSet``: one self-contained file (no script, no external style,
+/// font or image) with the charts drawn as inline SVG, for `presence report all` and the demo.
+public struct ReportPage: Sendable {
+    /// The reports it shows.
+    public var reports: ReportSet
+    /// When the page says it was made, in microseconds since 1970.
+    public var generatedAt: Int64
+    /// Whether the footer links the CSV and JSON files that `report all` writes beside it.
+    public var linksToFiles: Bool
+
+    /// How many online users the page lists; it counts them all.
+    static let onlineListLength = 25
+
+    static let colors = (events: "#4e79a7", users: "#f28e2b", dau: "#4e79a7", wau: "#59a14f", mau: "#e15759", sticky: "#b07aa1")
+
+    /// Creates the page of a set of reports.
+    public init(reports: ReportSet, generatedAt: Int64, linksToFiles: Bool) {
+        self.reports = reports
+        self.generatedAt = generatedAt
+        self.linksToFiles = linksToFiles
+    }
+
+    private var clock: LocalTime { LocalTime(timeZone: reports.configuration.timeZone) }
+
+    /// The page's HTML text.
+    public var html: String {
+        let configuration = reports.configuration
+        let range = "\(clock.minute(configuration.from)) – \(clock.minute(configuration.to))"
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>Presence report · \(PageText.escape(range))</title>
+            <style>\(Self.style)</style>
+            </head>
+            <body>
+            <main>
+            <header>
+            <h1>Presence report</h1>
+            <p>\(PageText.escape(range)) · times in \(PageText.escape(configuration.timeZone))</p>
+            </header>
+            \(cards)
+            \(activitySection)
+            \(rhythmSection)
+            \(sessionsSection)
+            \(activeUsersSection)
+            \(onlineSection)
+            \(footer)
+            </main>
+            </body>
+            </html>
+
+            """
+    }
+
+    private static let style = """
+        :root{color-scheme:light}
+        *{box-sizing:border-box}
+        body{margin:0;background:#f4f5f7;color:#1f2933;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+        main{max-width:1080px;margin:0 auto;padding:28px 20px 40px}
+        header h1{margin:0;font-size:26px;letter-spacing:-.01em}
+        header p{margin:4px 0 20px;color:#52606d}
+        h2{margin:0;font-size:17px}
+        .note{margin:2px 0 12px;color:#7b8794;font-size:13px}
+        .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:12px;margin-bottom:16px}
+        .card,.panel{background:#fff;border-radius:10px;box-shadow:0 1px 2px rgba(15,23,42,.06),0 1px 6px rgba(15,23,42,.05)}
+        .card{padding:14px 16px}
+        .card .label{color:#7b8794;font-size:12px;text-transform:uppercase;letter-spacing:.05em}
+        .card .value{font-size:22px;font-weight:600;margin-top:2px;white-space:nowrap;font-variant-numeric:tabular-nums}
+        .card .detail{color:#7b8794;font-size:12px}
+        .panel{padding:18px 20px;margin-bottom:16px;overflow-x:auto}
+        svg{display:block;width:100%;min-width:640px;height:auto}
+        svg text{font-family:inherit;fill:#52606d}
+        svg .axis{font-size:12px}
+        svg .legend{font-size:13px;fill:#1f2933}
+        svg .value{font-size:13px;fill:#1f2933;font-weight:600}
+        svg .hover{fill:transparent}
+        svg .hover:hover{fill:rgba(15,23,42,.06)}
+        .stats{display:flex;flex-wrap:wrap;gap:8px 28px;margin:0 0 10px}
+        .stats div{font-variant-numeric:tabular-nums}
+        .stats span{color:#7b8794;font-size:12px;display:block;text-transform:uppercase;letter-spacing:.05em}
+        table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
+        th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #eef0f3}
+        th{color:#7b8794;font-weight:500;font-size:12px;text-transform:uppercase;letter-spacing:.05em}
+        td.user{font-weight:500;overflow-wrap:anywhere}
+        td.location{color:#52606d;overflow-wrap:anywhere}
+        .empty{color:#7b8794;margin:8px 0}
+        footer{color:#7b8794;font-size:13px;margin-top:8px}
+        footer a{color:#4e79a7}
+        """
+
+    private func card(_ label: String, _ value: String, _ detail: String) -> String {
+        """
+        <div class="card"><div class="label">\(PageText.escape(label))</div>\
+        <div class="value">\(PageText.escape(value))</div><div class="detail">\(PageText.escape(detail))</div></div>
+        """
+    }
+
+    private var cards: String {
+        let activity = reports.activity.rows
+        let peak = activity.max { $0.users < $1.users }
+        let days = reports.activeUsers.rows
+        let averageDAU = days.isEmpty ? nil : Double(days.map(\.dau).reduce(0, +)) / Double(days.count)
+        let sessions = reports.sessions
+        let online = reports.online
+        return """
+            <section class="cards">
+            \(card("Events", PageText.count(activity.map(\.events).reduce(0, +)), "in \(activity.count) \(bucketName)s"))
+            \(card("Peak active users", PageText.count(peak?.users ?? 0), peak.map { "per \(bucketName), \(bucketLabel($0.start))" } ?? "no \(bucketName)s"))
+            \(card("Average DAU", averageDAU.map { PageText.count(Int($0.rounded())) } ?? "–", days.last.map { "MAU \(PageText.count($0.mau)) on \(LocalTime.dayLabel(isoDate: $0.day)?.short ?? $0.day)" } ?? ""))
+            \(card("Sessions", PageText.count(sessions.count), "gap \(PageText.duration(seconds: Double(sessions.gapSeconds)))"))
+            \(card("Median session", PageText.duration(seconds: sessions.p50Seconds), "mean \(PageText.duration(seconds: sessions.meanSeconds))"))
+            \(card("Online", PageText.count(online.users.count), "at \(clock.time(online.at)), seen within \(PageText.duration(seconds: Double(online.thresholdSeconds)))"))
+            </section>
+            """
+    }
+
+    private var bucketName: String {
+        switch reports.activity.bucket {
+        case .hour: "hour"
+        case .day: "day"
+        case .week: "week"
+        }
+    }
+
+    private func bucketLabel(_ start: Int64) -> String {
+        switch reports.activity.bucket {
+        case .hour: clock.minute(start)
+        case .day: clock.date(start)
+        case .week: "week of " + clock.date(start)
+        }
+    }
+
+    /// The labels under a time axis: local days for hours, thinned to at most about 16.
+    private var activityTicks: [TimeSeriesChart.Tick] {
+        let rows = reports.activity.rows
+        let candidates: [TimeSeriesChart.Tick] = rows.indices.compactMap { index in
+            let start = rows[index].start
+            switch reports.activity.bucket {
+            case .hour: return clock.hour(start) == 0 || index == 0 ? .init(index: index, label: clock.day(start)) : nil
+            case .day, .week: return .init(index: index, label: String(clock.day(start).dropFirst(4)))
+            }
+        }
+        let stride = max(1, (candidates.count + 15) / 16)
+        return candidates.enumerated().filter { $0.offset % stride == 0 }.map(\.element)
+    }
+
+    private var activitySection: String {
+        let rows = reports.activity.rows
+        let names = rows.map { bucketLabel($0.start) }
+        let events = TimeSeriesChart(
+            series: [.init(name: "Events", color: Self.colors.events, style: .bars, values: rows.map { Double($0.events) })],
+            pointNames: names, ticks: activityTicks, height: 220)
+        let users = TimeSeriesChart(
+            series: [.init(name: "Active users", color: Self.colors.users, style: .area, values: rows.map { Double($0.users) })],
+            pointNames: names, ticks: activityTicks, height: 200)
+        return """
+            <section class="panel">
+            <h2>Events and active users over time</h2>
+            <p class="note">Per local \(bucketName); active users are the distinct users with an event in the \(bucketName).</p>
+            \(events.svg)
+            \(users.svg)
+            </section>
+            """
+    }
+
+    private var rhythmSection: String {
+        """
+        <section class="panel">
+        <h2>Weekly rhythm</h2>
+        <p class="note">Events by local hour of day and weekday over the whole range; darker is busier.</p>
+        \(HeatMapChart(report: reports.hourByWeekday).svg)
+        </section>
+        """
+    }
+
+    private var sessionsSection: String {
+        let sessions = reports.sessions
+        func stat(_ label: String, _ value: String) -> String {
+            "<div><span>\(PageText.escape(label))</span>\(PageText.escape(value))</div>"
+        }
+        return """
+            <section class="panel">
+            <h2>Session durations</h2>
+            <p class="note">Sessions that start in the range; a session ends when a user is not seen for \
+            \(PageText.duration(seconds: Double(sessions.gapSeconds))).</p>
+            <div class="stats">\(stat("sessions", PageText.count(sessions.count)))\
+            \(stat("mean", PageText.duration(seconds: sessions.meanSeconds)))\
+            \(stat("median", PageText.duration(seconds: sessions.p50Seconds)))\
+            \(stat("90th percentile", PageText.duration(seconds: sessions.p90Seconds)))\
+            \(stat("99th percentile", PageText.duration(seconds: sessions.p99Seconds)))</div>
+            \(HistogramChart(report: sessions, color: Self.colors.events).svg)
+            </section>
+            """
+    }
+
+    private var activeUsersSection: String {
+        let rows = reports.activeUsers.rows
+        let labels = rows.map { LocalTime.dayLabel(isoDate: $0.day) ?? ($0.day, $0.day) }
+        let stride = max(1, (rows.count + 15) / 16)
+        let ticks = labels.indices.filter { $0 % stride == 0 }.map { TimeSeriesChart.Tick(index: $0, label: labels[$0].short) }
+        let counts = TimeSeriesChart(
+            series: [
+                .init(name: "MAU", color: Self.colors.mau, style: .line, values: rows.map { Double($0.mau) }, lineWidth: 5),
+                .init(name: "WAU", color: Self.colors.wau, style: .line, values: rows.map { Double($0.wau) }, lineWidth: 2.5),
+                .init(name: "DAU", color: Self.colors.dau, style: .area, values: rows.map { Double($0.dau) }),
+            ],
+            pointNames: labels.map(\.long), ticks: ticks, height: 240)
+        let stickiness = TimeSeriesChart(
+            series: [.init(name: "Stickiness (DAU / MAU)", color: Self.colors.sticky, style: .area, values: rows.map(\.stickiness))],
+            pointNames: labels.map(\.long), ticks: ticks, format: PageText.percent, wholeSteps: false, height: 170)
+        return """
+            <section class="panel">
+            <h2>Daily, weekly and monthly active users</h2>
+            <p class="note">For each local day: distinct users that day (DAU), in the 7 days (WAU) and the 30 days (MAU) \
+            ending with it; stickiness is DAU / MAU.</p>
+            \(counts.svg)
+            \(stickiness.svg)
+            </section>
+            """
+    }
+
+    private var onlineSection: String {
+        let online = reports.online
+        let listed = online.users.prefix(Self.onlineListLength)
+        let rows = listed.map { user in
+            let ago = PageText.duration(seconds: Double(online.at - user.lastSeen) / 1_000_000)
+            return """
+                <tr><td class="user">\(PageText.escape(user.user))</td><td>\(PageText.escape(clock.time(user.lastSeen))) \
+                (\(PageText.escape(ago)) ago)</td><td class="location">\(PageText.escape(user.location ?? "–"))</td></tr>
+                """
+        }
+        let more = online.users.count > listed.count ? "<p class=\"note\">and \(PageText.count(online.users.count - listed.count)) more</p>" : ""
+        let table = online.users.isEmpty
+            ? "<p class=\"empty\">Nobody was seen in those \(PageText.duration(seconds: Double(online.thresholdSeconds))).</p>"
+            : "<table><thead><tr><th>user</th><th>last seen</th><th>location</th></tr></thead><tbody>\(rows.joined())</tbody></table>\(more)"
+        return """
+            <section class="panel">
+            <h2>Online: \(PageText.count(online.users.count)) \(online.users.count == 1 ? "user" : "users")</h2>
+            <p class="note">Seen within \(PageText.duration(seconds: Double(online.thresholdSeconds))) before \
+            \(PageText.escape(clock.minute(online.at))), most recent first.</p>
+            \(table)
+            </section>
+            """
+    }
+
+    private var footer: String {
+        var text = "Made by Presence at \(PageText.escape(clock.minute(generatedAt))) (\(PageText.escape(reports.configuration.timeZone)))."
+        if linksToFiles {
+            let links = reports.files.map { file in
+                "\(file.name) <a href=\"\(file.name).csv\">CSV</a> <a href=\"\(file.name).json\">JSON</a>"
+            }
+            text += " The data: " + links.joined(separator: " · ") + "."
+        }
+        return "<footer>\(text)</footer>"
+    }
+}

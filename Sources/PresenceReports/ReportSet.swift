@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceModel
+
+/// Every report of one range, as `presence report all` writes them and the HTML page shows
+/// them: activity over time, the hour-by-weekday rhythm, session durations, active users and
+/// the users online at a moment.
+public struct ReportSet: Sendable, Hashable {
+    /// What to report on.
+    public struct Configuration: Sendable, Hashable {
+        /// The start of the range, in microseconds since 1970.
+        public var from: Int64
+        /// The end of the range (excluded), in microseconds since 1970.
+        public var to: Int64
+        /// The IANA time zone of buckets, hours and days. Default `UTC`.
+        public var timeZone = "UTC"
+        /// The activity bucket; `nil` picks one by the range's length (see ``bucket(from:to:)``).
+        public var bucket: ActivityReport.Bucket?
+        /// The session gap in seconds. Default 30 minutes.
+        public var gapSeconds: Int64 = 1_800
+        /// The moment of the online list, in microseconds since 1970.
+        public var onlineAt: Int64
+        /// How recent a last seen counts as online, in seconds. Default 5 minutes.
+        public var onlineThresholdSeconds: Int64 = 300
+
+        /// Creates a configuration for a range, with the online list as of `onlineAt`.
+        public init(from: Int64, to: Int64, onlineAt: Int64) {
+            self.from = from
+            self.to = to
+            self.onlineAt = onlineAt
+        }
+    }
+
+    /// What was reported on.
+    public var configuration: Configuration
+    /// Events and distinct users per bucket.
+    public var activity: ActivityReport
+    /// Events and distinct users per local hour of each weekday.
+    public var hourByWeekday: HourByWeekdayReport
+    /// Session durations.
+    public var sessions: SessionsReport
+    /// DAU, WAU, MAU and stickiness per day.
+    public var activeUsers: ActiveUsersReport
+    /// The users online at ``Configuration/onlineAt``.
+    public var online: OnlineReport
+
+    /// The bucket that shows a range best as a chart: hours up to 14 days (at most 336
+    /// bars), days up to 26 weeks, weeks beyond.
+    public static func bucket(from: Int64, to: Int64) -> ActivityReport.Bucket {
+        let days = (to - from) / 86_400_000_000
+        return days <= 14 ? .hour : days <= 182 ? .day : .week
+    }
+
+    /// Runs every report.
+    ///
+    /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or an unknown time zone.
+    public static func run(configuration: Configuration, client: PostgresClient, logger: Logger) async throws -> ReportSet {
+        let from = configuration.from
+        let to = configuration.to
+        let zone = configuration.timeZone
+        return ReportSet(
+            configuration: configuration,
+            activity: try await ActivityReport.run(
+                from: from, to: to, bucket: configuration.bucket ?? bucket(from: from, to: to), timeZone: zone,
+                client: client, logger: logger),
+            hourByWeekday: try await HourByWeekdayReport.run(
+                from: from, to: to, timeZone: zone, client: client, logger: logger),
+            sessions: try await SessionsReport.run(
+                from: from, to: to, gapSeconds: configuration.gapSeconds, client: client, logger: logger),
+            activeUsers: try await ActiveUsersReport.run(
+                from: from, to: to, timeZone: zone, client: client, logger: logger),
+            online: try await OnlineReport.run(
+                at: configuration.onlineAt, thresholdSeconds: configuration.onlineThresholdSeconds,
+                client: client, logger: logger)
+        )
+    }
+
+    /// Each report's name, table and JSON, in the order the page shows them.
+    public var files: [(name: String, table: ReportTable, json: String)] {
+        [
+            ("activity", activity.table, activity.json),
+            ("hour-by-weekday", hourByWeekday.table, hourByWeekday.json),
+            ("sessions", sessions.table, sessions.json),
+            ("active-users", activeUsers.table, activeUsers.json),
+            ("online", online.table, online.json),
+        ]
+    }
+
+    /// Writes every report as `NAME.csv` and `NAME.json`, and the page as `index.html`, into
+    /// a folder, creating it when missing.
+    ///
+    /// - Parameters:
+    ///   - folder: The folder's path.
+    ///   - generatedAt: When the page says it was made, in microseconds since 1970.
+    /// - Returns: The paths written, the page last.
+    /// - Throws: ``ReportError`` with code ``ReportError/Code/unwritableOutput`` when the
+    ///   folder cannot be made or a file cannot be written.
+    public func write(toFolder folder: String, generatedAt: Int64) throws -> [String] {
+        let base = URL(filePath: folder, directoryHint: .isDirectory)
+        var written: [String] = []
+        func write(_ text: String, _ name: String) throws {
+            let url = base.appending(path: name)
+            do {
+                try Data(text.utf8).write(to: url, options: .atomic)
+            } catch {
+                throw ReportError(
+                    .unwritableOutput, "Cannot write \(url.path(percentEncoded: false)): \(error.localizedDescription)")
+            }
+            written.append(url.path(percentEncoded: false))
+        }
+        do {
+            try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        } catch {
+            throw ReportError(.unwritableOutput, "Cannot create the folder \(folder): \(error.localizedDescription)")
+        }
+        for file in files {
+            try write(file.table.render(.csv), file.name + ".csv")
+            try write(file.json + "\n", file.name + ".json")
+        }
+        try write(ReportPage(reports: self, generatedAt: generatedAt, linksToFiles: true).html, "index.html")
+        return written
+    }
+}
