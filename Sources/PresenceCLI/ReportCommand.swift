@@ -8,7 +8,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Print an analytics report of a time range.",
-        subcommands: [Activity.self, Sessions.self, ActiveUsers.self]
+        subcommands: [Activity.self, Sessions.self, ActiveUsers.self, HourByWeekday.self, All.self]
     )
 
     /// `presence report activity --from T --to T [--bucket hour|day|week] [--tz ZONE]`.
@@ -99,6 +99,86 @@ extension ReportCommand {
                     from: from.microseconds, to: to.microseconds, timeZone: tz, client: client, logger: logger)
             }
             output.print(json: report.json, table: report.table)
+        }
+    }
+}
+
+extension ReportCommand {
+    /// `presence report hour-by-weekday --from T --to T [--tz ZONE]`.
+    struct HourByWeekday: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "hour-by-weekday",
+            abstract: "Events and distinct users per local hour of day and ISO weekday: the weekly rhythm."
+        )
+
+        @Option(help: "The start of the range, RFC 3339; rounded down to its hour.")
+        var from: TimeArgument
+
+        @Option(help: "The end of the range (excluded), RFC 3339.")
+        var to: TimeArgument
+
+        @Option(help: "The IANA time zone the hours and weekdays follow.")
+        var tz = "UTC"
+
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let report = try await global.withMigratedClient { client, logger in
+                return try await HourByWeekdayReport.run(
+                    from: from.microseconds, to: to.microseconds, timeZone: tz, client: client, logger: logger)
+            }
+            output.print(json: report.json, table: report.table)
+        }
+    }
+
+    /// `presence report all --from T --to T --out DIR`.
+    struct All: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write every report as CSV and JSON, and one self-contained HTML page with charts, into a folder.",
+            discussion: """
+                Writes activity, hour-by-weekday, sessions, active-users and online (as of --at) as                 NAME.csv and NAME.json, and index.html, which needs no network to show.
+                """
+        )
+
+        @Option(help: "The start of the range, RFC 3339.")
+        var from: TimeArgument
+
+        @Option(help: "The end of the range (excluded), RFC 3339.")
+        var to: TimeArgument
+
+        @Option(help: ArgumentHelp("The folder to write into; made when missing.", valueName: "folder"))
+        var out: String
+
+        @Option(help: "The IANA time zone of buckets, hours and days.")
+        var tz = "UTC"
+
+        @Option(help: "The activity bucket: hour, day or week (default: by the range's length).")
+        var bucket: ActivityReport.Bucket?
+
+        @Option(help: "The session gap: 90s, 5m, 2h, 7d.")
+        var gap = DurationArgument(seconds: 1_800)
+
+        @Option(help: "The moment of the online list, RFC 3339 (default: now).")
+        var at: TimeArgument?
+
+        @Option(help: "How recent a last seen counts as online.")
+        var threshold = DurationArgument(seconds: 300)
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let now = SeenEvent.microsecondsNow()
+            var configuration = ReportSet.Configuration(from: from.microseconds, to: to.microseconds, onlineAt: at?.microseconds ?? now)
+            configuration.timeZone = tz
+            configuration.bucket = bucket
+            configuration.gapSeconds = gap.seconds
+            configuration.onlineThresholdSeconds = threshold.seconds
+            let reports = try await global.withMigratedClient { client, logger in
+                try await ReportSet.run(configuration: configuration, client: client, logger: logger)
+            }
+            let written = try reports.write(toFolder: out, generatedAt: now)
+            print("wrote \(written.count) files to \(out); open \(written.last ?? "index.html")")
         }
     }
 }
