@@ -1,0 +1,142 @@
+import Foundation
+import PresenceModel
+import PresenceTestSupport
+import Testing
+
+@testable import PresenceIngest
+@testable import PresenceReports
+
+/// The hour-by-weekday report, `report all`'s files and the HTML page.
+@Suite("Hour-by-weekday report, report files and HTML page")
+struct ReportPageTests {
+    let logger = TestDatabase.logger
+    func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
+
+    @Test("the worked example by local hour and weekday in Berlin, Kathmandu (+05:45) and UTC")
+    func hourByWeekday() async throws {
+        try await QueryReportTests().withExample { client in
+            // 2026-03-29 is a Sunday (ISO weekday 7). Berlin: 00:10Z and 00:40Z are 01:10 and
+            // 01:40 CET (alice twice, bob once at 01:40): hour 1, 3 events, 2 users; summer time
+            // begins at 01:00Z, so 01:10:00.000001Z is 03:10 CEST: hour 3, 1 event, 1 user.
+            let berlin = try await HourByWeekdayReport.run(
+                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T02:00:00Z"), timeZone: "Europe/Berlin",
+                client: client, logger: logger)
+            #expect(berlin.rows.count == 168)
+            #expect(berlin.rows.first.map { [$0.weekday, $0.hour] } == [1, 0])
+            #expect(berlin.rows.filter { $0.events > 0 } == [
+                .init(weekday: 7, hour: 1, events: 3, users: 2), .init(weekday: 7, hour: 3, events: 1, users: 1),
+            ])
+            // Kathmandu is 05:45 ahead: 00:10Z is 05:55 (hour 5); 00:40Z (alice, bob) and
+            // 01:10Z are 06:25 and 06:55 (hour 6). The range's first local hour, 05:00, starts
+            // at 23:15Z the day before, so nothing is cut off.
+            let kathmandu = try await HourByWeekdayReport.run(
+                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T02:00:00Z"), timeZone: "Asia/Kathmandu",
+                client: client, logger: logger)
+            #expect(kathmandu.rows.filter { $0.events > 0 } == [
+                .init(weekday: 7, hour: 5, events: 1, users: 1), .init(weekday: 7, hour: 6, events: 3, users: 2),
+            ])
+            // From 01:00Z in UTC only alice's 01:10 is in range.
+            let late = try await HourByWeekdayReport.run(
+                from: at("2026-03-29T01:00:00Z"), to: at("2026-03-29T02:00:00Z"), timeZone: "UTC",
+                client: client, logger: logger)
+            #expect(late.rows.filter { $0.events > 0 } == [.init(weekday: 7, hour: 1, events: 1, users: 1)])
+            #expect(late.json.hasPrefix(#"{"tz":"UTC","from":"2026-03-29T01:00:00Z","to":"2026-03-29T02:00:00Z","rows":[{"weekday":1,"hour":0,"events":0,"users":0},"#))
+        }
+    }
+
+    @Test("report all writes every report as CSV and JSON and a self-contained page")
+    func writesFiles() async throws {
+        try await QueryReportTests().withExample { client in
+            var configuration = ReportSet.Configuration(
+                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-30T00:00:00Z"), onlineAt: at("2026-03-29T00:45:00Z"))
+            configuration.timeZone = "Europe/Berlin"
+            let reports = try await ReportSet.run(configuration: configuration, client: client, logger: logger)
+            #expect(reports.activity.bucket == .hour)
+            #expect(reports.online.users.map(\.user) == ["alice", "bob"])
+            #expect(reports.sessions.count == 3)
+
+            let folder = FileManager.default.temporaryDirectory.appending(path: "presence-report-\(UUID())/nested")
+            defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+            let written = try reports.write(toFolder: folder.path(percentEncoded: false), generatedAt: at("2026-03-29T01:00:00Z"))
+            let names: [String] = ["activity", "hour-by-weekday", "sessions", "active-users", "online"]
+            let expected: [String] = names.flatMap { name -> [String] in [name + ".csv", name + ".json"] } + ["index.html"]
+            #expect(written.map { URL(filePath: $0).lastPathComponent } == expected)
+            func read(_ name: String) throws -> String { try String(contentsOf: folder.appending(path: name), encoding: .utf8) }
+            #expect(try read("sessions.json") == reports.sessions.json + "\n")
+            #expect(try read("online.csv") == "user,last_seen,location\r\nalice,2026-03-29T00:40:00Z,/b\r\nbob,2026-03-29T00:40:00Z,/a\r\n")
+
+            let page = try read("index.html")
+            #expect(page.hasPrefix("<!DOCTYPE html>"))
+            #expect(page.components(separatedBy: "<svg ").count - 1 == 6)
+            // Self-contained: no script, no stylesheet or image to fetch, and the only address
+            // is SVG's namespace name, which is never fetched.
+            for outside in ["<script", "<link", "<img", "src=", "url(", "@import"] { #expect(!page.contains(outside)) }
+            #expect(page.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "").range(of: "http") == nil)
+            #expect(page.contains("<td class=\"user\">alice</td>"))
+            #expect(page.contains("<a href=\"sessions.csv\">CSV</a>"))
+        }
+    }
+
+    @Test("user text on the page is escaped")
+    func escapesUserText() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            var writer = EventLogWriter(client: client, logger: logger)
+            _ = try await writer.write([
+                SeenEvent(user: "<b>\"x\" & 'y'</b>", microseconds: at("2026-03-29T00:40:00Z"), location: "/<script>alert(1)</script>")
+            ])
+            try await TestDatabase.projectAll(client, count: 1)
+            let reports = try await ReportSet.run(
+                configuration: .init(from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T01:00:00Z"), onlineAt: at("2026-03-29T00:41:00Z")),
+                client: client, logger: logger)
+            let page = ReportPage(reports: reports, generatedAt: at("2026-03-29T01:00:00Z"), linksToFiles: false).html
+            #expect(page.contains("&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"))
+            #expect(page.contains("/&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(!page.contains("<b>") && !page.contains("<script"))
+            #expect(!page.contains("href="))
+        }
+    }
+
+    @Test("an output folder that cannot be made is one sentence")
+    func unwritableFolder() async throws {
+        try await QueryReportTests().withExample { client in
+            let reports = try await ReportSet.run(
+                configuration: .init(from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T01:00:00Z"), onlineAt: at("2026-03-29T01:00:00Z")),
+                client: client, logger: logger)
+            let file = FileManager.default.temporaryDirectory.appending(path: "presence-file-\(UUID())")
+            try Data("not a folder".utf8).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            let error = #expect(throws: ReportError.self) {
+                try reports.write(toFolder: file.appending(path: "inside").path(percentEncoded: false), generatedAt: 0)
+            }
+            #expect(error?.code == .unwritableOutput)
+            #expect(error?.description.hasPrefix("Cannot create the folder ") == true)
+        }
+    }
+
+    @Test("the page's numbers, durations, shares, axes and bin labels")
+    func pageText() {
+        #expect(PageText.count(0) == "0" && PageText.count(999) == "999" && PageText.count(1_234_567) == "1,234,567")
+        #expect(PageText.count(-1_234) == "-1,234")
+        #expect(PageText.duration(seconds: 0) == "0 s" && PageText.duration(seconds: 316.463) == "5 min 16 s")
+        #expect(PageText.duration(seconds: 3_600) == "1 h" && PageText.duration(seconds: 90_061) == "1 d 1 h")
+        #expect(PageText.duration(seconds: nil) == "–")
+        #expect(PageText.percent(0.6) == "60%" && PageText.percent(0.2262) == "22.6%" && PageText.percent(0.00004) == "<0.1%")
+        #expect(PageText.percent(0) == "0%" && PageText.percent(nil) == "–")
+
+        #expect(ChartScale(largest: 0).ticks == [0, 1])
+        #expect(ChartScale(largest: 2_526).ticks == [0, 1_000, 2_000, 3_000])
+        #expect(ChartScale(largest: 8_695).maximum == 10_000)
+        #expect(ChartScale(largest: 3).ticks == [0, 1, 2, 3])
+        #expect(ChartScale(largest: 1, wholeSteps: false).ticks.count == 6)
+
+        let labels = SessionsReport.binEdges.indices.map { index in
+            HistogramChart.label(
+                .init(
+                    minSeconds: SessionsReport.binEdges[index],
+                    maxSeconds: index + 1 < SessionsReport.binEdges.count ? SessionsReport.binEdges[index + 1] : nil,
+                    sessions: 0))
+        }
+        #expect(labels == ["< 1 min", "1–5 min", "5–15 min", "15–30 min", "30 min – 1 h", "1–2 h", "≥ 2 h"])
+        #expect(HeatMapChart.color(0) == "#f7fbff" && HeatMapChart.color(1) == "#08306b")
+    }
+}
