@@ -93,8 +93,8 @@ struct DemoCommand: AsyncParsableCommand {
 
             The HTML page with charts: \(written.last ?? folder)
             Each report as CSV and JSON beside it, in \(folder)
-            Done in \(seconds) s. Ask more with --database-url '\(settings)', for example:
-              presence last-seen \(TrafficSimulator.userName(0)) --database-url '\(settings)'
+            Done in \(seconds) s. Ask more of the same data with --database-url, for example:
+              swift run presence last-seen \(TrafficSimulator.userName(0)) --database-url '\(settings)'
             """)
     }
 
