@@ -1,4 +1,5 @@
 import ArgumentParser
+import PresenceModel
 
 /// A command-line duration: a whole number and a unit, `90s`, `5m`, `2h` or `7d`.
 struct DurationArgument: ExpressibleByArgument, Sendable {
@@ -6,12 +7,8 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     let seconds: Int64
 
     init?(argument: String) {
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
-        guard let unit = argument.last.flatMap({ units[$0] }),
-            argument.dropLast().allSatisfy({ $0.isASCII && $0.isNumber }),
-            let count = Int64(argument.dropLast()), count > 0, count <= 36_500 * 86_400 / unit
-        else { return nil }
-        seconds = count * unit
+        guard let seconds = DurationText.seconds(argument) else { return nil }
+        self.seconds = seconds
     }
 
     init(seconds: Int64) {
@@ -19,6 +16,6 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     }
 
     var defaultValueDescription: String {
-        seconds % 60 == 0 ? "\(seconds / 60)m" : "\(seconds)s"
+        DurationText.format(seconds: seconds)
     }
 }
