@@ -12,11 +12,16 @@ import PresenceStore
 /// events that are missing. When a connection fails after COMMIT was sent, the outcome is
 /// unknown; the writer then asks PostgreSQL (`pg_xact_status`) whether that transaction
 /// committed before it writes anything again, so a retry neither loses nor doubles a batch.
-struct EventLogWriter {
+///
+/// ``PresenceTracker``'s flusher writes through one; a service that must answer how many
+/// events of a request were stored (`presence serve`) writes through its own, one per batch.
+public struct EventLogWriter: Sendable {
     /// How many events of a batch were new and how many the log already had.
-    struct Result: Sendable, Hashable {
-        var stored: Int
-        var duplicates: Int
+    public struct Result: Sendable, Hashable {
+        /// Events the log did not have, now stored.
+        public var stored: Int
+        /// Events the log already had (the same `at` and `id`).
+        public var duplicates: Int
     }
 
     let client: PostgresClient
@@ -26,7 +31,12 @@ struct EventLogWriter {
     /// A transaction whose COMMIT was sent but not acknowledged, and what it would have stored.
     var unconfirmed: (transaction: String, result: Result)?
 
-    init(client: PostgresClient, logger: Logger) {
+    /// Creates a writer.
+    ///
+    /// - Parameters:
+    ///   - client: The pool to write through; the database must be migrated.
+    ///   - logger: Where to log.
+    public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }
@@ -35,7 +45,7 @@ struct EventLogWriter {
     ///
     /// - Returns: How many events were stored and how many were already in the log.
     /// - Throws: Whatever the database threw; the batch may then be retried as it is.
-    mutating func write(_ batch: [SeenEvent]) async throws -> Result {
+    public mutating func write(_ batch: [SeenEvent]) async throws -> Result {
         var skipExisting = false
         if let unconfirmed {
             let rows = try await client.query(

@@ -7,7 +7,8 @@ import PresenceModel
 struct JSONLinesDecoder {
     private let decoder = JSONDecoder()
 
-    private struct Fields: Decodable {
+    /// The fields of one event object.
+    struct Fields: Decodable {
         var id: String?
         var user: String
         var at: ImportedEvent.TimeField
@@ -26,20 +27,21 @@ struct JSONLinesDecoder {
         }
     }
 
-    private static func explain(_ error: DecodingError) -> String {
+    /// What is wrong with an event object, in words; `subject` names it (a line, an event).
+    static func explain(_ error: DecodingError, subject: String = "line") -> String {
         switch error {
         case .keyNotFound(let key, _):
             return "the field '\(key.stringValue)' is missing"
         case .valueNotFound(_, let context):
             return "the field '\(context.codingPath.last?.stringValue ?? "?")' is null"
         case .typeMismatch(_, let context):
-            guard let field = context.codingPath.last?.stringValue else { return "the line is not a JSON object" }
-            return "the field '\(field)' has the wrong type"
+            guard let key = context.codingPath.last, key.intValue == nil else { return "the \(subject) is not a JSON object" }
+            return "the field '\(key.stringValue)' has the wrong type"
         case .dataCorrupted(let context):
-            guard let field = context.codingPath.last?.stringValue else { return "the line is not valid JSON" }
+            guard let field = context.codingPath.last?.stringValue else { return "the \(subject) is not valid JSON" }
             return "the field '\(field)' is invalid"
         @unknown default:
-            return "the line is not valid JSON"
+            return "the \(subject) is not valid JSON"
         }
     }
 }
