@@ -27,13 +27,22 @@ extension ConnectionSettings {
     /// A connection pool for these settings; run its `run()` (or put it in a `ServiceGroup`)
     /// before using it.
     ///
-    /// - Parameter logger: The pool's background logger. Unless it logs at `info` or below,
-    ///   the pool logs only errors: it warns when a lease comes before its `run()` has begun,
-    ///   which happens harmlessly in the instant between starting both.
-    public func makeClient(logger: Logger) -> PostgresClient {
+    /// - Parameters:
+    ///   - logger: The pool's background logger. Unless it logs at `info` or below, the pool
+    ///     logs only errors: it warns when a lease comes before its `run()` has begun, which
+    ///     happens harmlessly in the instant between starting both.
+    ///   - statementTimeout: When set, PostgreSQL cancels any statement of the pool's
+    ///     connections that runs longer (`statement_timeout`), so a service's requests end.
+    public func makeClient(logger: Logger, statementTimeout: Duration? = nil) -> PostgresClient {
         var backgroundLogger = logger
         if backgroundLogger.logLevel > .info { backgroundLogger.logLevel = .error }
-        return PostgresClient(configuration: clientConfiguration(), backgroundLogger: backgroundLogger)
+        var configuration = clientConfiguration()
+        if let statementTimeout {
+            let (seconds, attoseconds) = statementTimeout.components
+            let milliseconds = max(1, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
+            configuration.options.additionalStartupParameters.append(("statement_timeout", "\(milliseconds)ms"))
+        }
+        return PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
     }
 }
 
