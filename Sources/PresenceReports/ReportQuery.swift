@@ -14,6 +14,8 @@ public enum ReportQuery: String, Sendable, CaseIterable {
     case activeUsers = "active-users"
     /// Events and distinct users per local hour of day and weekday (`Reports/hour-by-weekday.sql`).
     case hourByWeekday = "hour-by-weekday"
+    /// How far the projections trail the log (`Reports/projector-status.sql`).
+    case projectorStatus = "projector-status"
 
     /// The query's SQL text, as in its file.
     public var sql: String {

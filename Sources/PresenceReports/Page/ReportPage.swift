@@ -7,6 +7,8 @@ public struct ReportPage: Sendable {
     public var generatedAt: Int64
     /// Whether the footer links the CSV and JSON files that `report all` writes beside it.
     public var linksToFiles: Bool
+    /// When set, the page reloads itself after this many seconds (a live dashboard).
+    public var refreshSeconds: Int?
 
     /// How many online users the page lists; it counts them all.
     static let onlineListLength = 25
@@ -32,6 +34,7 @@ public struct ReportPage: Sendable {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
+            \(refreshSeconds.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? "")
             <title>Presence report · \(PageText.escape(range))</title>
             <style>\(Self.style)</style>
             </head>
