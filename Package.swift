@@ -5,7 +5,9 @@ import PackageDescription
 // PresenceModel (the event and its rules) → PresenceStore (PostgreSQL: connection settings,
 // migrations, the embedded server) → PresenceIngest (tracker, buffer, flusher, importers)
 // → PresenceProjector (folds the log into the projections) → PresenceReports (the queries
-// of Reports/ and their formats) → the `presence` command on top.
+// of Reports/ and their formats) → the `presence` command on top. Beside them, for the web:
+// PresenceHummingbird (the request-path middleware, so the core never depends on
+// Hummingbird) and PresenceServer (`presence serve`: the HTTP API, dashboard and metrics).
 let package = Package(
     name: "Presence",
     platforms: [.macOS(.v15)],
@@ -15,6 +17,8 @@ let package = Package(
         .library(name: "PresenceIngest", targets: ["PresenceIngest"]),
         .library(name: "PresenceProjector", targets: ["PresenceProjector"]),
         .library(name: "PresenceReports", targets: ["PresenceReports"]),
+        .library(name: "PresenceHummingbird", targets: ["PresenceHummingbird"]),
+        .library(name: "PresenceServer", targets: ["PresenceServer"]),
         .executable(name: "presence", targets: ["PresenceCLI"]),
     ],
     dependencies: [
@@ -27,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(name: "PresenceModel"),
@@ -74,6 +80,29 @@ let package = Package(
             ],
             plugins: ["EmbedSQL"]
         ),
+        .target(
+            name: "PresenceHummingbird",
+            dependencies: [
+                "PresenceIngest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .target(
+            name: "PresenceServer",
+            dependencies: [
+                "PresenceHummingbird",
+                "PresenceIngest",
+                "PresenceProjector",
+                "PresenceReports",
+                "PresenceStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "PresenceCLI",
             dependencies: [
@@ -81,7 +110,10 @@ let package = Package(
                 "PresenceIngest",
                 "PresenceProjector",
                 "PresenceReports",
+                "PresenceServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -116,6 +148,18 @@ let package = Package(
                 "PresenceProjector",
                 "PresenceIngest",
                 "PresenceTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "PresenceServerTests",
+            dependencies: [
+                "PresenceServer",
+                "PresenceHummingbird",
+                "PresenceIngest",
+                "PresenceTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
