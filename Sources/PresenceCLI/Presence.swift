@@ -13,7 +13,7 @@ struct Presence: AsyncParsableCommand {
             """,
         subcommands: [
             MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, OnlineCommand.self,
-            LastSeenCommand.self, HistoryCommand.self, ReportCommand.self, DemoCommand.self, EmbeddedCommand.self,
+            LastSeenCommand.self, HistoryCommand.self, ReportCommand.self, ServeCommand.self, DemoCommand.self, EmbeddedCommand.self,
         ]
     )
 }

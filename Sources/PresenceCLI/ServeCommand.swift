@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Metrics
+import Prometheus
+import PresenceIngest
+import PresenceProjector
+import PresenceServer
+import PresenceStore
+import ServiceLifecycle
+
+/// `presence serve`: the HTTP API, dashboard and metrics, with the tracker's flusher and,
+/// with `--with-projector`, the projector, until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API, the dashboard and metrics; stop gracefully with SIGTERM or SIGINT.",
+        discussion: """
+            Writes need the ingest token, reads the read token, as 'Authorization: Bearer TOKEN'. \
+            The tokens come from the environment (PRESENCE_INGEST_TOKEN, PRESENCE_READ_TOKEN) or \
+            from files (--ingest-token-file, --read-token-file), never from the command line, \
+            where other users of the machine could see them. Without tokens the server refuses \
+            to start, unless --insecure-local serves everyone on a loopback address.
+            """
+    )
+
+    @Option(help: "The address to bind.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port.")
+    var port = 8080
+
+    @Option(help: ArgumentHelp("A file holding the ingest token (default: $PRESENCE_INGEST_TOKEN).", valueName: "file"))
+    var ingestTokenFile: String?
+
+    @Option(help: ArgumentHelp("A file holding the read token (default: $PRESENCE_READ_TOKEN).", valueName: "file"))
+    var readTokenFile: String?
+
+    @Flag(help: "Serve without tokens; only on a loopback address.")
+    var insecureLocal = false
+
+    @Flag(help: "Also run the projector, keeping the projections up to date.")
+    var withProjector = false
+
+    @Option(help: "The most events one POST may carry.")
+    var maxEvents = PresenceServer.Configuration().maximumEventsPerRequest
+
+    @Option(help: "The largest request body, in bytes.")
+    var maxBodyBytes = PresenceServer.Configuration().maximumBodyBytes
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard (1...65_535).contains(port) else { throw ValidationError("--port must be from 1 to 65535.") }
+        guard maxEvents > 0, maxBodyBytes > 0 else { throw ValidationError("--max-events and --max-body-bytes must be positive.") }
+    }
+
+    func run() async throws {
+        var configuration = PresenceServer.Configuration()
+        configuration.host = host
+        configuration.port = port
+        configuration.insecureLocal = insecureLocal
+        configuration.maximumEventsPerRequest = maxEvents
+        configuration.maximumBodyBytes = maxBodyBytes
+        configuration.ingestToken = try Self.token(file: ingestTokenFile, variable: "PRESENCE_INGEST_TOKEN")
+        configuration.readToken = try Self.token(file: readTokenFile, variable: "PRESENCE_READ_TOKEN")
+
+        let logger = global.makeLogger()
+        let settings = try await global.connectionSettings(logger: logger)
+        try await settings.withClient(logger: logger) { try await EventLog.requireMigrated($0, logger: logger) }
+
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let client = settings.makeClient(logger: logger, statementTimeout: .seconds(30))
+        let tracker = PresenceTracker(client: client, logger: logger)
+        var services: [any Service] = [client, tracker]
+        if withProjector {
+            var projection = Projector.Configuration()
+            projection.waitForOtherProjector = true
+            services.append(Projector(client: client, configuration: projection, logger: logger))
+        }
+        let server = try PresenceServer(configuration: configuration, client: client, tracker: tracker, registry: registry, logger: logger)
+        let application = server.makeApplication(services: services)
+        print("serving http://\(host.contains(":") ? "[\(host)]" : host):\(port)\(withProjector ? " with the projector" : ""); stop with Ctrl-C")
+        try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// A token from a file (its first line) or an environment variable.
+    static func token(file: String?, variable: String) throws -> String? {
+        if let file {
+            do {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                return text.split(whereSeparator: \.isNewline).first.map(String.init)
+            } catch {
+                throw CommandError("Cannot read the token file \(file): \(error.localizedDescription)")
+            }
+        }
+        return ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

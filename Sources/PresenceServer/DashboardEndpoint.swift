@@ -1,0 +1,28 @@
+import Hummingbird
+import PostgresNIO
+import PresenceModel
+import PresenceReports
+
+/// `GET /dashboard?from=T&to=T&tz=ZONE&bucket=…`: the HTML report page of `report all`, made
+/// on every request (the last 7 days unless asked otherwise) and reloading itself, so it stays
+/// live without a script.
+struct DashboardEndpoint: Sendable {
+    let client: PostgresClient
+    let refreshSeconds: Int
+
+    func get(_ request: Request, context: some RequestContext) async throws -> Response {
+        let query = QueryParameters(request)
+        let now = SeenEvent.microsecondsNow()
+        let to = try query.time("to") ?? now
+        let from = try query.time("from") ?? to - 7 * 86_400_000_000
+        var configuration = ReportSet.Configuration(from: from, to: to, onlineAt: min(now, to))
+        configuration.timeZone = query.timeZone
+        if query.string("bucket") != nil { configuration.bucket = try query.bucket() }
+        let reports = try await ReportSet.run(configuration: configuration, client: client, logger: context.logger)
+        var page = ReportPage(reports: reports, generatedAt: now, linksToFiles: false)
+        page.refreshSeconds = refreshSeconds
+        return Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: page.html)))
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import Prometheus
+import PresenceIngest
+import PresenceModel
+import ServiceLifecycle
+
+/// `presence serve`: the HTTP API for applications in any language, the live dashboard,
+/// Prometheus metrics and a health check, on one PostgreSQL pool.
+///
+/// | route | token | what |
+/// | --- | --- | --- |
+/// | `POST /v1/events` | ingest | store events (``EventsEndpoint``) |
+/// | `GET /v1/online`, `/v1/users/{user}/last-seen`, `/v1/users/{user}/history`, `/v1/reports/{name}` | read | queries and reports (``QueryEndpoints``) |
+/// | `GET /dashboard` | read | the HTML report page |
+/// | `GET /metrics` | read | Prometheus text format |
+/// | `GET /health` | none | database reachable, projector lag |
+public struct PresenceServer: Sendable {
+    /// How it listens and whom it lets in.
+    public let configuration: Configuration
+    private let client: PostgresClient
+    private let tracker: PresenceTracker
+    private let registry: PrometheusCollectorRegistry
+    private let rules: SeenEvent.Rules
+    private let logger: Logger
+
+    /// Creates the server.
+    ///
+    /// - Parameters:
+    ///   - configuration: How it listens and whom it lets in.
+    ///   - client: The pool it reads and writes through; run it in the same service group.
+    ///   - tracker: The tracker that takes buffered posts (`?buffered=true`); run it in the
+    ///     same service group. Posted events follow its rules (the allowed clock skew).
+    ///   - registry: Where `/metrics` reads from; bootstrap swift-metrics with a
+    ///     `PrometheusMetricsFactory` on it to see the tracker's and the ingest's counters.
+    ///   - logger: The server's logger. Tokens are never logged.
+    /// - Throws: ``ServerError`` when no tokens are configured (without `insecureLocal`), a
+    ///   token is too short, both are the same, or `insecureLocal` is asked for on an address
+    ///   that is not loopback.
+    public init(
+        configuration: Configuration,
+        client: PostgresClient,
+        tracker: PresenceTracker,
+        registry: PrometheusCollectorRegistry,
+        logger: Logger
+    ) throws(ServerError) {
+        try Self.check(configuration)
+        self.configuration = configuration
+        self.client = client
+        self.tracker = tracker
+        self.registry = registry
+        var rules = SeenEvent.Rules()
+        rules.allowedClockSkew = tracker.configuration.allowedClockSkew
+        self.rules = rules
+        self.logger = logger
+    }
+
+    private static func check(_ configuration: Configuration) throws(ServerError) {
+        if configuration.insecureLocal {
+            guard isLoopback(configuration.host) else {
+                throw ServerError("--insecure-local serves without tokens and so binds only to a loopback address such as 127.0.0.1 or ::1, not \(configuration.host).")
+            }
+            return
+        }
+        guard let ingest = configuration.ingestToken, let read = configuration.readToken, !ingest.isEmpty, !read.isEmpty else {
+            throw ServerError("presence serve needs an ingest token and a read token: set PRESENCE_INGEST_TOKEN and PRESENCE_READ_TOKEN, or pass --insecure-local to serve on loopback without tokens.")
+        }
+        guard ingest.count >= Configuration.minimumTokenLength, read.count >= Configuration.minimumTokenLength else {
+            throw ServerError("Each token must be at least \(Configuration.minimumTokenLength) characters long; make them with, for example, 'openssl rand -hex 32'.")
+        }
+        guard ingest != read else {
+            throw ServerError("The ingest token and the read token must differ, so that a reader cannot write.")
+        }
+    }
+
+    /// Whether a host name or address is loopback only.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// The routes, with their access rules and error handling.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let access = AccessControl(
+            ingestToken: configuration.ingestToken, readToken: configuration.readToken, open: configuration.insecureLocal)
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+
+        let health = HealthEndpoint(client: client)
+        router.get("/health", use: health.get)
+
+        let events = EventsEndpoint(
+            client: client, tracker: tracker, rules: rules, maximumBodyBytes: configuration.maximumBodyBytes,
+            maximumEvents: configuration.maximumEventsPerRequest)
+        router.group("/v1/events").add(middleware: AccessMiddleware(access: access, role: .ingest)).post(use: events.post)
+
+        let queries = QueryEndpoints(client: client)
+        let metrics = MetricsEndpoint(client: client, registry: registry)
+        let reads = router.group().add(middleware: AccessMiddleware(access: access, role: .read))
+        reads.get("/v1/online", use: queries.online)
+        reads.get("/v1/users/{user}/last-seen", use: queries.lastSeen)
+        reads.get("/v1/users/{user}/history", use: queries.history)
+        reads.get("/v1/reports/{name}", use: queries.report)
+        reads.get("/metrics", use: metrics.get)
+
+        let dashboard = DashboardEndpoint(client: client, refreshSeconds: configuration.dashboardRefreshSeconds)
+        router.group().add(middleware: AccessMiddleware(access: access, role: .read, browser: true)).get("/dashboard", use: dashboard.get)
+        return router
+    }
+
+    /// The HTTP application, which runs `services` (the pool, the tracker, the projector) in
+    /// its service group: started in order before the server, shut down in reverse after it,
+    /// so a graceful shutdown answers the requests in flight, then drains the tracker.
+    public func makeApplication(services: [any Service]) -> some ApplicationProtocol {
+        let (seconds, attoseconds) = configuration.idleTimeout.components
+        return Application(
+            router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(seconds * 1_000 + attoseconds / 1_000_000_000_000_000))),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "Presence"),
+            services: services,
+            logger: logger
+        )
+    }
+}
