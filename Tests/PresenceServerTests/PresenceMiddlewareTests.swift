@@ -5,6 +5,7 @@ import PostgresNIO
 import PresenceHummingbird
 import PresenceIngest
 import PresenceTestSupport
+import ServiceLifecycle
 import Testing
 
 /// The middleware records one event per authenticated request, in the tracker's buffer.
@@ -55,12 +56,14 @@ struct PresenceMiddlewareTests {
         }
     }
 
-    /// Runs the tracker's flusher until it has written what it holds.
+    /// Runs the tracker and shuts it down gracefully at once, which writes all it holds.
     func flush(_ tracker: PresenceTracker) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await tracker.run() }
-            while tracker.statistics.buffered > 0 { try await Task.sleep(for: .milliseconds(10)) }
-            group.cancelAll()
+        let group = ServiceGroup(services: [tracker], logger: TestDatabase.logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
         }
+        #expect(tracker.statistics.buffered == 0)
     }
 }
