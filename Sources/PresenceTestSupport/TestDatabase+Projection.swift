@@ -2,11 +2,11 @@ import PostgresNIO
 import PresenceProjector
 
 extension TestDatabase {
-    /// Folds the log until the projections hold `count` events, or 30 seconds pass.
+    /// Folds the log until the projections hold `count` events, or 90 seconds pass.
     ///
     /// The read horizon is the whole server's: a writing transaction of a test running beside
-    /// this one (creating its database, say) holds it back for a moment, so one catch-up may
-    /// fold less than is there.
+    /// this one (creating or dropping its database, say) holds it back, for seconds on a busy
+    /// machine, so one catch-up may fold less than is there.
     ///
     /// - Parameters:
     ///   - client: The test database's pool.
@@ -16,7 +16,7 @@ extension TestDatabase {
         var configuration = Projector.Configuration()
         configuration.batchSize = batchSize
         let projector = Projector(client: client, configuration: configuration, logger: logger)
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(90)
         while true {
             try await projector.catchUp()
             let rows = try await client.query("SELECT events FROM presence_projector", logger: logger).collect()
