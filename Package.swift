@@ -117,6 +117,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .executableTarget(
+            name: "PresenceExampleApp",
+            dependencies: [
+                "PresenceHummingbird",
+                "PresenceIngest",
+                "PresenceReports",
+                "PresenceStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/HummingbirdApp"
+        ),
         .target(
             name: "PresenceTestSupport",
             dependencies: ["PresenceStore", "PresenceProjector"]
