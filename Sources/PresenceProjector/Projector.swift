@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import PostgresNIO
 import PresenceStore
 import ServiceLifecycle
@@ -11,12 +12,15 @@ import ServiceLifecycle
 /// the read horizon, folds them and moves the checkpoint in one transaction, so a crash at
 /// any point loses and doubles nothing. The projector holds an advisory lock so that only one
 /// works on a database at a time; as a `Service` it follows the log, woken by the writers'
-/// notifications and polling as a fallback.
+/// notifications and polling as a fallback. It counts what it folds through swift-metrics
+/// (`presence_projector_events_folded_total`, `presence_projector_batches_total`).
 public struct Projector: Service {
     /// How the projector reads and waits.
     public let configuration: Configuration
     private let client: PostgresClient
     private let logger: Logger
+    private let foldedEvents = Counter(label: "presence_projector_events_folded_total")
+    private let foldedBatches = Counter(label: "presence_projector_batches_total")
 
     /// Creates a projector.
     ///
@@ -112,6 +116,10 @@ public struct Projector: Service {
                 throw StoreError(database: error, while: "folding events into the projections")
             }
             total += folded
+            if folded > 0 {
+                foldedEvents.increment(by: folded)
+                foldedBatches.increment()
+            }
             if folded < configuration.batchSize { return total }
         }
     }
