@@ -65,14 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
         simulation.days = days
         simulation.seed = seed
         let simulator = TrafficSimulator(configuration: simulation)
-        let (sent, statistics) = try await TrackerSession.run(settings: settings, logger: logger) { tracker in
-            var sent = 0
-            for event in simulator.events() {
-                try await tracker.record(event)
-                sent += 1
-            }
-            return sent
-        }
+        let (sent, statistics) = try await TrackerSession.record(simulator.events(), settings: settings, logger: logger)
         print("simulated \(sent) events: stored \(statistics.stored), duplicates \(statistics.duplicates)")
 
         let folder = out ?? server.configuration.dataFolder + "/demo"

@@ -50,14 +50,7 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         let logger = global.makeLogger()
         let settings = try await global.connectionSettings(logger: logger)
-        let (count, statistics) = try await TrackerSession.run(settings: settings, logger: logger) { tracker in
-            var count = 0
-            for event in simulator.events() {
-                try await tracker.record(event)
-                count += 1
-            }
-            return count
-        }
+        let (count, statistics) = try await TrackerSession.record(simulator.events(), settings: settings, logger: logger)
         print("simulated \(count) events of \(users) users over \(days) days: stored \(statistics.stored), duplicates \(statistics.duplicates)")
     }
 }

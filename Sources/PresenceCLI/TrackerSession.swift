@@ -1,5 +1,6 @@
 import Logging
 import PresenceIngest
+import PresenceModel
 import PresenceStore
 import ServiceLifecycle
 
@@ -32,6 +33,25 @@ enum TrackerSession {
                 try? await tasks.waitForAll()
                 throw error
             }
+        }
+    }
+
+    /// Records every event of a sequence through a tracker, waiting for room when its buffer
+    /// is full, and writes them all before it returns.
+    ///
+    /// - Returns: How many events were sent, and the tracker's counters after shutdown.
+    static func record(
+        _ events: some Sequence<SeenEvent>,
+        settings: ConnectionSettings,
+        logger: Logger
+    ) async throws -> (sent: Int, statistics: PresenceTracker.Statistics) {
+        try await run(settings: settings, logger: logger) { tracker in
+            var sent = 0
+            for event in events {
+                try await tracker.record(event)
+                sent += 1
+            }
+            return sent
         }
     }
 }
