@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import PresenceStore
+import PresenceTestSupport
+import Testing
 
 @testable import PresenceCLI
 
@@ -58,4 +60,27 @@ enum CommandLine {
         components.password = password
         return components.string ?? settings.description
     }
+}
+
+/// A suite trait: one fresh, migrated, empty database for all the commands of a suite, which
+/// only read it (fewer databases dropped means fewer forced checkpoints holding back the
+/// read horizon of the tests beside them).
+struct SharedDatabase: SuiteTrait, TestScoping {
+    /// The `--database-url` of the database of the suite running.
+    @TaskLocal static var url: String?
+
+    func provideScope(
+        for test: Test,
+        testCase: Test.Case?,
+        performing function: @Sendable () async throws -> Void
+    ) async throws {
+        try await TestDatabase.withFresh { _, settings in
+            try await Self.$url.withValue(CommandLine.databaseURL(settings)) { try await function() }
+        }
+    }
+}
+
+extension Trait where Self == SharedDatabase {
+    /// One fresh, migrated database for the suite; its URL is ``SharedDatabase/url``.
+    static var sharedDatabase: Self { SharedDatabase() }
 }

@@ -1,18 +1,16 @@
 import ArgumentParser
-import PresenceTestSupport
 import Testing
 
 @testable import PresenceCLI
 
 /// Bad input that only the database can judge, through the commands as `presence` runs them:
 /// one sentence on standard error (`Error: …`, no usage text), exit status 1.
-@Suite("Report command errors")
+@Suite("Report command errors", .sharedDatabase)
 struct ReportCommandErrorTests {
-    /// Runs `arguments` against a fresh, migrated, empty database.
+    /// Runs `arguments` against the suite's migrated, empty database.
     func run(_ arguments: [String]) async throws -> CommandLine.Failure? {
-        try await TestDatabase.withFresh { _, settings in
-            await CommandLine.runFailure(arguments + ["--database-url", CommandLine.databaseURL(settings)])
-        }
+        let url = try #require(SharedDatabase.url)
+        return await CommandLine.runFailure(arguments + ["--database-url", url])
     }
 
     static let range = ["--from", "2026-11-29T00:00:00Z", "--to", "2026-11-30T00:00:00Z"]

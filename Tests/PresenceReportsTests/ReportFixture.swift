@@ -2,6 +2,7 @@ import PostgresNIO
 import PresenceModel
 import PresenceProjector
 import PresenceTestSupport
+import Testing
 
 @testable import PresenceIngest
 
@@ -47,4 +48,32 @@ enum ReportFixture {
     static func answerFromLog(_ client: PostgresClient) async throws {
         try await client.query("UPDATE presence_settings SET session_gap = '1 hour'", logger: TestDatabase.logger)
     }
+}
+
+/// A suite trait: one fresh database holding `events`, projected, for all the tests of a suite
+/// that only read. Fewer databases made and dropped means fewer of the checkpoints that
+/// DROP DATABASE forces, during which the server's read horizon, and every test's
+/// projector, waits.
+struct SharedEvents: SuiteTrait, TestScoping {
+    /// The events of the suite's database.
+    let events: [SeenEvent]
+
+    /// The pool of the database of the suite running.
+    @TaskLocal static var client: PostgresClient?
+
+    func provideScope(
+        for test: Test,
+        testCase: Test.Case?,
+        performing function: @Sendable () async throws -> Void
+    ) async throws {
+        try await ReportFixture.withProjected(events) { client in
+            try await Self.$client.withValue(client) { try await function() }
+        }
+    }
+}
+
+extension Trait where Self == SharedEvents {
+    /// One database holding `events`, projected, shared by the suite's tests; they read it
+    /// through ``SharedEvents/client`` and must not change it.
+    static func sharedEvents(_ events: [SeenEvent]) -> Self { SharedEvents(events: events) }
 }
