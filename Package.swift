@@ -179,6 +179,14 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "PresenceCLITests",
+            dependencies: [
+                "PresenceCLI",
+                "PresenceTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
             name: "PresenceStoreTests",
             dependencies: [
                 "PresenceStore",

@@ -10,10 +10,12 @@
 -- $3  bucket  text: 'hour', 'day' or 'week'
 -- $4  tz      text: an IANA time zone name, e.g. 'Europe/Berlin'
 WITH buckets AS (
-    -- Hours step in absolute time (a local hour is an hour long even across a change).
+    -- Hours step in absolute time (a local hour is an hour long even across a change). The
+    -- first starts where from's local hour began: from less its minutes into that hour (turning
+    -- the local hour back into a time would pick the later of a fall-back's repeated hours).
     SELECT start, start + interval '1 hour' AS finish
     FROM generate_series(
-        date_trunc('hour', $1::timestamptz AT TIME ZONE $4) AT TIME ZONE $4,
+        $1::timestamptz - ($1::timestamptz AT TIME ZONE $4 - date_trunc('hour', $1::timestamptz AT TIME ZONE $4)),
         $2::timestamptz - interval '1 microsecond',
         interval '1 hour') AS start
     WHERE $3 = 'hour'

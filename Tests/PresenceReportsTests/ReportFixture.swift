@@ -1,0 +1,79 @@
+import PostgresNIO
+import PresenceModel
+import PresenceProjector
+import PresenceTestSupport
+import Testing
+
+@testable import PresenceIngest
+
+/// Hand-made event sets for the report tests, written with RFC 3339 times as in DESIGN.md.
+enum ReportFixture {
+    /// A time in RFC 3339, in microseconds since 1970.
+    static func at(_ text: String) -> Int64 {
+        guard let microseconds = RFC3339.parse(text) else { preconditionFailure("not an RFC 3339 time: \(text)") }
+        return microseconds
+    }
+
+    /// One event of `user` at `time` (RFC 3339), with a new id.
+    static func event(_ user: String, _ time: String, _ location: String? = nil) -> SeenEvent {
+        SeenEvent(user: user, microseconds: at(time), location: location)
+    }
+
+    /// Runs `body` against a fresh database whose log holds `events`, folded into the
+    /// projections with the default session gap of 30 minutes.
+    static func withProjected(_ events: [SeenEvent], _ body: (PostgresClient) async throws -> Void) async throws {
+        try await TestDatabase.withFresh { client, _ in
+            if !events.isEmpty {
+                var writer = EventLogWriter(client: client, logger: TestDatabase.logger)
+                _ = try await writer.write(events)
+            }
+            try await TestDatabase.projectAll(client, count: Set(events.map(\.id)).count)
+            try await body(client)
+        }
+    }
+
+    /// Sets the projector's session gap and rebuilds the projections with it, so that a
+    /// sessions report with that gap is answered from `user_sessions`, and a report with any
+    /// other gap is cut from the raw log.
+    static func rebuild(_ client: PostgresClient, sessionGapSeconds: Int) async throws {
+        try await client.query(
+            "UPDATE presence_settings SET session_gap = make_interval(secs => \(sessionGapSeconds))",
+            logger: TestDatabase.logger)
+        try await Projector(client: client, logger: TestDatabase.logger).rebuild()
+    }
+
+    /// Sets the projector's session gap without rebuilding: `user_sessions` keeps the 30-minute
+    /// sessions but no longer answers a report with a 30-minute gap, which is then cut from the
+    /// raw log. (The projector's gap is what decides which path answers.)
+    static func answerFromLog(_ client: PostgresClient) async throws {
+        try await client.query("UPDATE presence_settings SET session_gap = '1 hour'", logger: TestDatabase.logger)
+    }
+}
+
+/// A suite trait: one fresh database holding `events`, projected, for all the tests of a suite
+/// that only read. Fewer databases made and dropped means fewer of the checkpoints that
+/// DROP DATABASE forces, during which the server's read horizon, and every test's
+/// projector, waits.
+struct SharedEvents: SuiteTrait, TestScoping {
+    /// The events of the suite's database.
+    let events: [SeenEvent]
+
+    /// The pool of the database of the suite running.
+    @TaskLocal static var client: PostgresClient?
+
+    func provideScope(
+        for test: Test,
+        testCase: Test.Case?,
+        performing function: @Sendable () async throws -> Void
+    ) async throws {
+        try await ReportFixture.withProjected(events) { client in
+            try await Self.$client.withValue(client) { try await function() }
+        }
+    }
+}
+
+extension Trait where Self == SharedEvents {
+    /// One database holding `events`, projected, shared by the suite's tests; they read it
+    /// through ``SharedEvents/client`` and must not change it.
+    static func sharedEvents(_ events: [SeenEvent]) -> Self { SharedEvents(events: events) }
+}

@@ -1,0 +1,88 @@
+import PostgresNIO
+import PresenceModel
+import PresenceReports
+import PresenceTestSupport
+import Testing
+
+/// DESIGN.md, "Session": a gap of exactly G keeps a session going, G + 1 µs ends it; the
+/// projection and the raw log (a gap other than the projector's) must say the same.
+@Suite("Session gap edges")
+struct SessionGapTests {
+    let logger = TestDatabase.logger
+    static func at(_ text: String) -> Int64 { ReportFixture.at(text) }
+
+    /// Built for G = 10 minutes (600 s); the projector's own gap stays 30 minutes at first.
+    static let events = [
+        // ten: 10:00 → 10:10 is exactly G: one session of 600 s (2 events); 10:10 → 10:20:00.000001
+        // is G + 1 µs: a new session of one event, 0 s.
+        ReportFixture.event("ten", "2026-11-29T10:00:00Z"),
+        ReportFixture.event("ten", "2026-11-29T10:10:00Z"),
+        ReportFixture.event("ten", "2026-11-29T10:20:00.000001Z"),
+        // later: 12:00 → 12:10:00.000001 is G + 1 µs: a session of 0 s; 12:10:00.000001 →
+        // 12:20:00.000001 is exactly G: a session of 600 s.
+        ReportFixture.event("later", "2026-11-29T12:00:00Z"),
+        ReportFixture.event("later", "2026-11-29T12:10:00.000001Z"),
+        ReportFixture.event("later", "2026-11-29T12:20:00.000001Z"),
+        // before: 23:50 the day before → 00:00 (= from) is exactly G: the session starts at
+        // 23:50, before from, and is not counted; the log must be read from from − G inclusive.
+        ReportFixture.event("before", "2026-11-28T23:50:00Z"),
+        ReportFixture.event("before", "2026-11-29T00:00:00Z"),
+        // apart: 23:49:59.999999 → 00:00 is G + 1 µs: the event at 00:00 starts a session in
+        // the range (0 s), counted.
+        ReportFixture.event("apart", "2026-11-28T23:49:59.999999Z"),
+        ReportFixture.event("apart", "2026-11-29T00:00:00Z"),
+    ]
+
+    /// Sessions starting in [11-29T00:00Z, 11-30T00:00Z) with G = 600 s: ten 600 and 0, later 0
+    /// and 600, apart 0 → sorted 0, 0, 0, 600, 600. Count 5, mean 1200 / 5 = 240;
+    /// percentile_cont at position p·(n − 1) = p·4: p50 → 2 → 0; p90 → 3.6 → 600 + 0.6·0 = 600;
+    /// p99 → 3.96 → 600. Bins: [0, 60) 3, [300, 900) 2.
+    static let expected = #"{"gap_seconds":600,"from":"2026-11-29T00:00:00Z","to":"2026-11-30T00:00:00Z","count":5,"mean_seconds":240,"p50_seconds":0,"p90_seconds":600,"p99_seconds":600,"histogram":[{"min_seconds":0,"max_seconds":60,"sessions":3},{"min_seconds":60,"max_seconds":300,"sessions":0},{"min_seconds":300,"max_seconds":900,"sessions":2},{"min_seconds":900,"max_seconds":1800,"sessions":0},{"min_seconds":1800,"max_seconds":3600,"sessions":0},{"min_seconds":3600,"max_seconds":7200,"sessions":0},{"min_seconds":7200,"max_seconds":null,"sessions":0}]}"#
+
+    func sessions(_ client: PostgresClient) async throws -> SessionsReport {
+        try await SessionsReport.run(
+            from: Self.at("2026-11-29T00:00:00Z"), to: Self.at("2026-11-30T00:00:00Z"), gapSeconds: 600, client: client,
+            logger: logger)
+    }
+
+    @Test("--gap 10m cut from the raw log: exactly 10 min joins, 10 min + 1 µs splits, from − G is read inclusively")
+    func fromTheLog() async throws {
+        try await ReportFixture.withProjected(Self.events) { client in
+            let report = try await sessions(client)
+            #expect(report.json == Self.expected)
+        }
+    }
+
+    @Test("a projection rebuilt with a 10-minute gap answers exactly as the raw log did")
+    func fromTheProjection() async throws {
+        try await ReportFixture.withProjected(Self.events) { client in
+            let fromLog = try await sessions(client).json
+            try await ReportFixture.rebuild(client, sessionGapSeconds: 600)
+            let fromProjection = try await sessions(client).json
+            #expect(fromProjection == Self.expected)
+            #expect(fromProjection == fromLog)
+        }
+    }
+
+    @Test("history follows the projector's gap: 30 min joins all of ten's events, 10 min splits at G + 1 µs")
+    func history() async throws {
+        try await ReportFixture.withProjected(Self.events) { client in
+            // G = 30 min: every gap of ten's is at most 10 min + 1 µs, so one session,
+            // 10:00 → 10:20:00.000001, 1200.000001 s, 3 events.
+            let wide = try await HistoryReport.run(
+                user: "ten", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger)
+            #expect(wide.json == #"{"user":"ten","sessions":[{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:20:00.000001Z","duration_seconds":1200.000001,"events":3}]}"#)
+            // G = 10 min: 10:00–10:10 (600 s, 2 events; the gap is exactly G) and 10:20:00.000001
+            // alone (0 s; the gap is G + 1 µs).
+            try await ReportFixture.rebuild(client, sessionGapSeconds: 600)
+            let narrow = try await HistoryReport.run(
+                user: "ten", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger)
+            #expect(narrow.json == #"{"user":"ten","sessions":[{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:10:00Z","duration_seconds":600,"events":2},{"start":"2026-11-29T10:20:00.000001Z","end":"2026-11-29T10:20:00.000001Z","duration_seconds":0,"events":1}]}"#)
+            // before's session starts at 23:50 the day before: outside [11-29, 11-30), not listed.
+            let before = try await HistoryReport.run(
+                user: "before", from: Self.at("2026-11-29T00:00:00Z"), to: Self.at("2026-11-30T00:00:00Z"), client: client,
+                logger: logger)
+            #expect(before.sessions.isEmpty)
+        }
+    }
+}
