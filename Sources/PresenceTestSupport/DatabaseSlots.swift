@@ -1,7 +1,8 @@
 import Synchronization
 
 /// A counting semaphore for tasks: at most a given number of holders at once, the others
-/// wait their turn in order.
+/// wait their turn in order. Written here because neither the standard library nor the
+/// packages this project builds on offer one for Swift concurrency.
 final class DatabaseSlots: Sendable {
     private struct State {
         var free: Int
