@@ -80,3 +80,29 @@ if fresh_p50 is not None:
     probes = value("freshness", "freshnessprobes")
     print()
     print(f"freshness at 10,000 events/s, seen() to online_users: p50 {fresh_p50:.0f} ms, p99 {fresh_p99:.0f} ms ({probes:.0f} probes)")
+
+http_rates = {batch: value(f"http ingest x500000, batches of {batch}", "eventspersecond") for batch in (100, 1000)}
+library_rate = value("library ingest x500000", "eventspersecond")
+if library_rate or any(http_rates.values()):
+    print()
+    print("presence serve: 500,000 events into the log, 8 connections on loopback, median of the iterations")
+    print(f"{'':40} {'events/s':>10} {'vs library':>11}")
+    for batch, rate in http_rates.items():
+        if rate:
+            print(f"{'POST /v1/events, batches of ' + format(batch, ','):40} {rate:10.0f} {ratio(rate, library_rate):>11}")
+    if library_rate:
+        print(f"{'library: seen() until committed':40} {library_rate:10.0f} {'1.00x':>11}")
+
+for place, test in (("in process (router responder)", "request in process"), ("over loopback HTTP", "request over loopback HTTP")):
+    with_p50 = value(test, "p50with(ns)")
+    if with_p50 is None:
+        continue
+    with_p99 = value(test, "p99with(ns)")
+    without_p50 = value(test, "p50without(ns)")
+    without_p99 = value(test, "p99without(ns)")
+    print()
+    print(f"PresenceMiddleware, a trivial route {place}, requests alternating with and without it")
+    print(f"{'':20} {'p50 ns':>9} {'p99 ns':>9}")
+    print(f"{'with':20} {with_p50:9.0f} {with_p99:9.0f}")
+    print(f"{'without':20} {without_p50:9.0f} {without_p99:9.0f}")
+    print(f"{'overhead':20} {with_p50 - without_p50:9.0f} {with_p99 - without_p99:9.0f}")

@@ -1,0 +1,45 @@
+import AsyncHTTPClient
+import Benchmark
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOEmbedded
+import PostgresNIO
+import Prometheus
+import PresenceHummingbird
+import PresenceIngest
+import PresenceModel
+import PresenceServer
+import PresenceStore
+import ServiceLifecycle
+
+// presence serve beside the library, from one run: events per second through
+// POST /v1/events on loopback (batches of 100 and 1,000) against the library's
+// seen()-until-committed path, and the cost of PresenceMiddleware per request, as request
+// latency p50/p99 of a trivial route with and without it.
+
+let logger: Logger = {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .error
+    return logger
+}()
+
+let benchmarks: @Sendable () -> Void = {
+    HTTPIngest.register()
+    MiddlewareCost.register()
+}
+
+/// A fresh, migrated database of the embedded server, for one benchmark.
+func withFreshDatabase(_ name: String, _ body: (ConnectionSettings, PostgresClient) async throws -> Void) async throws {
+    let admin = try await EmbeddedServer().start(logger: logger)
+    try await admin.withClient(logger: logger) { client in
+        try await client.dropDatabase(named: name, logger: logger)
+        try await client.createDatabase(named: name, logger: logger)
+    }
+    let settings = admin.with(database: name)
+    try await settings.withClient(logger: logger) { client in
+        _ = try await Migrator(client: client).migrate(logger: logger)
+        try await body(settings, client)
+    }
+}
