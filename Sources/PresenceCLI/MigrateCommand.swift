@@ -13,7 +13,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        let settings = try await global.connectionSettings(logger: logger)
+        let settings = try await global.connectionSettings(for: .owner, logger: logger)
         let report = try await settings.withClient(logger: logger) { client in
             try await Migrator(client: client).migrate(logger: logger)
         }

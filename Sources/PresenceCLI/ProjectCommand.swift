@@ -40,7 +40,7 @@ struct ProjectCommand: AsyncParsableCommand {
 
         if follow {
             let logger = global.makeLogger()
-            let client = try await global.connectionSettings(logger: logger).makeClient(logger: logger)
+            let client = try await global.connectionSettings(for: .projector, logger: logger).makeClient(logger: logger)
             let projector = Projector(client: client, configuration: configuration, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
@@ -59,7 +59,7 @@ struct ProjectCommand: AsyncParsableCommand {
             return
         }
 
-        try await global.withMigratedClient { client, logger in
+        try await global.withMigratedClient(as: .projector) { client, logger in
             let projector = Projector(client: client, configuration: configuration, logger: logger)
             if rebuild {
                 print("rebuilt the projections from \(try await projector.rebuild()) events")
