@@ -11,11 +11,11 @@ struct Presence: AsyncParsableCommand {
             variable of its role (PRESENCE_INGEST_DATABASE_URL for ingest and simulate, \
             PRESENCE_PROJECTOR_DATABASE_URL for project, PRESENCE_READ_DATABASE_URL for the \
             queries and reports), else DATABASE_URL, else a private embedded server in \
-            .presence/ (or $PRESENCE_DATA_DIR) that it starts on first use. migrate uses \
-            the log's owner: --database-url or DATABASE_URL.
+            .presence/ (or $PRESENCE_DATA_DIR) that it starts on first use. migrate and \
+            retention use the log's owner: --database-url or DATABASE_URL.
             """,
         subcommands: [
-            MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, OnlineCommand.self,
+            MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, RetentionCommand.self, OnlineCommand.self,
             LastSeenCommand.self, HistoryCommand.self, ReportCommand.self, ServeCommand.self, DemoCommand.self, EmbeddedCommand.self,
         ]
     )
