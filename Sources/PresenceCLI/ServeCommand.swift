@@ -97,6 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let ingestClient = try await pool(ingestSettings)
         let readClient = try await pool(readSettings)
+        // A role that may not do its part fails here, in one sentence, not at each request.
+        try await ingestSettings.withClient(logger: logger) { try await EventLog.requireWritable($0, logger: logger) }
+        try await readSettings.withClient(logger: logger) { try await EventLog.requireReadable($0, logger: logger) }
         var projectorClient: PostgresClient?
         if let projectorSettings { projectorClient = try await pool(projectorSettings) }
 

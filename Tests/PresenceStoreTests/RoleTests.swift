@@ -172,6 +172,25 @@ struct RoleTests {
         }
     }
 
+    @Test("a writer or a reader in the wrong role is told so in one sentence before it starts")
+    func privilegeChecks() async throws {
+        try await TestDatabase.withFresh { owner, settings in
+            try await EventLog.requireWritable(owner, logger: logger)
+            try await EventLog.requireReadable(owner, logger: logger)
+            try await TestDatabase.withLogin(as: .ingest, settings: settings) { ingest, login in
+                try await EventLog.requireWritable(ingest, logger: logger)
+                let error = await #expect(throws: StoreError.self) { try await EventLog.requireReadable(ingest, logger: logger) }
+                #expect(error?.code == .permissionDenied)
+                #expect(error?.message == "The role \(login.username) may not read the log and the projections (SELECT on them): connect as a member of presence_reader, or as the log's owner.")
+            }
+            try await TestDatabase.withLogin(as: .reader, settings: settings) { reader, login in
+                try await EventLog.requireReadable(reader, logger: logger)
+                let error = await #expect(throws: StoreError.self) { try await EventLog.requireWritable(reader, logger: logger) }
+                #expect(error?.message == "The role \(login.username) may not write events (INSERT on seen_events, EXECUTE on presence_ensure_partitions): connect as a member of presence_ingest, or as the log's owner.")
+            }
+        }
+    }
+
     @Test("an owner without CREATEROLE migrates its database and grants the roles that exist")
     func ownerWithoutCreateRole() async throws {
         let admin = try await TestDatabase.serverSettings()
