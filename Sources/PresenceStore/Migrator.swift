@@ -162,8 +162,9 @@ public struct Migrator: Sendable {
             )
             for try await role in rows.decode(String.self) { missingRoles.append(role) }
             if !missingRoles.isEmpty {
-                logger.warning(
-                    "roles of least privilege are missing and the migrating role may not create them",
+                // A notice: `presence migrate` says it in a sentence of its own.
+                logger.notice(
+                    "roles of least privilege are missing and the migrating role may not create them: a DBA creates them (CREATE ROLE … NOLOGIN), the next migration grants them",
                     metadata: ["roles": "\(missingRoles.joined(separator: ", "))"]
                 )
             }
