@@ -27,7 +27,12 @@ struct RetentionTests {
 
     /// The partition of the UTC day `days` days before today.
     static func partition(_ days: Int64) -> String {
-        "seen_events_" + RFC3339.format(dayStart(days)).prefix(10).replacingOccurrences(of: "-", with: "")
+        partition(ofMicroseconds: dayStart(days))
+    }
+
+    /// The partition of the UTC day that holds a time.
+    static func partition(ofMicroseconds microseconds: Int64) -> String {
+        "seen_events_" + RFC3339.format(microseconds).prefix(10).replacingOccurrences(of: "-", with: "")
     }
 
     /// Events of alice and bob on each of `days` (days before today).
@@ -149,6 +154,51 @@ struct RetentionTests {
             #expect(second.map(\.outcome) == [.dropped])
             let carol = try await LastSeenReport.run(user: "carol", asOf: SeenEvent.microsecondsNow(), client: client, logger: logger)
             #expect(carol.lastSeen == late.microseconds && carol.location == "/late")
+        }
+    }
+
+    @Test("whatever the projector has folded so far, retention drops no event it has not", arguments: 1...4)
+    func neverDropsUnfolded(seed: UInt64) async throws {
+        var random = SplitMix64(seed: seed)
+        // Six old days of traffic, written mostly in time order, with a few events that
+        // arrive late (a writer that was down, an import), then folded part of the way.
+        var events = (0..<150).map { _ in
+            SeenEvent(
+                user: "u\(random.next() % 7)",
+                microseconds: Self.dayStart(Int64(93 + random.next() % 6)) + Int64(random.next() % UInt64(Self.day)),
+                location: nil)
+        }.sorted { $0.microseconds < $1.microseconds }
+        for _ in 0..<(random.next() % 4) {
+            events.append(events.remove(at: Int(random.next() % UInt64(events.count - 20))))
+        }
+        try await TestDatabase.withFresh { client, _ in
+            var index = 0
+            while index < events.count {
+                let end = min(index + 1 + Int(random.next() % 30), events.count)
+                try await write(Array(events[index..<end]), client)
+                index = end
+            }
+            _ = try await client.query("SELECT presence_project(\(Int(random.next() % 150))::integer)", logger: logger).collect()
+            let unfolded = Set(try await strings(
+                client,
+                """
+                SELECT e.id::text FROM seen_events AS e, presence_projector AS p
+                WHERE (e.tx, e.at, e.id) > (p.position_tx, p.position_at, p.position_id)
+                """))
+            let partitions = try await Self.keep.run(client: client, logger: logger)
+            let remaining = Set(try await strings(client, "SELECT id::text FROM seen_events"))
+            #expect(unfolded.isSubset(of: remaining))
+            // Every day of the events ended more than 90 days ago: each is decided, oldest first.
+            #expect(partitions.map(\.name) == (93...98).reversed().map { Self.partition(Int64($0)) })
+            for partition in partitions {
+                let holdsUnfolded = events.contains { event in
+                    unfolded.contains(event.id.uuidString.lowercased()) && Self.partition(ofMicroseconds: event.microseconds) == partition.name
+                }
+                #expect(partition.outcome == (holdsUnfolded ? .unprojected : .dropped), "\(partition.name)")
+            }
+            // Folding the rest counts every event once, those of dropped days included.
+            try await TestDatabase.projectAll(client, count: events.count)
+            #expect(try await number(client, "SELECT sum(event_count)::int8 FROM presence_current") == events.count)
         }
     }
 
