@@ -10,7 +10,7 @@ struct GlobalOptions: ParsableArguments {
         name: .customLong("database-url"),
         help: ArgumentHelp(
             "The PostgreSQL server, as postgres://user:password@host:port/database?sslmode=…",
-            discussion: "Default: the DATABASE_URL environment variable, else the embedded server.",
+            discussion: "Default: the variable of the command's role (PRESENCE_INGEST_DATABASE_URL, PRESENCE_PROJECTOR_DATABASE_URL or PRESENCE_READ_DATABASE_URL), else DATABASE_URL, else the embedded server.",
             valueName: "url"
         )
     )
@@ -40,22 +40,29 @@ struct GlobalOptions: ParsableArguments {
         EmbeddedServer(configuration: EmbeddedServer.Configuration(dataFolder: dataFolder))
     }
 
-    /// Runs `body` with a pool on the database these options name, which must be migrated.
+    /// Runs `body` with a pool on the database these options name for `role`, which must be
+    /// migrated.
     func withMigratedClient<Result: Sendable>(
+        as role: DatabaseRole,
         _ body: (PostgresClient, Logger) async throws -> Result
     ) async throws -> Result {
         let logger = makeLogger()
-        let settings = try await connectionSettings(logger: logger)
+        let settings = try await connectionSettings(for: role, logger: logger)
         return try await settings.withClient(logger: logger) { client in
             try await EventLog.requireMigrated(client, logger: logger)
             return try await body(client, logger)
         }
     }
 
-    /// The database to use: `--database-url`, else `DATABASE_URL`, else the embedded server,
+    /// The database to use for `role`: the first URL of `role`'s ``DatabaseRole/url(flag:sharedFlag:environment:)``
+    /// (`--database-url`, the role's variable, `DATABASE_URL`), else the embedded server,
     /// which is started when it does not run yet.
-    func connectionSettings(logger: Logger) async throws -> ConnectionSettings {
-        if let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
+    ///
+    /// - Parameters:
+    ///   - role: What the command does with the database.
+    ///   - flag: The role's own `--…-database-url` option, for commands that have one (`serve`).
+    func connectionSettings(for role: DatabaseRole, flag: String? = nil, logger: Logger) async throws -> ConnectionSettings {
+        if let url = role.url(flag: flag, sharedFlag: databaseURL, environment: ProcessInfo.processInfo.environment) {
             return try ConnectionSettings(url: url)
         }
         return try await embeddedServer.start(logger: logger)

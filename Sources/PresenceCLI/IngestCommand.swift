@@ -38,7 +38,7 @@ struct IngestCommand: AsyncParsableCommand {
         defer { if file != "-" { try? input.close() } }
 
         let logger = global.makeLogger()
-        let settings = try await global.connectionSettings(logger: logger)
+        let settings = try await global.connectionSettings(for: .ingest, logger: logger)
         var configuration = PresenceTracker.Configuration()
         configuration.maximumBatchSize = 10_000
         let importer = EventImporter(format: format)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PresenceStore
 
 /// `presence migrate`: applies the migrations the database lacks.
@@ -12,7 +13,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.makeLogger()
-        let settings = try await global.connectionSettings(logger: logger)
+        let settings = try await global.connectionSettings(for: .owner, logger: logger)
         let report = try await settings.withClient(logger: logger) { client in
             try await Migrator(client: client).migrate(logger: logger)
         }
@@ -22,6 +23,12 @@ struct MigrateCommand: AsyncParsableCommand {
         } else {
             let names = report.applied.map(\.name).joined(separator: ", ")
             print("applied \(report.applied.count) migration(s) to \(settings.database): \(names) (schema version \(version))")
+        }
+        if !report.missingRoles.isEmpty {
+            let roles = report.missingRoles.joined(separator: ", ")
+            let statements = report.missingRoles.map { "CREATE ROLE \($0) NOLOGIN;" }.joined(separator: " ")
+            FileHandle.standardError.write(Data(
+                "note: the roles \(roles) do not exist and \(settings.username) may not create them: a DBA runs '\(statements)', then presence migrate grants them.\n".utf8))
         }
     }
 }

@@ -7,12 +7,15 @@ struct Presence: AsyncParsableCommand {
         commandName: "presence",
         abstract: "Record who was seen when, and answer who is online, when each user was last seen, and how the site is used.",
         discussion: """
-            Every command reaches PostgreSQL through --database-url, else the DATABASE_URL \
-            environment variable, else a private embedded server in .presence/ (or \
-            $PRESENCE_DATA_DIR) that it starts on first use.
+            Every command reaches PostgreSQL through --database-url, else the environment \
+            variable of its role (PRESENCE_INGEST_DATABASE_URL for ingest and simulate, \
+            PRESENCE_PROJECTOR_DATABASE_URL for project, PRESENCE_READ_DATABASE_URL for the \
+            queries and reports), else DATABASE_URL, else a private embedded server in \
+            .presence/ (or $PRESENCE_DATA_DIR) that it starts on first use. migrate and \
+            retention use the log's owner: --database-url or DATABASE_URL.
             """,
         subcommands: [
-            MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, OnlineCommand.self,
+            MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, RetentionCommand.self, OnlineCommand.self,
             LastSeenCommand.self, HistoryCommand.self, ReportCommand.self, ServeCommand.self, DemoCommand.self, EmbeddedCommand.self,
         ]
     )

@@ -11,7 +11,9 @@ struct ProjectCommand: AsyncParsableCommand {
         discussion: """
             Without options, folds every event not yet folded and exits. --follow keeps doing so \
             as events arrive, until SIGINT or SIGTERM. --rebuild recomputes every projection from \
-            the whole log (needed after changing presence_settings.session_gap).
+            the whole log (needed after changing presence_settings.session_gap); once retention \
+            has dropped raw events it refuses, since the projections are their only record, \
+            unless --forget-dropped-days says to rebuild from the days still in the log.
             """
     )
 
@@ -20,6 +22,9 @@ struct ProjectCommand: AsyncParsableCommand {
 
     @Flag(help: "Recompute every projection from the whole log.")
     var rebuild = false
+
+    @Flag(help: "With --rebuild: go ahead although retention dropped raw events, whose days the projections then lose.")
+    var forgetDroppedDays = false
 
     @Flag(help: "Wait while another projector works on the database, instead of failing.")
     var wait = false
@@ -31,6 +36,7 @@ struct ProjectCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive.") }
+        guard rebuild || !forgetDroppedDays else { throw ValidationError("--forget-dropped-days goes with --rebuild.") }
     }
 
     func run() async throws {
@@ -40,7 +46,7 @@ struct ProjectCommand: AsyncParsableCommand {
 
         if follow {
             let logger = global.makeLogger()
-            let client = try await global.connectionSettings(logger: logger).makeClient(logger: logger)
+            let client = try await global.connectionSettings(for: .projector, logger: logger).makeClient(logger: logger)
             let projector = Projector(client: client, configuration: configuration, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
@@ -52,17 +58,17 @@ struct ProjectCommand: AsyncParsableCommand {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 try await EventLog.requireMigrated(client, logger: logger)
-                if rebuild { print("rebuilt the projections from \(try await projector.rebuild()) events") }
+                if rebuild { print("rebuilt the projections from \(try await projector.rebuild(forgettingDroppedDays: forgetDroppedDays)) events") }
                 print("following the event log; stop with Ctrl-C")
                 try await tasks.waitForAll()
             }
             return
         }
 
-        try await global.withMigratedClient { client, logger in
+        try await global.withMigratedClient(as: .projector) { client, logger in
             let projector = Projector(client: client, configuration: configuration, logger: logger)
             if rebuild {
-                print("rebuilt the projections from \(try await projector.rebuild()) events")
+                print("rebuilt the projections from \(try await projector.rebuild(forgettingDroppedDays: forgetDroppedDays)) events")
             } else {
                 print("folded \(try await projector.catchUp()) events; the projections are up to date")
             }

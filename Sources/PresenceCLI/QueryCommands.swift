@@ -20,7 +20,7 @@ struct OnlineCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let report = try await global.withMigratedClient { client, logger in
+        let report = try await global.withMigratedClient(as: .read) { client, logger in
             return try await OnlineReport.run(
                 at: at?.microseconds ?? SeenEvent.microsecondsNow(), thresholdSeconds: threshold.seconds,
                 client: client, logger: logger)
@@ -46,7 +46,7 @@ struct LastSeenCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let report = try await global.withMigratedClient { client, logger in
+        let report = try await global.withMigratedClient(as: .read) { client, logger in
             return try await LastSeenReport.run(
                 user: user, asOf: asOf?.microseconds ?? SeenEvent.microsecondsNow(), client: client, logger: logger)
         }
@@ -74,7 +74,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let report = try await global.withMigratedClient { client, logger in
+        let report = try await global.withMigratedClient(as: .read) { client, logger in
             return try await HistoryReport.run(
                 user: user, from: from?.microseconds ?? SeenEvent.Rules.earliest,
                 to: to?.microseconds ?? SeenEvent.Rules.latest, client: client, logger: logger)

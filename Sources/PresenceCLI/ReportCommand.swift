@@ -33,7 +33,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let report = try await global.withMigratedClient { client, logger in
+            let report = try await global.withMigratedClient(as: .read) { client, logger in
                 return try await ActivityReport.run(
                     from: from.microseconds, to: to.microseconds, bucket: bucket, timeZone: tz, client: client, logger: logger)
             }
@@ -65,7 +65,7 @@ extension ReportCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let report = try await global.withMigratedClient { client, logger in
+            let report = try await global.withMigratedClient(as: .read) { client, logger in
                 try await TimeZoneCheck.require(tz, client: client, logger: logger)
                 return try await SessionsReport.run(
                     from: from.microseconds, to: to.microseconds, gapSeconds: gap.seconds, client: client, logger: logger)
@@ -94,7 +94,7 @@ extension ReportCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let report = try await global.withMigratedClient { client, logger in
+            let report = try await global.withMigratedClient(as: .read) { client, logger in
                 return try await ActiveUsersReport.run(
                     from: from.microseconds, to: to.microseconds, timeZone: tz, client: client, logger: logger)
             }
@@ -124,7 +124,7 @@ extension ReportCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let report = try await global.withMigratedClient { client, logger in
+            let report = try await global.withMigratedClient(as: .read) { client, logger in
                 return try await HourByWeekdayReport.run(
                     from: from.microseconds, to: to.microseconds, timeZone: tz, client: client, logger: logger)
             }
@@ -174,7 +174,7 @@ extension ReportCommand {
             configuration.bucket = bucket
             configuration.gapSeconds = gap.seconds
             configuration.onlineThresholdSeconds = threshold.seconds
-            let reports = try await global.withMigratedClient { client, logger in
+            let reports = try await global.withMigratedClient(as: .read) { client, logger in
                 try await ReportSet.run(configuration: configuration, client: client, logger: logger)
             }
             let written = try reports.write(toFolder: out, generatedAt: now)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Metrics
+import PostgresNIO
 import Prometheus
 import PresenceIngest
 import PresenceProjector
@@ -19,7 +20,11 @@ struct ServeCommand: AsyncParsableCommand {
             The tokens come from the environment (PRESENCE_INGEST_TOKEN, PRESENCE_READ_TOKEN) or \
             from files (--ingest-token-file, --read-token-file), never from the command line, \
             where other users of the machine could see them. Without tokens the server refuses \
-            to start, unless --insecure-local serves everyone on a loopback address.
+            to start, unless --insecure-local serves everyone on a loopback address. Writes, \
+            reads and the projector can each log in as a role that may do only that: \
+            --ingest-database-url, --read-database-url and --projector-database-url (else \
+            --database-url, else PRESENCE_INGEST_DATABASE_URL, PRESENCE_READ_DATABASE_URL and \
+            PRESENCE_PROJECTOR_DATABASE_URL, else DATABASE_URL).
             """
     )
 
@@ -40,6 +45,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(help: "Also run the projector, keeping the projections up to date.")
     var withProjector = false
+
+    @Option(help: ArgumentHelp("The database URL for writing events, as a member of presence_ingest.", valueName: "url"))
+    var ingestDatabaseURL: String?
+
+    @Option(help: ArgumentHelp("The database URL for queries, reports, the dashboard and metrics, as a member of presence_reader.", valueName: "url"))
+    var readDatabaseURL: String?
+
+    @Option(help: ArgumentHelp("The database URL for --with-projector, as a member of presence_projector.", valueName: "url"))
+    var projectorDatabaseURL: String?
 
     @Option(help: "The most events one POST may carry.")
     var maxEvents = PresenceServer.Configuration().maximumEventsPerRequest
@@ -65,20 +79,42 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.readToken = try Self.token(file: readTokenFile, variable: "PRESENCE_READ_TOKEN")
 
         let logger = global.makeLogger()
-        let settings = try await global.connectionSettings(logger: logger)
-        try await settings.withClient(logger: logger) { try await EventLog.requireMigrated($0, logger: logger) }
+        let ingestSettings = try await global.connectionSettings(for: .ingest, flag: ingestDatabaseURL, logger: logger)
+        let readSettings = try await global.connectionSettings(for: .read, flag: readDatabaseURL, logger: logger)
+        let projectorSettings = withProjector
+            ? try await global.connectionSettings(for: .projector, flag: projectorDatabaseURL, logger: logger) : nil
+
+        // One pool per distinct URL: with a single URL, one pool serves everything.
+        var pools: [ConnectionSettings: PostgresClient] = [:]
+        var services: [any Service] = []
+        func pool(_ settings: ConnectionSettings) async throws -> PostgresClient {
+            if let client = pools[settings] { return client }
+            try await settings.withClient(logger: logger) { try await EventLog.requireMigrated($0, logger: logger) }
+            let client = settings.makeClient(logger: logger, statementTimeout: .seconds(30))
+            pools[settings] = client
+            services.append(client)
+            return client
+        }
+        let ingestClient = try await pool(ingestSettings)
+        let readClient = try await pool(readSettings)
+        // A role that may not do its part fails here, in one sentence, not at each request.
+        try await ingestSettings.withClient(logger: logger) { try await EventLog.requireWritable($0, logger: logger) }
+        try await readSettings.withClient(logger: logger) { try await EventLog.requireReadable($0, logger: logger) }
+        var projectorClient: PostgresClient?
+        if let projectorSettings { projectorClient = try await pool(projectorSettings) }
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let client = settings.makeClient(logger: logger, statementTimeout: .seconds(30))
-        let tracker = PresenceTracker(client: client, logger: logger)
-        var services: [any Service] = [client, tracker]
-        if withProjector {
+        let tracker = PresenceTracker(client: ingestClient, logger: logger)
+        services.append(tracker)
+        if let projectorClient {
             var projection = Projector.Configuration()
             projection.waitForOtherProjector = true
-            services.append(Projector(client: client, configuration: projection, logger: logger))
+            services.append(Projector(client: projectorClient, configuration: projection, logger: logger))
         }
-        let server = try PresenceServer(configuration: configuration, client: client, tracker: tracker, registry: registry, logger: logger)
+        let server = try PresenceServer(
+            configuration: configuration, ingestClient: ingestClient, readClient: readClient, tracker: tracker, registry: registry,
+            logger: logger)
         let application = server.makeApplication(services: services)
         print("serving http://\(host.contains(":") ? "[\(host)]" : host):\(port)\(withProjector ? " with the projector" : ""); stop with Ctrl-C")
         try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])

@@ -49,7 +49,7 @@ struct SimulateCommand: AsyncParsableCommand {
             return
         }
         let logger = global.makeLogger()
-        let settings = try await global.connectionSettings(logger: logger)
+        let settings = try await global.connectionSettings(for: .ingest, logger: logger)
         let (count, statistics) = try await TrackerSession.record(simulator.events(), settings: settings, logger: logger)
         print("simulated \(count) events of \(users) users over \(days) days: stored \(statistics.stored), duplicates \(statistics.duplicates)")
     }

@@ -24,6 +24,7 @@ enum TrackerSession {
             tasks.addTask { try await group.run() }
             do {
                 try await EventLog.requireMigrated(client, logger: logger)
+                try await EventLog.requireWritable(client, logger: logger)
                 let result = try await body(tracker)
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()

@@ -15,6 +15,9 @@ import PresenceStore
 ///
 /// ``PresenceTracker``'s flusher writes through one; a service that must answer how many
 /// events of a request were stored (`presence serve`) writes through its own, one per batch.
+///
+/// It needs only what the `presence_ingest` role has (Migrations/0006): INSERT on the event's
+/// columns, TEMPORARY, and `presence_ensure_partitions`. It never reads the log.
 public struct EventLogWriter: Sendable {
     /// How many events of a batch were new and how many the log already had.
     public struct Result: Sendable, Hashable {
@@ -92,12 +95,15 @@ public struct EventLogWriter: Sendable {
                             logger: logger
                         )
                         try await copy(batch, into: "presence_incoming", on: connection)
+                        // ON CONFLICT without a target: naming (at, id) would need SELECT on
+                        // them, which the ingest role does not have; the primary key is the
+                        // log's only unique constraint, so it is the same conflict.
                         let rows = try await connection.query(
                             """
                             WITH inserted AS (
                                 INSERT INTO seen_events (id, user_id, at, location)
                                 SELECT DISTINCT ON (at, id) id, user_id, at, location FROM presence_incoming
-                                ON CONFLICT (at, id) DO NOTHING
+                                ON CONFLICT DO NOTHING
                                 RETURNING 1)
                             SELECT count(*)::int8 FROM inserted
                             """,

@@ -46,13 +46,30 @@ public struct Projector: Service {
 
     /// Recomputes every projection from the whole log in one pass.
     ///
+    /// Once retention has dropped days of the log, the projections are the only record of
+    /// those days, and the database refuses a rebuild, which would lose them, unless
+    /// `forgettingDroppedDays` says to go ahead.
+    ///
+    /// - Parameter forgettingDroppedDays: Rebuild even though retention dropped raw events:
+    ///   the projections then hold only the days still in the log.
     /// - Returns: How many events the projections now hold.
+    /// - Throws: ``StoreError`` when retention dropped days (and `forgettingDroppedDays` is
+    ///   `false`), another projector works, or the database fails; the projections are then
+    ///   unchanged.
     @discardableResult
-    public func rebuild() async throws -> Int {
+    public func rebuild(forgettingDroppedDays: Bool = false) async throws -> Int {
         try await withProjectorLock { connection in
             do {
-                let rows = try await connection.query("SELECT presence_rebuild()", logger: logger).collect()
-                return try rows.first?.decode(Int.self) ?? 0
+                // One transaction, so that the setting ends with it.
+                return try await connection.withTransaction(logger: logger) { transaction in
+                    if forgettingDroppedDays {
+                        _ = try await transaction.query(
+                            "SELECT set_config('presence.forget_dropped_days', 'on', true)", logger: logger
+                        ).collect()
+                    }
+                    let rows = try await transaction.query("SELECT presence_rebuild()", logger: logger).collect()
+                    return try rows.first?.decode(Int.self) ?? 0
+                }
             } catch {
                 throw StoreError(database: error, while: "rebuilding the projections")
             }

@@ -8,7 +8,8 @@ import PresenceModel
 import ServiceLifecycle
 
 /// `presence serve`: the HTTP API for applications in any language, the live dashboard,
-/// Prometheus metrics and a health check, on one PostgreSQL pool.
+/// Prometheus metrics and a health check, on one PostgreSQL pool, or on one for writes and
+/// one for reads, each logged in as a role that may do only that (Migrations/0006).
 ///
 /// | route | token | what |
 /// | --- | --- | --- |
@@ -20,17 +21,43 @@ import ServiceLifecycle
 public struct PresenceServer: Sendable {
     /// How it listens and whom it lets in.
     public let configuration: Configuration
-    private let client: PostgresClient
+    private let ingestClient: PostgresClient
+    private let readClient: PostgresClient
     private let tracker: PresenceTracker
     private let registry: PrometheusCollectorRegistry
     private let rules: SeenEvent.Rules
     private let logger: Logger
 
-    /// Creates the server.
+    /// Creates the server on one pool for reads and writes.
     ///
     /// - Parameters:
     ///   - configuration: How it listens and whom it lets in.
     ///   - client: The pool it reads and writes through; run it in the same service group.
+    ///   - tracker: The tracker that takes buffered posts (`?buffered=true`).
+    ///   - registry: Where `/metrics` reads from.
+    ///   - logger: The server's logger. Tokens are never logged.
+    /// - Throws: ``ServerError`` as ``init(configuration:ingestClient:readClient:tracker:registry:logger:)``.
+    public init(
+        configuration: Configuration,
+        client: PostgresClient,
+        tracker: PresenceTracker,
+        registry: PrometheusCollectorRegistry,
+        logger: Logger
+    ) throws(ServerError) {
+        try self.init(
+            configuration: configuration, ingestClient: client, readClient: client, tracker: tracker, registry: registry,
+            logger: logger)
+    }
+
+    /// Creates the server.
+    ///
+    /// - Parameters:
+    ///   - configuration: How it listens and whom it lets in.
+    ///   - ingestClient: The pool `POST /v1/events` writes through (as `presence_ingest`, say);
+    ///     the tracker should write through it too. Run it in the same service group.
+    ///   - readClient: The pool the queries, reports, dashboard, metrics and health read
+    ///     through (as `presence_reader`, say); it may be the same pool. Run it in the same
+    ///     service group.
     ///   - tracker: The tracker that takes buffered posts (`?buffered=true`); run it in the
     ///     same service group. Posted events follow its rules (the allowed clock skew).
     ///   - registry: Where `/metrics` reads from; bootstrap swift-metrics with a
@@ -41,14 +68,16 @@ public struct PresenceServer: Sendable {
     ///   that is not loopback.
     public init(
         configuration: Configuration,
-        client: PostgresClient,
+        ingestClient: PostgresClient,
+        readClient: PostgresClient,
         tracker: PresenceTracker,
         registry: PrometheusCollectorRegistry,
         logger: Logger
     ) throws(ServerError) {
         try Self.check(configuration)
         self.configuration = configuration
-        self.client = client
+        self.ingestClient = ingestClient
+        self.readClient = readClient
         self.tracker = tracker
         self.registry = registry
         var rules = SeenEvent.Rules()
@@ -87,16 +116,16 @@ public struct PresenceServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware())
 
-        let health = HealthEndpoint(client: client)
+        let health = HealthEndpoint(client: readClient)
         router.get("/health", use: health.get)
 
         let events = EventsEndpoint(
-            client: client, tracker: tracker, rules: rules, maximumBodyBytes: configuration.maximumBodyBytes,
+            client: ingestClient, tracker: tracker, rules: rules, maximumBodyBytes: configuration.maximumBodyBytes,
             maximumEvents: configuration.maximumEventsPerRequest)
         router.group("/v1/events").add(middleware: AccessMiddleware(access: access, role: .ingest)).post(use: events.post)
 
-        let queries = QueryEndpoints(client: client)
-        let metrics = MetricsEndpoint(client: client, registry: registry)
+        let queries = QueryEndpoints(client: readClient)
+        let metrics = MetricsEndpoint(client: readClient, registry: registry)
         let reads = router.group().add(middleware: AccessMiddleware(access: access, role: .read))
         reads.get("/v1/online", use: queries.online)
         reads.get("/v1/users/{user}/last-seen", use: queries.lastSeen)
@@ -104,7 +133,7 @@ public struct PresenceServer: Sendable {
         reads.get("/v1/reports/{name}", use: queries.report)
         reads.get("/metrics", use: metrics.get)
 
-        let dashboard = DashboardEndpoint(client: client, refreshSeconds: configuration.dashboardRefreshSeconds)
+        let dashboard = DashboardEndpoint(client: readClient, refreshSeconds: configuration.dashboardRefreshSeconds)
         router.group().add(middleware: AccessMiddleware(access: access, role: .read, browser: true)).get("/dashboard", use: dashboard.get)
         return router
     }

@@ -67,3 +67,66 @@ extension EventLog {
         }
     }
 }
+
+extension EventLog {
+    /// Fails with a clear sentence when the connected role may not write events (INSERT on the
+    /// event's columns of `seen_events` and EXECUTE on `presence_ensure_partitions`), before a
+    /// writer buffers events it could only retry and drop.
+    ///
+    /// - Throws: ``StoreError`` with code ``StoreError/Code/permissionDenied`` naming the role
+    ///   and what it lacks, or why the database could not be asked.
+    public static func requireWritable(_ client: PostgresClient, logger: Logger) async throws {
+        try await requirePrivileges(
+            client,
+            check: """
+                SELECT current_user::text,
+                       has_column_privilege('seen_events', 'id', 'INSERT') AND has_column_privilege('seen_events', 'user_id', 'INSERT')
+                       AND has_column_privilege('seen_events', 'at', 'INSERT') AND has_column_privilege('seen_events', 'location', 'INSERT')
+                       AND has_function_privilege('presence_ensure_partitions(date, date)', 'EXECUTE')
+                """,
+            needed: "write events (INSERT on seen_events, EXECUTE on presence_ensure_partitions)",
+            member: "presence_ingest",
+            logger: logger)
+    }
+
+    /// Fails with a clear sentence when the connected role may not read what the reports read
+    /// (the log, the projections, the settings and the checkpoint).
+    ///
+    /// - Throws: ``StoreError`` with code ``StoreError/Code/permissionDenied`` naming the role
+    ///   and what it lacks, or why the database could not be asked.
+    public static func requireReadable(_ client: PostgresClient, logger: Logger) async throws {
+        try await requirePrivileges(
+            client,
+            check: """
+                SELECT current_user::text, bool_and(has_table_privilege(name, 'SELECT'))
+                FROM unnest(ARRAY['seen_events', 'presence_current', 'user_sessions', 'user_activity',
+                                  'presence_settings', 'presence_projector']) AS name
+                """,
+            needed: "read the log and the projections (SELECT on them)",
+            member: "presence_reader",
+            logger: logger)
+    }
+
+    private static func requirePrivileges(
+        _ client: PostgresClient,
+        check: PostgresQuery,
+        needed: String,
+        member: String,
+        logger: Logger
+    ) async throws {
+        let role: String
+        let allowed: Bool
+        do {
+            let rows = try await client.query(check, logger: logger).collect()
+            (role, allowed) = try rows.first?.decode((String, Bool).self) ?? ("", false)
+        } catch {
+            throw StoreError(database: error, while: "checking the role's privileges")
+        }
+        guard allowed else {
+            throw StoreError(
+                .permissionDenied,
+                "The role \(role) may not \(needed): connect as a member of \(member), or as the log's owner."
+            )
+        }
+    }
+}

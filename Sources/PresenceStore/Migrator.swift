@@ -17,6 +17,10 @@ public struct Migrator: Sendable {
         public var applied: [Migration]
         /// The highest version the database now has, `nil` when there are no migrations.
         public var version: Int?
+        /// The roles of least privilege (`presence_ingest`, `presence_projector`,
+        /// `presence_reader`) that do not exist and that the migrating role may not create:
+        /// a DBA creates them (`CREATE ROLE … NOLOGIN`), and the next run grants them.
+        public var missingRoles: [String] = []
     }
 
     /// The pool to migrate through.
@@ -37,7 +41,8 @@ public struct Migrator: Sendable {
         self.migrations = try Migration.ordered(migrations ?? Migration.bundled())
     }
 
-    /// Applies the missing migrations and creates the event log's partitions for the coming days.
+    /// Applies the missing migrations, creates the event log's partitions for the coming days,
+    /// and grants the roles of least privilege what they need (creating them when allowed).
     ///
     /// - Parameter logger: Where to log each migration applied.
     /// - Returns: What was applied and the version the database is at now.
@@ -143,7 +148,28 @@ public struct Migrator: Sendable {
                 logger: logger
             ).collect()
         }
-        return Report(applied: applied, version: migrations.last?.version)
+
+        // Every run, so that roles a DBA created since the last run get their grants.
+        var missingRoles: [String] = []
+        let hasRoles = try await connection.query(
+            "SELECT to_regprocedure('presence_grant_roles()') IS NOT NULL",
+            logger: logger
+        ).collect().first?.decode(Bool.self) ?? false
+        if hasRoles {
+            let rows = try await connection.query(
+                "SELECT role_name FROM presence_grant_roles() WHERE status = 'missing'",
+                logger: logger
+            )
+            for try await role in rows.decode(String.self) { missingRoles.append(role) }
+            if !missingRoles.isEmpty {
+                // A notice: `presence migrate` says it in a sentence of its own.
+                logger.notice(
+                    "roles of least privilege are missing and the migrating role may not create them: a DBA creates them (CREATE ROLE … NOLOGIN), the next migration grants them",
+                    metadata: ["roles": "\(missingRoles.joined(separator: ", "))"]
+                )
+            }
+        }
+        return Report(applied: applied, version: migrations.last?.version, missingRoles: missingRoles)
     }
 
     /// Refuses a database whose recorded migrations differ from this build's files.

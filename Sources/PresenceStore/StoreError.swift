@@ -32,6 +32,10 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let migrationFailed = Code("migration_failed")
         /// Another projector already works on the database.
         public static let projectorBusy = Code("projector_busy")
+        /// A retention period shorter than the one day of raw events that is always kept.
+        public static let retentionTooShort = Code("retention_too_short")
+        /// The connected role lacks a privilege the work needs; the message names the role.
+        public static let permissionDenied = Code("permission_denied")
         /// The database could not be reached or refused a statement.
         public static let databaseFailed = Code("database_failed")
     }

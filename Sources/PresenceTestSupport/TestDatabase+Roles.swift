@@ -1,0 +1,57 @@
+import Foundation
+import PostgresNIO
+import PresenceStore
+
+extension TestDatabase {
+    /// The group roles of least privilege that Migrations/0006 creates and grants.
+    public enum Role: String, Sendable, CaseIterable {
+        /// Appends events to the log.
+        case ingest = "presence_ingest"
+        /// Folds the log into the projections.
+        case projector = "presence_projector"
+        /// Reads the projections, the views and the log.
+        case reader = "presence_reader"
+    }
+
+    /// Runs `body` with a pool that logs in to the test database as a new login role that is a
+    /// member of `role` and has no privilege of its own, as a deployment's process would; the
+    /// login role is dropped afterwards.
+    ///
+    /// - Parameters:
+    ///   - role: The group role the login role joins.
+    ///   - settings: The test database's settings (as an administrator).
+    ///   - body: The work; it gets the pool and its settings.
+    @discardableResult
+    public static func withLogin<Result: Sendable>(
+        as role: Role,
+        settings: ConnectionSettings,
+        _ body: (PostgresClient, ConnectionSettings) async throws -> Result
+    ) async throws -> Result {
+        // Roles belong to the whole server: a name of its own, never spliced from input.
+        let login = "presence_login_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        // A password too, for a DATABASE_URL server that asks for one: hexadecimal, our own.
+        let password = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await settings.withClient(logger: logger) { client in
+            try await client.query(
+                "CREATE ROLE \(unescaped: login) LOGIN PASSWORD '\(unescaped: password)' IN ROLE \(unescaped: role.rawValue)",
+                logger: logger)
+        }
+        var loginSettings = settings
+        loginSettings.username = login
+        loginSettings.password = password
+        do {
+            let result = try await loginSettings.withClient(logger: logger) { client in try await body(client, loginSettings) }
+            try await dropLogin(login, settings: settings)
+            return result
+        } catch {
+            try? await dropLogin(login, settings: settings)
+            throw error
+        }
+    }
+
+    private static func dropLogin(_ login: String, settings: ConnectionSettings) async throws {
+        try await settings.withClient(logger: logger) { client in
+            try await client.query("DROP ROLE IF EXISTS \(unescaped: login)", logger: logger)
+        }
+    }
+}

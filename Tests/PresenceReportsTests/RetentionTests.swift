@@ -1,0 +1,258 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceModel
+import PresenceProjector
+import PresenceReports
+import PresenceStore
+import PresenceTestSupport
+import Testing
+
+@testable import PresenceIngest
+
+/// `presence retention`: old day partitions of the log go once their events are folded in;
+/// never one that holds an unfolded event, never the default one.
+@Suite("Retention")
+struct RetentionTests {
+    let logger = TestDatabase.logger
+    static let day: Int64 = 86_400_000_000
+    static let hour: Int64 = 3_600_000_000
+    static let keep = Retention(keep: .seconds(90 * 86_400))
+    static let dryRun = Retention(keep: .seconds(90 * 86_400), dryRun: true)
+
+    /// The start of the UTC day `days` days before today, in microseconds since 1970.
+    static func dayStart(_ days: Int64) -> Int64 {
+        (EventLog.day(ofMicroseconds: SeenEvent.microsecondsNow()) - days) * day
+    }
+
+    /// The partition of the UTC day `days` days before today.
+    static func partition(_ days: Int64) -> String {
+        partition(ofMicroseconds: dayStart(days))
+    }
+
+    /// The partition of the UTC day that holds a time.
+    static func partition(ofMicroseconds microseconds: Int64) -> String {
+        "seen_events_" + RFC3339.format(microseconds).prefix(10).replacingOccurrences(of: "-", with: "")
+    }
+
+    /// Events of alice and bob on each of `days` (days before today).
+    static func events(onDays days: [Int64]) -> [SeenEvent] {
+        days.flatMap { days in
+            let start = dayStart(days)
+            return [
+                SeenEvent(user: "alice", microseconds: start + 10 * hour, location: "/a"),
+                SeenEvent(user: "alice", microseconds: start + 10 * hour + 20 * 60_000_000, location: "/b"),
+                SeenEvent(user: "bob", microseconds: start + 12 * hour, location: "/c"),
+            ]
+        }
+    }
+
+    func write(_ events: [SeenEvent], _ client: PostgresClient) async throws {
+        var writer = EventLogWriter(client: client, logger: logger)
+        _ = try await writer.write(events)
+    }
+
+    func number(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
+        let rows = try await client.query(query, logger: logger).collect()
+        return try rows.first?.decode(Int.self) ?? -1
+    }
+
+    func strings(_ client: PostgresClient, _ query: PostgresQuery) async throws -> [String] {
+        var result: [String] = []
+        for try await value in try await client.query(query, logger: logger).decode(String.self) { result.append(value) }
+        return result
+    }
+
+    /// The projections as text rows, in order.
+    func projections(_ client: PostgresClient) async throws -> [String] {
+        try await strings(client, "SELECT concat_ws('|', user_id, first_seen, last_seen, last_event_id, last_location, event_count) FROM presence_current ORDER BY 1")
+            + strings(client, "SELECT concat_ws('|', user_id, session_start, session_end, events) FROM user_sessions ORDER BY 1")
+            + strings(client, "SELECT concat_ws('|', user_id, quarter, events) FROM user_activity ORDER BY 1")
+    }
+
+    /// The reports that answer from the projections, over the last 101 days.
+    func reports(_ client: PostgresClient, now: Int64) async throws -> [String] {
+        let from = Self.dayStart(101)
+        let to = Self.dayStart(0)
+        return [
+            try await ActivityReport.run(from: from, to: to, bucket: .day, timeZone: "Europe/Berlin", client: client, logger: logger).json,
+            try await HourByWeekdayReport.run(from: from, to: to, timeZone: "UTC", client: client, logger: logger).json,
+            try await ActiveUsersReport.run(from: from, to: to, timeZone: "UTC", client: client, logger: logger).json,
+            try await SessionsReport.run(from: from, to: to, gapSeconds: 1_800, client: client, logger: logger).json,
+            try await LastSeenReport.run(user: "alice", asOf: now, client: client, logger: logger).json,
+            try await LastSeenReport.run(user: "bob", asOf: now, client: client, logger: logger).json,
+            try await LastSeenReport.run(user: "olga", asOf: now, client: client, logger: logger).json,
+            try await HistoryReport.run(user: "alice", from: from, to: to, client: client, logger: logger).json,
+        ]
+    }
+
+    @Test("old folded partitions are dropped, a dry run first drops nothing, and the projections and reports outlive them")
+    func dropsFolded() async throws {
+        // olga was seen on an old day only: her last seen outlives the raw event.
+        let olga = SeenEvent(user: "olga", microseconds: Self.dayStart(99) + 7 * Self.hour, location: "/o")
+        let old = Self.events(onDays: [100, 99, 98]) + [olga]
+        let recent = Self.events(onDays: [2])
+        let now = SeenEvent.microsecondsNow()
+        try await TestDatabase.withFresh { client, _ in
+            try await write(old + recent, client)
+            try await TestDatabase.projectAll(client, count: old.count + recent.count)
+            let projectionsBefore = try await projections(client)
+            let reportsBefore = try await reports(client, now: now)
+            #expect(reportsBefore[6].contains(#""last_seen":"\#(RFC3339.format(olga.microseconds))","location":"/o""#))
+            #expect(reportsBefore[7].contains(#""sessions":[{"#))
+
+            let names = [100, 99, 98].map { Self.partition($0) }
+            let dry = try await Self.dryRun.run(client: client, logger: logger)
+            #expect(dry.map(\.name) == names)
+            #expect(dry.allSatisfy { $0.outcome == .wouldDrop && $0.bytes > 0 })
+            #expect(try await number(client, "SELECT count(*)::int8 FROM seen_events") == old.count + recent.count)
+            #expect(try await number(client, "SELECT count(*)::int8 FROM presence_dropped_partitions") == 0)
+
+            let dropped = try await Self.keep.run(client: client, logger: logger)
+            #expect(dropped.map(\.name) == names)
+            #expect(dropped.map(\.day) == [100, 99, 98].map { String(RFC3339.format(Self.dayStart($0)).prefix(10)) })
+            #expect(dropped.allSatisfy { $0.outcome == .dropped })
+            for name in names {
+                #expect(try await number(client, "SELECT count(*)::int8 FROM pg_class WHERE relname = \(name)") == 0)
+            }
+            #expect(try await number(client, "SELECT count(*)::int8 FROM seen_events") == recent.count)
+            #expect(try await strings(client, "SELECT name FROM presence_dropped_partitions ORDER BY day") == names)
+            #expect(try await projections(client) == projectionsBefore)
+            for (after, before) in zip(try await reports(client, now: now), reportsBefore) {
+                #expect(after == before)
+            }
+            #expect(try await Self.keep.run(client: client, logger: logger).isEmpty)
+
+            // A rebuild would lose the dropped days: refused, the projections untouched ...
+            let error = await #expect(throws: StoreError.self) { try await Projector(client: client, logger: logger).rebuild() }
+            #expect(error?.message.contains("were dropped by retention") == true)
+            #expect(try await projections(client) == projectionsBefore)
+            // ... unless asked for: then the projections hold the days still in the log.
+            let rebuilt = try await Projector(client: client, logger: logger).rebuild(forgettingDroppedDays: true)
+            #expect(rebuilt == recent.count)
+            #expect(try await number(client, "SELECT sum(event_count)::int8 FROM presence_current") == recent.count)
+        }
+    }
+
+    @Test("an old partition that holds one event the projector has not folded is kept, and dropped once it is folded")
+    func keepsUnfolded() async throws {
+        let old = Self.events(onDays: [100, 99])
+        try await TestDatabase.withFresh { client, _ in
+            try await write(old, client)
+            try await TestDatabase.projectAll(client, count: old.count)
+            // An event of an old day, written late (an import, a writer that was down).
+            let late = SeenEvent(user: "carol", microseconds: Self.dayStart(100) + 23 * Self.hour, location: "/late")
+            try await write([late], client)
+
+            let first = try await Self.keep.run(client: client, logger: logger)
+            #expect(first.map(\.name) == [Self.partition(100), Self.partition(99)])
+            #expect(first.map(\.outcome) == [.unprojected, .dropped])
+            #expect(try await number(client, "SELECT count(*)::int8 FROM \(unescaped: Self.partition(100))") == 4)
+
+            try await TestDatabase.projectAll(client, count: old.count + 1)
+            let second = try await Self.keep.run(client: client, logger: logger)
+            #expect(second.map(\.outcome) == [.dropped])
+            let carol = try await LastSeenReport.run(user: "carol", asOf: SeenEvent.microsecondsNow(), client: client, logger: logger)
+            #expect(carol.lastSeen == late.microseconds && carol.location == "/late")
+        }
+    }
+
+    @Test("whatever the projector has folded so far, retention drops no event it has not", arguments: 1...4)
+    func neverDropsUnfolded(seed: UInt64) async throws {
+        var random = SplitMix64(seed: seed)
+        // Six old days of traffic, written mostly in time order, with a few events that
+        // arrive late (a writer that was down, an import), then folded part of the way.
+        var events = (0..<150).map { _ in
+            SeenEvent(
+                user: "u\(random.next() % 7)",
+                microseconds: Self.dayStart(Int64(93 + random.next() % 6)) + Int64(random.next() % UInt64(Self.day)),
+                location: nil)
+        }.sorted { $0.microseconds < $1.microseconds }
+        for _ in 0..<(random.next() % 4) {
+            events.append(events.remove(at: Int(random.next() % UInt64(events.count - 20))))
+        }
+        try await TestDatabase.withFresh { client, _ in
+            var index = 0
+            while index < events.count {
+                let end = min(index + 1 + Int(random.next() % 30), events.count)
+                try await write(Array(events[index..<end]), client)
+                index = end
+            }
+            _ = try await client.query("SELECT presence_project(\(Int(random.next() % 150))::integer)", logger: logger).collect()
+            let unfolded = Set(try await strings(
+                client,
+                """
+                SELECT e.id::text FROM seen_events AS e, presence_projector AS p
+                WHERE (e.tx, e.at, e.id) > (p.position_tx, p.position_at, p.position_id)
+                """))
+            let partitions = try await Self.keep.run(client: client, logger: logger)
+            let remaining = Set(try await strings(client, "SELECT id::text FROM seen_events"))
+            #expect(unfolded.isSubset(of: remaining))
+            // Every day of the events ended more than 90 days ago: each is decided, oldest first.
+            #expect(partitions.map(\.name) == (93...98).reversed().map { Self.partition(Int64($0)) })
+            for partition in partitions {
+                let holdsUnfolded = events.contains { event in
+                    unfolded.contains(event.id.uuidString.lowercased()) && Self.partition(ofMicroseconds: event.microseconds) == partition.name
+                }
+                #expect(partition.outcome == (holdsUnfolded ? .unprojected : .dropped), "\(partition.name)")
+            }
+            // Folding the rest counts every event once, those of dropped days included.
+            try await TestDatabase.projectAll(client, count: events.count)
+            #expect(try await number(client, "SELECT sum(event_count)::int8 FROM presence_current") == events.count)
+        }
+    }
+
+    @Test("a writer that commits an old event while retention waits for the log keeps that day")
+    func lateCommit() async throws {
+        let old = Self.events(onDays: [100])
+        try await TestDatabase.withFresh { client, _ in
+            try await write(old, client)
+            try await TestDatabase.projectAll(client, count: old.count)
+            let outcomes = try await client.withConnection { writer in
+                try await writer.query("BEGIN", logger: logger)
+                try await writer.query(
+                    """
+                    INSERT INTO seen_events (id, user_id, at)
+                    VALUES (\(UUID()), 'dave', to_timestamp(\(Self.dayStart(100) + Self.hour)::float8 / 1e6))
+                    """,
+                    logger: logger)
+                // Retention starts while the row is not committed, and must wait for it.
+                async let retention = Self.keep.run(client: client, logger: logger)
+                let deadline = ContinuousClock.now + .seconds(8)
+                while try await number(
+                    client,
+                    "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                ) == 0 {
+                    guard ContinuousClock.now < deadline else {
+                        Issue.record("retention never waited for the writer's lock")
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await writer.query("COMMIT", logger: logger)
+                return try await retention.map(\.outcome)
+            }
+            #expect(outcomes == [.unprojected])
+            #expect(try await number(client, "SELECT count(*)::int8 FROM \(unescaped: Self.partition(100))") == 4)
+        }
+    }
+
+    @Test("the default partition is never dropped, and less than a day is refused")
+    func defaultPartitionAndMinimum() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            let ancient = Date(timeIntervalSince1970: 946_684_800)  // 2000-01-01, no partition of its own
+            try await client.query("INSERT INTO seen_events (id, user_id, at) VALUES (\(UUID()), 'old', \(ancient))", logger: logger)
+            try await TestDatabase.projectAll(client, count: 1)
+            #expect(try await Self.keep.run(client: client, logger: logger).isEmpty)
+            #expect(try await number(client, "SELECT count(*)::int8 FROM seen_events_default") == 1)
+
+            let error = await #expect(throws: StoreError.self) {
+                try await Retention(keep: .seconds(86_399)).run(client: client, logger: logger)
+            }
+            #expect(error?.code == .retentionTooShort)
+            await #expect(throws: PSQLError.self) {
+                try await client.query("SELECT * FROM presence_drop_old_partitions('23 hours')", logger: logger).collect()
+            }
+        }
+    }
+}
