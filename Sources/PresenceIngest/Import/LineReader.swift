@@ -15,6 +15,8 @@ struct LineReader {
         var bytes: [UInt8]
         /// Whether the line was longer than the limit and skipped.
         var isTooLong: Bool
+        /// Whether its line break was `\r\n` (a CSV field that spans lines keeps it).
+        var endedWithCarriageReturn = false
     }
 
     /// The longest line kept, in bytes. Default 1 MiB.
@@ -43,18 +45,22 @@ struct LineReader {
                 let tooLong = skipping || end - position > maximumLength
                 let line = tooLong ? [] : Array(buffer[position..<end])
                 position = newline + 1
-                return Line(number: lineNumber, bytes: line, isTooLong: tooLong)
+                return Line(number: lineNumber, bytes: line, isTooLong: tooLong, endedWithCarriageReturn: end < newline)
             }
-            if buffer.count - position > maximumLength {
+            // One byte more than the limit may be the \r of a \r\n whose \n is in the next chunk.
+            if buffer.count - position > maximumLength + 1 {
                 skipping = true  // Drop what we hold of this line; keep looking for its end.
                 position = buffer.count
             }
             if atEnd {
                 guard position < buffer.count || skipping else { return nil }
                 lineNumber += 1
-                let line = skipping ? [] : Array(buffer[position...])
+                var end = buffer.count
+                if end > position, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }  // A last line's \r, as above.
+                let tooLong = skipping || end - position > maximumLength
+                let line = tooLong ? [] : Array(buffer[position..<end])
                 position = buffer.count
-                return Line(number: lineNumber, bytes: line, isTooLong: skipping)
+                return Line(number: lineNumber, bytes: line, isTooLong: tooLong)
             }
             if position > 0 {
                 buffer.removeSubrange(0..<position)
