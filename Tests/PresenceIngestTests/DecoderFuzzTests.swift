@@ -1,5 +1,6 @@
 import Foundation
 import PresenceModel
+import PresenceTestSupport
 import Testing
 
 @testable import PresenceIngest

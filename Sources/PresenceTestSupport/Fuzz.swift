@@ -7,9 +7,9 @@ import PresenceModel
 /// prints it; each test derives its own generator from that seed and its name, so one test
 /// replays alone. `PRESENCE_FUZZ_SCALE` multiplies the iterations (default 1, about a second
 /// or two per test on the 2-core CI machine) for longer runs.
-struct Fuzz {
+public struct Fuzz: Sendable {
     /// The run's seed.
-    static let seed: UInt64 = {
+    public static let seed: UInt64 = {
         if let text = ProcessInfo.processInfo.environment["PRESENCE_FUZZ_SEED"] {
             let value = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
             if let value { return value }
@@ -18,19 +18,19 @@ struct Fuzz {
     }()
 
     /// How many times the default iterations to run.
-    static let scale: Int = {
+    public static let scale: Int = {
         ProcessInfo.processInfo.environment["PRESENCE_FUZZ_SCALE"].flatMap { Int($0) }.map { max(1, $0) } ?? 1
     }()
 
     /// What to print, and to attach to failures, to replay a test.
-    static var replay: String {
+    public static var replay: String {
         "PRESENCE_FUZZ_SEED=0x\(String(seed, radix: 16))"
     }
 
-    var random: SplitMix64
+    public var random: SplitMix64
 
     /// A generator for the test `name`; prints how to replay it.
-    init(_ name: String) {
+    public init(_ name: String) {
         // FNV-1a: the standard library's hash is seeded per process, so it cannot derive a seed.
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
@@ -38,17 +38,17 @@ struct Fuzz {
         print("fuzz \(name): replay with \(Self.replay) (scale \(Self.scale))")
     }
 
-    mutating func int(_ range: Range<Int>) -> Int { Int.random(in: range, using: &random) }
-    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
-    mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &random) < probability }
-    mutating func pick<T>(_ values: [T]) -> T { values[int(0..<values.count)] }
-    mutating func byte() -> UInt8 { UInt8.random(in: .min ... .max, using: &random) }
+    public mutating func int(_ range: Range<Int>) -> Int { Int.random(in: range, using: &random) }
+    public mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
+    public mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &random) < probability }
+    public mutating func pick<T>(_ values: [T]) -> T { values[int(0..<values.count)] }
+    public mutating func byte() -> UInt8 { UInt8.random(in: .min ... .max, using: &random) }
 
     // MARK: - Text
 
     /// Strings that have broken parsers and SQL before: quotes, escapes, SQL, COPY's markers,
     /// format strings, control characters, every width of UTF-8, combining marks.
-    static let hostileStrings = [
+    public static let hostileStrings = [
         "alice", "'); DROP TABLE seen_events; --", "' OR '1'='1", "\"; DELETE FROM seen_events WHERE ''='",
         "Robert'); DROP TABLE students;--", "$1", "$$ language plpgsql $$", "E'\\\\x00'", "\\.", "\\N", "\\\\N", "\\",
         "a\\tb", "tab\there", "new\nline", "carriage\rreturn", "crlf\r\n", "comma,field", "quote\"inside", "\"\"",
@@ -59,7 +59,7 @@ struct Fuzz {
     ]
 
     /// A string made of hostile pieces, at most `limit` bytes of UTF-8.
-    mutating func hostileString(limit: Int) -> String {
+    public mutating func hostileString(limit: Int) -> String {
         var text = ""
         for _ in 0..<int(1...4) {
             let piece = pick(Self.hostileStrings)
@@ -70,7 +70,7 @@ struct Fuzz {
     }
 
     /// A string of exactly `bytes` bytes of UTF-8 made of characters of random widths.
-    mutating func string(ofExactly bytes: Int) -> String {
+    public mutating func string(ofExactly bytes: Int) -> String {
         let widths: [(Int, [String])] = [(1, ["a", "Z", "'", "\\", "\t"]), (2, ["é", "ß", "ж"]), (3, ["€", "中", "\u{FFFD}"]), (4, ["🎉", "𝕌"])]
         var text = ""
         var left = bytes
@@ -85,19 +85,19 @@ struct Fuzz {
     // MARK: - Bytes
 
     /// Bytes that JSON, CSV and UTF-8 decoders treat specially, and some that are plain broken.
-    static let interestingBytes: [UInt8] = Array("{}[]\",:\\ \t\r\n0123456789.-+eEtrufalsn\u{0}".utf8) + [
+    public static let interestingBytes: [UInt8] = Array("{}[]\",:\\ \t\r\n0123456789.-+eEtrufalsn\u{0}".utf8) + [
         0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFE, 0xFF,
     ]
 
     /// Sequences that are not UTF-8: a lone continuation byte, an overlong NUL and slash, a
     /// UTF-16 surrogate, a code point beyond U+10FFFF, truncated sequences, 0xFE and 0xFF.
-    static let invalidUTF8: [[UInt8]] = [
+    public static let invalidUTF8: [[UInt8]] = [
         [0x80], [0xBF], [0xC0, 0x80], [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF],
         [0xF4, 0x90, 0x80, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80], [0xC3], [0xE2, 0x82], [0xF0, 0x9F, 0x8E], [0xFE], [0xFF],
     ]
 
     /// Pieces that make JSON decoders work hard or take a wrong turn.
-    static let hostileJSON = [
+    public static let hostileJSON = [
         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", "{\"a\":{\"a\":{\"a\":{\"a\":{\"a\":{",
         "1e999999", "-1e999999", "1e-999999", "123456789012345678901234567890123456789012345678901234567890",
         "0.0000000000000000000000000000000000000000001", "-0", "NaN", "Infinity", "\"\\ud800\"", "\"\\udc00\\ud800\"",
@@ -108,7 +108,7 @@ struct Fuzz {
     ]
 
     /// `bytes` changed in a few random places.
-    mutating func mutate(_ bytes: [UInt8]) -> [UInt8] {
+    public mutating func mutate(_ bytes: [UInt8]) -> [UInt8] {
         var bytes = bytes
         for _ in 0..<int(1...3) {
             let position = bytes.isEmpty ? 0 : int(0...bytes.count)
@@ -132,7 +132,7 @@ struct Fuzz {
     }
 
     /// Random bytes, mostly from ``interestingBytes``, without line breaks.
-    mutating func garbage(maximumLength: Int) -> [UInt8] {
+    public mutating func garbage(maximumLength: Int) -> [UInt8] {
         (0..<int(0...maximumLength)).map { _ in
             let byte = chance(0.7) ? pick(Self.interestingBytes) : byte()
             return byte == 0x0A ? 0x20 : byte
@@ -142,16 +142,23 @@ struct Fuzz {
     // MARK: - Events
 
     /// A valid event's fields, as a producer writes them: the id may be left out.
-    struct Event: Hashable {
-        var id: UUID?
-        var user: String
-        var microseconds: Int64
-        var location: String?
+    public struct Event: Hashable, Sendable {
+        public var id: UUID?
+        public var user: String
+        public var microseconds: Int64
+        public var location: String?
+
+        public init(id: UUID?, user: String, microseconds: Int64, location: String?) {
+            self.id = id
+            self.user = user
+            self.microseconds = microseconds
+            self.location = location
+        }
     }
 
     /// A valid event of the three days 2026-03-28 to 2026-03-30 (UTC), with hostile text;
     /// now and then a user or location of exactly the byte limit, in characters of 1 to 4 bytes.
-    mutating func event() -> Event {
+    public mutating func event() -> Event {
         let start: Int64 = 1_774_656_000_000_000  // 2026-03-28T00:00:00Z
         let microseconds = start + Int64(int(0..<3 * 86_400)) * 1_000_000 + (chance(0.5) ? Int64(int(0..<1_000_000)) : 0)
         let user = chance(0.1) ? string(ofExactly: SeenEvent.Rules.maximumUserBytes) : hostileString(limit: 256)
@@ -163,7 +170,7 @@ struct Fuzz {
 
     /// The event as one line of JSON: keys in any order, spaces here and there, strings
     /// escaped in one of the ways JSON allows, the time as RFC 3339 (any offset) or Unix seconds.
-    mutating func jsonLine(_ event: Event) -> [UInt8] {
+    public mutating func jsonLine(_ event: Event) -> [UInt8] {
         var members = ["\"user\":" + jsonString(event.user), "\"at\":" + jsonTime(event.microseconds)]
         if let id = event.id { members.append("\"id\":\"" + (chance(0.5) ? id.uuidString : id.uuidString.lowercased()) + "\"") }
         if let location = event.location {
@@ -177,7 +184,7 @@ struct Fuzz {
         return Array(("{" + space + members.joined(separator: "," + space) + space + "}").utf8)
     }
 
-    mutating func jsonString(_ text: String) -> String {
+    public mutating func jsonString(_ text: String) -> String {
         let escapeAll = chance(0.2)
         var out = "\""
         for scalar in text.unicodeScalars {
@@ -196,7 +203,7 @@ struct Fuzz {
         return out + "\""
     }
 
-    mutating func jsonTime(_ microseconds: Int64) -> String {
+    public mutating func jsonTime(_ microseconds: Int64) -> String {
         if chance(0.25) {
             let fraction = microseconds % 1_000_000
             return "\(microseconds / 1_000_000)" + (fraction == 0 ? "" : "." + String(format: "%06d", fraction))
@@ -205,7 +212,7 @@ struct Fuzz {
     }
 
     /// The time in RFC 3339 in one of its spellings: Z or z, an offset, T or t or a space.
-    mutating func rfc3339(_ microseconds: Int64) -> String {
+    public mutating func rfc3339(_ microseconds: Int64) -> String {
         let offsetMinutes = chance(0.5) ? 0 : pick([-720, -570, -300, 60, 120, 330, 345, 765, 840])
         var text = RFC3339.format(microseconds + Int64(offsetMinutes) * 60_000_000)
         text.removeLast()  // Z
@@ -221,7 +228,7 @@ struct Fuzz {
     }
 
     /// The event as one CSV record (which may span lines) for the given columns.
-    mutating func csvRecord(_ event: Event, columns: [String]) -> [UInt8] {
+    public mutating func csvRecord(_ event: Event, columns: [String]) -> [UInt8] {
         let fields = columns.map { column -> String in
             switch column {
             case "id": return event.id.map { $0.uuidString } ?? ""
@@ -233,7 +240,7 @@ struct Fuzz {
         return Array(fields.joined(separator: ",").utf8)
     }
 
-    mutating func csvField(_ text: String) -> String {
+    public mutating func csvField(_ text: String) -> String {
         let special = text.contains { ",\"\r\n".contains($0) } || text.unicodeScalars.contains { $0 == "\r" || $0 == "\n" }
         guard special || chance(0.2) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
