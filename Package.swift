@@ -134,7 +134,7 @@ let package = Package(
         ),
         .target(
             name: "PresenceTestSupport",
-            dependencies: ["PresenceStore", "PresenceProjector"]
+            dependencies: ["PresenceModel", "PresenceStore", "PresenceProjector"]
         ),
         .testTarget(name: "PresenceModelTests", dependencies: ["PresenceModel"]),
         .testTarget(

@@ -51,6 +51,8 @@ struct DemoCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         let settings = try await server.start(logger: logger).with(database: Self.database)
         try await settings.with(database: "postgres").withClient(logger: logger) { client in
+            // A typo in --tz fails now, not after a week of traffic has been simulated.
+            try await TimeZoneCheck.require(tz, client: client, logger: logger)
             try await client.dropDatabase(named: Self.database, logger: logger)
             try await client.createDatabase(named: Self.database, logger: logger)
         }

@@ -32,6 +32,16 @@ struct SimulateCommand: AsyncParsableCommand {
     func validate() throws {
         guard users > 0, users <= 10_000_000 else { throw ValidationError("--users must be from 1 to 10000000.") }
         guard days > 0, days <= 3_660 else { throw ValidationError("--days must be from 1 to 3660.") }
+        guard let end else { return }
+        // Events no other command would take: before the year 0001, or (for the log) ahead of the clock.
+        guard end.microseconds - Int64(days) * 86_400_000_000 >= SeenEvent.Rules.earliest else {
+            throw ValidationError("--end less --days lies before the year 0001: choose a later --end or fewer --days.")
+        }
+        let skew = SeenEvent.Rules().allowedClockSkew.components.seconds * 1_000_000
+        guard output != nil || end.microseconds <= SeenEvent.microsecondsNow() + skew else {
+            throw ValidationError(
+                "--end lies in the future, and the log takes no events from the future: choose an earlier --end, or write to a file with --output.")
+        }
     }
 
     func run() async throws {

@@ -31,11 +31,13 @@ public struct ActiveUsersReport: Sendable, Hashable {
     ///   - timeZone: An IANA time zone name.
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
-    /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or an unknown time zone.
+    /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or more than
+    ///   ``ReportError/maximumRows`` days, or an unknown time zone.
     public static func run(from: Int64, to: Int64, timeZone: String, client: PostgresClient, logger: Logger) async throws
         -> ActiveUsersReport
     {
         try ReportError.requireRange(from: from, to: to)
+        try ReportError.requireRows(from: from, to: to, unit: "day", length: ActivityReport.Bucket.day.microseconds)
         try await TimeZoneCheck.require(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.activeUsers.rows(
             [RFC3339.format(from), RFC3339.format(to), timeZone], client: client, logger: logger)

@@ -13,6 +13,15 @@ public struct ActivityReport: Sendable, Hashable {
         case day
         /// An ISO week, starting on Monday.
         case week
+
+        /// Its usual length in microseconds (a local day or week across a change differs by an hour).
+        var microseconds: Int64 {
+            switch self {
+            case .hour: 3_600_000_000
+            case .day: 86_400_000_000
+            case .week: 604_800_000_000
+            }
+        }
     }
 
     /// One bucket.
@@ -47,7 +56,8 @@ public struct ActivityReport: Sendable, Hashable {
     ///   - timeZone: An IANA time zone name, for example `Europe/Berlin`.
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
-    /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or an unknown time zone.
+    /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or more than
+    ///   ``ReportError/maximumRows`` buckets, or an unknown time zone.
     public static func run(
         from: Int64,
         to: Int64,
@@ -57,6 +67,7 @@ public struct ActivityReport: Sendable, Hashable {
         logger: Logger
     ) async throws -> ActivityReport {
         try ReportError.requireRange(from: from, to: to)
+        try ReportError.requireRows(from: from, to: to, unit: bucket.rawValue, length: bucket.microseconds, longerBucket: bucket != .week)
         try await TimeZoneCheck.require(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.activity.rows(
             [RFC3339.format(from), RFC3339.format(to), bucket.rawValue, timeZone], client: client, logger: logger)

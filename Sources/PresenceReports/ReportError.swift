@@ -33,4 +33,21 @@ public struct ReportError: Error, Sendable, Hashable, CustomStringConvertible {
             throw ReportError(.invalidRange, "The range is empty: --from must be before --to.")
         }
     }
+
+    /// The most rows (buckets or days) a report of a range lists: 11 years of hours, 273 years
+    /// of days. The years 0001 to 9999 by the hour would be 87 million rows, minutes of work
+    /// and gigabytes of memory for an answer no one reads.
+    public static let maximumRows: Int64 = 100_000
+
+    /// Fails when a range would list more than ``maximumRows`` rows of `unit` (hour, day,
+    /// week) of `length` microseconds each; `longerBucket` says a longer bucket would do.
+    static func requireRows(from: Int64, to: Int64, unit: String, length: Int64, longerBucket: Bool = false) throws {
+        let rows = (to - from) / length + 1
+        guard rows <= maximumRows else {
+            throw ReportError(
+                .invalidRange,
+                "The range holds \(rows) \(unit)s, more than the \(maximumRows) a report lists: choose a shorter range\(longerBucket ? " or a longer bucket" : "")."
+            )
+        }
+    }
 }

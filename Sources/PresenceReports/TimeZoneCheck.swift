@@ -13,11 +13,14 @@ public enum TimeZoneCheck {
     ///   - logger: Where to log the query.
     /// - Throws: ``ReportError`` with code ``ReportError/Code/unknownTimeZone``.
     public static func require(_ name: String, client: PostgresClient, logger: Logger) async throws {
-        let rows: [PostgresRow]
-        do {
-            rows = try await client.query("SELECT 1 FROM pg_timezone_names WHERE name = \(name)", logger: logger).collect()
-        } catch {
-            throw StoreError(database: error, while: "checking the time zone")
+        var rows: [PostgresRow] = []
+        // PostgreSQL's text holds no NUL: such a name would fail the query, not the check.
+        if !name.utf8.contains(0) {
+            do {
+                rows = try await client.query("SELECT 1 FROM pg_timezone_names WHERE name = \(name)", logger: logger).collect()
+            } catch {
+                throw StoreError(database: error, while: "checking the time zone")
+            }
         }
         guard !rows.isEmpty else {
             throw ReportError(

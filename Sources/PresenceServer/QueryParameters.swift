@@ -22,6 +22,10 @@ struct QueryParameters: Sendable {
         guard let microseconds = RFC3339.parse(text) else {
             throw APIError(.badRequest, "The parameter \(name)=\(JSONText.string(String(text.prefix(64)))) is not an RFC 3339 time such as 2026-11-29T10:00:00Z.")
         }
+        // As on the command line: PostgreSQL has no year 0, and RFC 3339 no year 10000.
+        guard (SeenEvent.Rules.earliest..<SeenEvent.Rules.latest).contains(microseconds) else {
+            throw APIError(.badRequest, "The parameter \(name)=\(JSONText.string(String(text.prefix(64)))) lies outside the years 0001 to 9999 in UTC.")
+        }
         return microseconds
     }
 

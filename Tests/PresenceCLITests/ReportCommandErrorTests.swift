@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Testing
 
 @testable import PresenceCLI
@@ -17,14 +18,27 @@ struct ReportCommandErrorTests {
     static let unknownZone =
         #"Error: The time zone "Mars/Olympus" is unknown: use an IANA name such as UTC, Europe/Berlin or America/New_York."#
 
+    /// Unknown, empty, padded, a path, SQL, an offset, a folder, 10,000 letters, a line break.
+    static let badZones = [
+        "Mars/Olympus", "", "Europe/Berlin ", "../../../../etc/passwd", "UTC'; DROP TABLE seen_events; --", "+05:00",
+        "Europe/", String(repeating: "A", count: 10_000), "Europe/Berlin\nUTC",
+    ]
+
     @Test(
         "an unknown --tz is one sentence, for each report that takes one",
-        arguments: [["report", "activity"], ["report", "sessions"], ["report", "active-users"]]
+        arguments: [["report", "activity"], ["report", "sessions"], ["report", "active-users"], ["report", "hour-by-weekday"], ["report", "all"]]
     )
     func unknownTimeZone(_ command: [String]) async throws {
-        let failure = try #require(try await run(command + Self.range + ["--tz", "Mars/Olympus"]))
-        #expect(failure.fullMessage == Self.unknownZone)
-        #expect(failure.exitCode == ExitCode.failure.rawValue)
+        let out = command.last == "all" ? ["--out", FileManager.default.temporaryDirectory.appending(path: "presence-\(UUID().uuidString)").path] : []
+        for zone in Self.badZones {
+            let failure = try #require(try await run(command + Self.range + ["--tz", zone] + out), "--tz \(zone.prefix(40))")
+            if zone == "Mars/Olympus" { #expect(failure.fullMessage == Self.unknownZone) }
+            #expect(failure.fullMessage.hasPrefix("Error: The time zone \""))
+            #expect(failure.fullMessage.hasSuffix("\" is unknown: use an IANA name such as UTC, Europe/Berlin or America/New_York."))
+            #expect(!failure.fullMessage.contains("\n"), "one line")
+            #expect(failure.exitCode == ExitCode.failure.rawValue)
+        }
+        #expect(try await run(command + Self.range + ["--tz", "Asia/Kathmandu"] + out) == nil)
     }
 
     @Test(

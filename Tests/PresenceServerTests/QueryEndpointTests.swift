@@ -112,6 +112,18 @@ struct QueryEndpointTests {
                 ("/v1/reports/sessions?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&gap=0m", "is not a duration"),
                 ("/v1/online?threshold=-5m", "is not a duration"),
                 ("/v1/online?at=2026-13-01T00:00:00Z", "is not an RFC 3339 time"),
+                // Out of range: outside the years 0001 to 9999 (in UTC), or more buckets than a report lists.
+                ("/v1/online?at=0000-12-31T23:59:59Z", "at=\\\"0000-12-31T23:59:59Z\\\" lies outside the years 0001 to 9999 in UTC."),
+                ("/v1/users/alice/last-seen?as_of=9999-12-31T23:59:59-00:01", "lies outside the years 0001 to 9999"),
+                ("/v1/users/alice/history?from=0001-01-01T00:00:00%2B00:01", "lies outside the years 0001 to 9999"),
+                ("/v1/reports/activity?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z", "The range holds 87649416 hours"),
+                ("/v1/reports/active-users?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z", "The range holds 3652059 days"),
+                ("/dashboard?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z", "The range holds 521723 weeks"),
+                ("/v1/reports/sessions?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&gap=99999999999999999999s", "is not a duration"),
+                // Time zones no one has: a NUL, bytes that are not UTF-8, SQL.
+                ("/v1/reports/activity?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&tz=UTC%00", "is unknown"),
+                ("/v1/reports/hour-by-weekday?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&tz=%FF%FE", "is unknown"),
+                ("/v1/reports/sessions?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&tz=UTC'%3B%20DROP%20TABLE%20seen_events%3B--", "is unknown"),
             ]
             for (uri, message) in cases {
                 let response = try await get(client, uri)

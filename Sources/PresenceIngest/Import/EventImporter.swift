@@ -82,15 +82,18 @@ public struct EventImporter: Sendable {
                 var oversized = line.isTooLong
                 // A quoted field may hold line breaks: the record goes on over the next lines.
                 var open = CSVDecoder.isIncomplete(record)
+                var lineBreak: [UInt8] = line.endedWithCarriageReturn ? [0x0D, 0x0A] : [0x0A]
                 while open, let next = try reader.next() {
                     open = open != CSVDecoder.isIncomplete(next.bytes)
-                    oversized = oversized || next.isTooLong || record.count + 1 + next.bytes.count > maximumLineLength
+                    oversized =
+                        oversized || next.isTooLong || record.count + lineBreak.count + next.bytes.count > maximumLineLength
                     if oversized {
                         record.removeAll()  // Keep reading to the record's end, but not its bytes.
                     } else {
-                        record.append(UInt8(ascii: "\n"))
+                        record.append(contentsOf: lineBreak)  // Inside quotes, the line break is data: kept as sent.
                         record.append(contentsOf: next.bytes)
                     }
+                    lineBreak = next.endedWithCarriageReturn ? [0x0D, 0x0A] : [0x0A]
                 }
                 if oversized {
                     reject(first, tooLong)

@@ -55,9 +55,14 @@ enum ImportedEvent {
         case seconds(Decimal)
     }
 
-    /// Unix seconds written as decimal text, like `1774744800` or `1774744800.25`, exactly.
+    /// Unix seconds written as decimal text, like `1774744800` or `1774744800.25`, exactly:
+    /// an optional minus, digits, and optionally a point and more digits.
     static func unixSeconds(_ text: String) -> Int64? {
-        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x2D }),
+        // Decimal(string:) reads the longest prefix that makes a number ("1-2" as 1, "-" and
+        // "." as 0), so the whole text is checked first.
+        let unsigned = text.utf8.first == 0x2D ? text.utf8.dropFirst() : text.utf8[...]
+        let parts = unsigned.split(separator: 0x2E, maxSplits: 1, omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } }),
             var value = Decimal(string: text)
         else { return nil }
         var scaled = Decimal()

@@ -15,6 +15,8 @@ struct LineReader {
         var bytes: [UInt8]
         /// Whether the line was longer than the limit and skipped.
         var isTooLong: Bool
+        /// Whether its line break was `\r\n` (a CSV field that spans lines keeps it).
+        var endedWithCarriageReturn = false
     }
 
     /// The longest line kept, in bytes. Default 1 MiB.
@@ -22,6 +24,8 @@ struct LineReader {
     private let handle: FileHandle
     private var buffer: [UInt8] = []
     private var position = 0
+    /// Where the search for the next line break goes on: the bytes before it hold none.
+    private var scanned = 0
     private var lineNumber = 0
     private var atEnd = false
     private static let chunkSize = 1 << 16
@@ -36,36 +40,52 @@ struct LineReader {
     mutating func next() throws -> Line? {
         var skipping = false
         while true {
-            if let newline = buffer[position...].firstIndex(of: UInt8(ascii: "\n")) {
+            if let newline = nextLineBreak() {
                 lineNumber += 1
                 var end = newline
                 if end > position, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
                 let tooLong = skipping || end - position > maximumLength
                 let line = tooLong ? [] : Array(buffer[position..<end])
                 position = newline + 1
-                return Line(number: lineNumber, bytes: line, isTooLong: tooLong)
+                return Line(number: lineNumber, bytes: line, isTooLong: tooLong, endedWithCarriageReturn: end < newline)
             }
-            if buffer.count - position > maximumLength {
+            scanned = buffer.count
+            // One byte more than the limit may be the \r of a \r\n whose \n is in the next chunk.
+            if buffer.count - position > maximumLength + 1 {
                 skipping = true  // Drop what we hold of this line; keep looking for its end.
                 position = buffer.count
             }
             if atEnd {
                 guard position < buffer.count || skipping else { return nil }
                 lineNumber += 1
-                let line = skipping ? [] : Array(buffer[position...])
+                var end = buffer.count
+                if end > position, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }  // A last line's \r, as above.
+                let tooLong = skipping || end - position > maximumLength
+                let line = tooLong ? [] : Array(buffer[position..<end])
                 position = buffer.count
-                return Line(number: lineNumber, bytes: line, isTooLong: skipping)
+                return Line(number: lineNumber, bytes: line, isTooLong: tooLong)
             }
             if position > 0 {
                 buffer.removeSubrange(0..<position)
+                scanned -= position
                 position = 0
             }
             let chunk = try handle.read(upToCount: Self.chunkSize) ?? Data()
             if chunk.isEmpty {
                 atEnd = true
             } else {
-                buffer.append(contentsOf: chunk)
+                chunk.withUnsafeBytes { buffer.append(contentsOf: $0) }  // one copy, not a byte at a time
             }
+        }
+    }
+
+    /// The index of the next `\n` in the buffer, searching each byte once however many chunks
+    /// a long line takes (a line skipped as too long streams through at memchr's speed).
+    private func nextLineBreak() -> Int? {
+        let start = max(position, scanned)
+        guard start < buffer.count else { return nil }
+        return buffer.withUnsafeBytes { bytes in
+            memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start).map { bytes.baseAddress!.distance(to: $0) }
         }
     }
 }
