@@ -234,6 +234,6 @@ struct RoleTests {
             try? await admin.withClient(logger: logger) { try await $0.query("DROP ROLE IF EXISTS \(unescaped: name)", logger: logger) }
             throw error
         }
-        try await admin.withClient(logger: logger) { try await $0.query("DROP ROLE IF EXISTS \(unescaped: name)", logger: logger) }
+        _ = try await admin.withClient(logger: logger) { try await $0.query("DROP ROLE IF EXISTS \(unescaped: name)", logger: logger) }
     }
 }
