@@ -43,8 +43,10 @@ firsts AS (
            count(*) AS users
     FROM user_activity AS a
     -- A range the planner can see, around the calendar's: its first day starts at most 31
-    -- days before `from`, its last ends at most two days after `to`.
-    WHERE a.quarter >= $1::timestamptz - interval '31 days' AND a.quarter < $2::timestamptz + interval '2 days'
+    -- days before `from`, its last ends at most two days after `to` (in local time, so that
+    -- the bounds are constants).
+    WHERE a.quarter >= (($1::timestamptz AT TIME ZONE $3) - interval '31 days') AT TIME ZONE $3
+      AND a.quarter < (($2::timestamptz AT TIME ZONE $3) + interval '2 days') AT TIME ZONE $3
       AND (a.previous_quarter IS NULL
            OR a.previous_quarter < (SELECT starts FROM calendar)[width_bucket(a.quarter, (SELECT starts FROM calendar))])
     GROUP BY 1, 2

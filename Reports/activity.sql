@@ -44,10 +44,15 @@ counts AS (
            ) AS users
     FROM user_activity AS a
     -- No bucket reaches further than one bucket and a day (the largest change of a zone's
-    -- offset) beyond [from, to): a range the planner can see, unlike the edges. Rows outside
-    -- the edges fall into no listed bucket.
-    WHERE a.quarter >= $1::timestamptz - ('1 ' || $3)::interval - interval '1 day'
-      AND a.quarter < $2::timestamptz + ('1 ' || $3)::interval + interval '1 day'
+    -- offset) beyond [from, to): a range the planner can see, unlike the edges, and computes
+    -- once (in local time it is constant; interval input and timestamptz arithmetic are not).
+    -- Rows outside the edges fall into no listed bucket.
+    WHERE a.quarter >= (($1::timestamptz AT TIME ZONE $4)
+                        - CASE $3 WHEN 'hour' THEN interval '1 hour' WHEN 'day' THEN interval '1 day' ELSE interval '1 week' END
+                        - interval '1 day') AT TIME ZONE $4
+      AND a.quarter < (($2::timestamptz AT TIME ZONE $4)
+                       + CASE $3 WHEN 'hour' THEN interval '1 hour' WHEN 'day' THEN interval '1 day' ELSE interval '1 week' END
+                       + interval '1 day') AT TIME ZONE $4
     GROUP BY 1
 )
 SELECT b.start, b.finish AS "end", coalesce(c.events, 0)::int8 AS events, coalesce(c.users, 0) AS users
