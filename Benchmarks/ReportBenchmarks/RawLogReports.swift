@@ -125,10 +125,23 @@ enum RawLogReports {
         ORDER BY t.day
         """
 
-    /// Runs one of the queries above with its parameters as binds.
+    /// Runs one of the queries above with its parameters as binds, untyped as the library
+    /// sends them (PostgreSQL takes each type from the query's cast and parses it once).
     static func rows(_ sql: String, _ parameters: [String], client: PostgresClient, logger: Logger) async throws -> [PostgresRow] {
         var bindings = PostgresBindings(capacity: parameters.count)
-        for parameter in parameters { bindings.append(parameter) }
+        for parameter in parameters { bindings.append(UntypedParameter(text: parameter)) }
         return try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()
+    }
+}
+
+/// A parameter in text form whose type the server infers from the query (type `unknown`).
+struct UntypedParameter: PostgresDynamicTypeEncodable {
+    var text: String
+
+    var psqlType: PostgresDataType { .unknown }
+    var psqlFormat: PostgresFormat { .text }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        byteBuffer.writeString(text)
     }
 }
