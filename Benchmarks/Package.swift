@@ -66,5 +66,18 @@ let package = Package(
             path: "ServerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "ReportBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "PresenceIngest", package: presence),
+                .product(name: "PresenceProjector", package: presence),
+                .product(name: "PresenceReports", package: presence),
+                .product(name: "PresenceStore", package: presence),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "ReportBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

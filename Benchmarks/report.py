@@ -1,4 +1,4 @@
-"""Prints the ingest benchmarks of one run side by side: each figure beside its baseline.
+"""Prints the benchmarks of one run side by side: each figure beside its baseline.
 
 Reads the influx CSV that `swift package benchmark --format influx` writes; uses the median
 (p50) of each metric. Wall-clock values in that file are nanoseconds.
@@ -26,17 +26,18 @@ def ratio(a, b):
 
 
 calls = 50_000
-print("seen() against the cache trick (Mutex<[String: Date]>), median of 50,000-call iterations")
-print(f"{'':34} {'ns/call':>8} {'mallocs/call':>13} {'ratio':>8}")
-for threads in (1, 2):
-    seen = value(f"seen() x{calls}, {threads} thread", "Time(wallclock)")
-    base = value(f"baseline cache x{calls}, {threads} thread", "Time(wallclock)")
-    seen_mallocs = value(f"seen() x{calls}, {threads} thread", "Malloc(total)")
-    base_mallocs = value(f"baseline cache x{calls}, {threads} thread", "Malloc(total)")
-    if seen and base:
-        print(f"{'seen(), ' + str(threads) + ' thread(s)':34} {seen / calls:8.1f} {seen_mallocs / calls:13.4f} {ratio(seen, base):>8}")
-        print(f"{'baseline cache, ' + str(threads) + ' thread(s)':34} {base / calls:8.1f} {base_mallocs / calls:13.4f} {'1.00x':>8}")
-print("(with 2 threads, ns/call is wall time over all calls of both threads)")
+if value(f"seen() x{calls}", "Time(wallclock)"):
+    print("seen() against the cache trick (Mutex<[String: Date]>), median of 50,000-call iterations")
+    print(f"{'':34} {'ns/call':>8} {'mallocs/call':>13} {'ratio':>8}")
+    for threads in (1, 2):
+        seen = value(f"seen() x{calls}, {threads} thread", "Time(wallclock)")
+        base = value(f"baseline cache x{calls}, {threads} thread", "Time(wallclock)")
+        seen_mallocs = value(f"seen() x{calls}, {threads} thread", "Malloc(total)")
+        base_mallocs = value(f"baseline cache x{calls}, {threads} thread", "Malloc(total)")
+        if seen and base:
+            print(f"{'seen(), ' + str(threads) + ' thread(s)':34} {seen / calls:8.1f} {seen_mallocs / calls:13.4f} {ratio(seen, base):>8}")
+            print(f"{'baseline cache, ' + str(threads) + ' thread(s)':34} {base / calls:8.1f} {base_mallocs / calls:13.4f} {'1.00x':>8}")
+    print("(with 2 threads, ns/call is wall time over all calls of both threads)")
 
 tracker = value("end-to-end x1000000, tracker", "Time(wallclock)")
 psql = value("end-to-end x1000000, psql copy", "Time(wallclock)")
@@ -80,6 +81,23 @@ if fresh_p50 is not None:
     probes = value("freshness", "freshnessprobes")
     print()
     print(f"freshness at 10,000 events/s, seen() to online_users: p50 {fresh_p50:.0f} ms, p99 {fresh_p99:.0f} ms ({probes:.0f} probes)")
+
+reports = [("activity by day", "activity, day buckets"), ("activity by hour", "activity, hour buckets"),
+           ("sessions", "sessions, projector's gap"), ("active users", "active users (DAU/WAU/MAU)")]
+report_rows = []
+for events in (1_000_000, 10_000_000):
+    for name, label in reports:
+        projected = value(f"{name} x{events}, projections", "Time(wallclock)")
+        raw = value(f"{name} x{events}, raw log", "Time(wallclock)")
+        if projected or raw:
+            report_rows.append((f"{events:,}", label, projected, raw))
+if report_rows:
+    print()
+    print("reports over 30 days (Europe/Berlin), from the projections against the raw log; median of the iterations")
+    print(f"{'events':>10}  {'report':28} {'projections ms':>14} {'raw log ms':>11} {'raw/proj':>9}")
+    for events, label, projected, raw in report_rows:
+        shown = [f"{nanos / 1e6:.0f}" if nanos else "n/a" for nanos in (projected, raw)]
+        print(f"{events:>10}  {label:28} {shown[0]:>14} {shown[1]:>11} {ratio(raw, projected):>9}")
 
 http_rates = {batch: value(f"http ingest x500000, batches of {batch}", "eventspersecond") for batch in (100, 1000)}
 library_rate = value("library ingest x500000", "eventspersecond")

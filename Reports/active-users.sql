@@ -3,6 +3,12 @@
 -- (looking back before `from` where needed), stickiness = DAU / MAU (null when MAU is 0).
 -- Answered from user_activity: a local day is a union of whole UTC quarter hours.
 --
+-- A user counts in a window of days once: on the first of their rows in it, the one whose
+-- previous quarter (user_activity.previous_quarter) lies before the window. So a row on day i
+-- whose previous quarter lies on day j < i counts in the window of k days ending on each day
+-- from max(i, j + k) to i + k - 1, and DAU, WAU and MAU are running sums of +1 and -1 at the
+-- ends of those spans: one pass over the rows, however many users there are.
+--
 -- $1  from  timestamptz
 -- $2  to    timestamptz
 -- $3  tz    text: an IANA time zone name
@@ -14,19 +20,62 @@ WITH days AS (
         interval '1 day') AS local_day
     WHERE local_day AT TIME ZONE $3 < $2::timestamptz
 ),
-user_days AS MATERIALIZED (
-    SELECT DISTINCT user_id, (quarter AT TIME ZONE $3)::date AS day
-    FROM user_activity
-    WHERE quarter >= ((SELECT min(day) FROM days) - 29)::timestamp AT TIME ZONE $3
-      AND quarter < ((SELECT max(day) FROM days) + 1)::timestamp AT TIME ZONE $3
+calendar AS (
+    -- The local days from 29 days before the first to the one after the last, each with its
+    -- first quarter hour: a quarter's local day is where it falls among those starts.
+    SELECT array_agg(day ORDER BY day) AS days, array_agg(first_quarter ORDER BY day) AS starts
+    FROM (
+        SELECT (quarter AT TIME ZONE $3)::date AS day, min(quarter) AS first_quarter
+        FROM generate_series(
+            presence_quarter(((SELECT min(day) FROM days) - 30)::timestamp AT TIME ZONE $3),
+            ((SELECT max(day) FROM days) + 2)::timestamp AT TIME ZONE $3,
+            interval '15 minutes') AS quarter
+        GROUP BY 1
+    ) AS local_days
+    WHERE day BETWEEN (SELECT min(day) FROM days) - 29 AND (SELECT max(day) FROM days) + 1
 ),
-counts AS (
-    SELECT d.day,
-           (SELECT count(DISTINCT u.user_id) FROM user_days AS u WHERE u.day = d.day) AS dau,
-           (SELECT count(DISTINCT u.user_id) FROM user_days AS u WHERE u.day BETWEEN d.day - 6 AND d.day) AS wau,
-           (SELECT count(DISTINCT u.user_id) FROM user_days AS u WHERE u.day BETWEEN d.day - 29 AND d.day) AS mau
-    FROM days AS d
+firsts AS (
+    -- Each user's first row of a local day: its previous quarter lies before the day's start.
+    -- Counted per (day, day of the previous quarter), as positions in the calendar (0 before
+    -- it, or for a user's very first row).
+    SELECT width_bucket(a.quarter, (SELECT starts FROM calendar)) AS day,
+           coalesce(width_bucket(a.previous_quarter, (SELECT starts FROM calendar)), 0) AS previous_day,
+           count(*) AS users
+    FROM user_activity AS a
+    -- A range the planner can see, around the calendar's: its first day starts at most 31
+    -- days before `from`, its last ends at most two days after `to` (in local time, so that
+    -- the bounds are constants).
+    WHERE a.quarter >= (($1::timestamptz AT TIME ZONE $3) - interval '31 days') AT TIME ZONE $3
+      AND a.quarter < (($2::timestamptz AT TIME ZONE $3) + interval '2 days') AT TIME ZONE $3
+      AND (a.previous_quarter IS NULL
+           OR a.previous_quarter < (SELECT starts FROM calendar)[width_bucket(a.quarter, (SELECT starts FROM calendar))])
+    GROUP BY 1, 2
+),
+changes AS (
+    SELECT change.day, change.dau, change.wau, change.mau
+    FROM (SELECT c.days[f.day] AS day, coalesce(c.days[f.previous_day], '-infinity') AS previous_day, f.users
+          FROM firsts AS f, calendar AS c) AS f,
+         LATERAL (VALUES
+             (f.day, f.users, 0, 0),
+             (f.day + 1, -f.users, 0, 0),
+             (greatest(f.day, f.previous_day + 7), 0, f.users, 0),
+             (f.day + 7, 0, -f.users, 0),
+             (greatest(f.day, f.previous_day + 30), 0, 0, f.users),
+             (f.day + 30, 0, 0, -f.users)) AS change (day, dau, wau, mau)
+    WHERE f.day IS NOT NULL
+    UNION ALL
+    SELECT day, 0, 0, 0 FROM days
+),
+totals AS (
+    SELECT day,
+           (sum(sum(dau)) OVER running)::int8 AS dau,
+           (sum(sum(wau)) OVER running)::int8 AS wau,
+           (sum(sum(mau)) OVER running)::int8 AS mau
+    FROM changes
+    GROUP BY day
+    WINDOW running AS (ORDER BY day)
 )
-SELECT to_char(day, 'YYYY-MM-DD') AS day, dau, wau, mau, dau::float8 / nullif(mau, 0) AS stickiness
-FROM counts
-ORDER BY day;
+SELECT to_char(t.day, 'YYYY-MM-DD') AS day, t.dau, t.wau, t.mau, t.dau::float8 / nullif(t.mau, 0) AS stickiness
+FROM totals AS t
+JOIN days AS d ON d.day = t.day
+ORDER BY t.day;

@@ -27,9 +27,37 @@ WITH buckets AS (
         $2::timestamptz AT TIME ZONE $4,
         ('1 ' || $3)::interval) AS local_start
     WHERE $3 IN ('day', 'week') AND local_start AT TIME ZONE $4 < $2::timestamptz
+),
+edges AS (
+    -- The buckets follow each other without gaps: their starts and the last one's end, in order.
+    SELECT array_agg(start ORDER BY start) || max(finish) AS edges FROM buckets
+),
+counts AS (
+    -- Each row's bucket start: hours step in absolute time from the first; a day or week is a
+    -- binary search in the edges (null outside them). A user counts in a bucket once, on the
+    -- row whose previous quarter lies before the bucket's start (or is null).
+    SELECT CASE WHEN $3 = 'hour' THEN date_bin('1 hour', a.quarter, (SELECT edges[1] FROM edges))
+                ELSE (SELECT edges FROM edges)[width_bucket(a.quarter, (SELECT edges FROM edges))] END AS start,
+           sum(a.events) AS events,
+           count(*) FILTER (
+               WHERE a.previous_quarter IS NULL
+                  OR a.previous_quarter < CASE WHEN $3 = 'hour' THEN date_bin('1 hour', a.quarter, (SELECT edges[1] FROM edges))
+                                               ELSE (SELECT edges FROM edges)[width_bucket(a.quarter, (SELECT edges FROM edges))] END
+           ) AS users
+    FROM user_activity AS a
+    -- No bucket reaches further than one bucket and a day (the largest change of a zone's
+    -- offset) beyond [from, to): a range the planner can see, unlike the edges, and computes
+    -- once (in local time it is constant; interval input and timestamptz arithmetic are not).
+    -- Rows outside the edges fall into no listed bucket.
+    WHERE a.quarter >= (($1::timestamptz AT TIME ZONE $4)
+                        - CASE $3 WHEN 'hour' THEN interval '1 hour' WHEN 'day' THEN interval '1 day' ELSE interval '1 week' END
+                        - interval '1 day') AT TIME ZONE $4
+      AND a.quarter < (($2::timestamptz AT TIME ZONE $4)
+                       + CASE $3 WHEN 'hour' THEN interval '1 hour' WHEN 'day' THEN interval '1 day' ELSE interval '1 week' END
+                       + interval '1 day') AT TIME ZONE $4
+    GROUP BY 1
 )
-SELECT b.start, b.finish AS "end", coalesce(sum(a.events), 0)::int8 AS events, count(DISTINCT a.user_id) AS users
+SELECT b.start, b.finish AS "end", coalesce(c.events, 0)::int8 AS events, coalesce(c.users, 0) AS users
 FROM buckets AS b
-LEFT JOIN user_activity AS a ON a.quarter >= b.start AND a.quarter < b.finish
-GROUP BY b.start, b.finish
+LEFT JOIN counts AS c ON c.start = b.start
 ORDER BY b.start;

@@ -1,38 +1,23 @@
 -- Session durations (DESIGN.md): the sessions that start in [from, to), their count, mean,
 -- 50th/90th/99th percentiles (percentile_cont) and the duration histogram. With the
 -- projector's gap (presence_settings.session_gap) the sessions come from user_sessions; with
--- another gap they are cut from the log here (from one gap before `from` on).
+-- another gap they are cut from the log by presence_log_sessions() (Migrations/0004), which is
+-- planned only when it runs. The gap is compared in a one-time filter, so that the branch not
+-- taken reads nothing.
 --
 -- $1  from  timestamptz
 -- $2  to    timestamptz
 -- $3  gap   interval
-WITH settings AS (
-    SELECT session_gap FROM presence_settings
-),
-projected AS (
-    SELECT s.session_start, s.session_end
-    FROM user_sessions AS s, settings
-    WHERE settings.session_gap = $3::interval
+WITH durations AS (
+    -- A duration once per session (the aggregates below read it many times).
+    SELECT s.duration_seconds AS seconds
+    FROM user_sessions AS s
+    WHERE $3::interval = (SELECT session_gap FROM presence_settings)
       AND s.session_start >= $1::timestamptz AND s.session_start < $2::timestamptz
-),
-computed AS (
-    SELECT min(at) AS session_start, max(at) AS session_end
-    FROM (
-        SELECT user_id, at,
-               count(*) FILTER (WHERE starts) OVER (PARTITION BY user_id ORDER BY at ROWS UNBOUNDED PRECEDING) AS session
-        FROM (
-            SELECT e.user_id, e.at,
-                   coalesce(e.at - lag(e.at) OVER (PARTITION BY e.user_id ORDER BY e.at) > $3::interval, true) AS starts
-            FROM seen_events AS e, settings
-            WHERE settings.session_gap <> $3::interval AND e.at >= $1::timestamptz - $3::interval
-        ) AS marked
-    ) AS numbered
-    GROUP BY user_id, session
-    HAVING min(at) >= $1::timestamptz AND min(at) < $2::timestamptz
-),
-durations AS (
-    SELECT extract(epoch FROM session_end - session_start)::float8 AS seconds
-    FROM (SELECT * FROM projected UNION ALL SELECT * FROM computed) AS sessions
+    UNION ALL
+    SELECT extract(epoch FROM s.session_end - s.session_start)::float8
+    FROM presence_log_sessions($1::timestamptz, $2::timestamptz, $3::interval) AS s
+    WHERE $3::interval <> (SELECT session_gap FROM presence_settings)
 )
 SELECT count(*) AS sessions,
        avg(seconds) AS mean_seconds,

@@ -37,7 +37,8 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
                 """),
             activity: try await rows(
                 """
-                SELECT concat_ws('|', user_id, (extract(epoch FROM quarter))::int8, events)
+                SELECT concat_ws('|', user_id, (extract(epoch FROM quarter))::int8, events,
+                       (extract(epoch FROM previous_quarter))::int8)
                 FROM user_activity ORDER BY user_id, quarter
                 """)
         )
@@ -75,8 +76,10 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
                 let seconds = event.microseconds / 1_000_000 - (event.microseconds % 1_000_000 < 0 ? 1 : 0)
                 return seconds - ((seconds % 900) + 900) % 900
             }
+            var previous: Int64?
             for quarter in quarters.keys.sorted() {
-                activity.append("\(user)|\(quarter)|\(quarters[quarter]!.count)")
+                activity.append("\(user)|\(quarter)|\(quarters[quarter]!.count)" + (previous.map { "|\($0)" } ?? ""))
+                previous = quarter
             }
         }
         return ProjectionSnapshot(current: current, sessions: sessions, activity: activity)

@@ -217,4 +217,32 @@ struct SessionsAndActiveUsersTests {
             #expect(later.rows.last?.stickiness == nil)
         }
     }
+
+    @Test("a user active on several days counts once per window; local days follow Berlin's 25-hour day")
+    func severalDays() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            var writer = EventLogWriter(client: client, logger: logger)
+            let events = [
+                SeenEvent(user: "dave", microseconds: at("2026-10-01T12:00:00Z")),
+                SeenEvent(user: "carol", microseconds: at("2026-10-22T10:20:00Z")),  // arrives before an earlier one
+                SeenEvent(user: "carol", microseconds: at("2026-10-20T10:00:00Z")),
+                SeenEvent(user: "carol", microseconds: at("2026-10-22T10:00:00Z")),
+                SeenEvent(user: "carol", microseconds: at("2026-10-25T22:30:00Z")),  // 23:30 on the 25th in Berlin
+                SeenEvent(user: "carol", microseconds: at("2026-10-25T23:10:00Z")),  // 00:10 on the 26th
+            ]
+            for event in events { _ = try await writer.write([event]) }
+            try await TestDatabase.projectAll(client, count: events.count, batchSize: 2)
+            let from = at("2026-10-20T00:00:00+02:00")
+            let to = at("2026-10-27T00:00:00+01:00")
+            let report = try await ActiveUsersReport.run(from: from, to: to, timeZone: "Europe/Berlin", client: client, logger: logger)
+            #expect(report.rows.map(\.day) == (20...26).map { "2026-10-\($0)" })
+            #expect(report.rows.map(\.dau) == [1, 0, 1, 0, 0, 1, 1])
+            #expect(report.rows.map(\.wau) == [1, 1, 1, 1, 1, 1, 1])
+            #expect(report.rows.map(\.mau) == [2, 2, 2, 2, 2, 2, 2])
+            let days = try await ActivityReport.run(from: from, to: to, bucket: .day, timeZone: "Europe/Berlin", client: client, logger: logger)
+            #expect(days.rows.map(\.events) == [1, 0, 2, 0, 0, 1, 1])
+            #expect(days.rows.map(\.users) == [1, 0, 1, 0, 0, 1, 1])
+            #expect(days.rows[5].end - days.rows[5].start == 90_000_000_000)  // 25 hours
+        }
+    }
 }

@@ -1,0 +1,147 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceModel
+
+/// The baselines: the three reports computed straight from `seen_events`, as one would without
+/// the projections, each the plain SQL of its definition in DESIGN.md. Their answers come out in
+/// the same shape as the library's reports, so that the two can be compared.
+enum RawLogReports {
+    /// Activity: every event's bucket computed from its time, then events and distinct users per
+    /// bucket. The buckets are listed as in Reports/activity.sql (from rounded down to its
+    /// bucket, empty ones too).
+    ///
+    /// $1 from, $2 to, $3 bucket ('hour', 'day' or 'week'), $4 time zone.
+    static let activity = """
+        WITH buckets AS (
+            SELECT start, start + interval '1 hour' AS finish
+            FROM generate_series(
+                date_trunc('hour', $1::timestamptz AT TIME ZONE $4) AT TIME ZONE $4,
+                $2::timestamptz - interval '1 microsecond',
+                interval '1 hour') AS start
+            WHERE $3 = 'hour'
+            UNION ALL
+            SELECT local_start AT TIME ZONE $4, (local_start + ('1 ' || $3)::interval) AT TIME ZONE $4
+            FROM generate_series(
+                date_trunc($3, $1::timestamptz AT TIME ZONE $4),
+                $2::timestamptz AT TIME ZONE $4,
+                ('1 ' || $3)::interval) AS local_start
+            WHERE $3 IN ('day', 'week') AND local_start AT TIME ZONE $4 < $2::timestamptz
+        ),
+        counted AS (
+            SELECT CASE WHEN $3 = 'hour' THEN date_bin('1 hour', e.at, (SELECT min(start) FROM buckets))
+                        ELSE date_trunc($3, e.at AT TIME ZONE $4) AT TIME ZONE $4 END AS start,
+                   count(*) AS events,
+                   count(DISTINCT e.user_id) AS users
+            FROM seen_events AS e
+            WHERE e.at >= (SELECT min(start) FROM buckets) AND e.at < (SELECT max(finish) FROM buckets)
+            GROUP BY 1
+        )
+        SELECT b.start, b.finish, coalesce(c.events, 0), coalesce(c.users, 0)
+        FROM buckets AS b
+        LEFT JOIN counted AS c ON c.start = b.start
+        ORDER BY b.start
+        """
+
+    /// Sessions: the window form of Reports/sessions.sql over the log. A gap longer than $3
+    /// starts a session; the running count of starts numbers them; sessions that start in
+    /// [from, to) are kept (events from one gap before `from` on tell whether they start there).
+    ///
+    /// $1 from, $2 to, $3 gap.
+    static let sessions = """
+        WITH sessions AS (
+            SELECT min(at) AS session_start, max(at) AS session_end
+            FROM (
+                SELECT user_id, at,
+                       count(*) FILTER (WHERE starts) OVER (PARTITION BY user_id ORDER BY at ROWS UNBOUNDED PRECEDING) AS session
+                FROM (
+                    SELECT user_id, at,
+                           coalesce(at - lag(at) OVER (PARTITION BY user_id ORDER BY at) > $3::interval, true) AS starts
+                    FROM seen_events
+                    WHERE at >= $1::timestamptz - $3::interval
+                ) AS marked
+            ) AS numbered
+            GROUP BY user_id, session
+            HAVING min(at) >= $1::timestamptz AND min(at) < $2::timestamptz
+        ),
+        durations AS (
+            SELECT extract(epoch FROM session_end - session_start)::float8 AS seconds FROM sessions
+        )
+        SELECT count(*),
+               avg(seconds),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds),
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds),
+               percentile_cont(0.99) WITHIN GROUP (ORDER BY seconds),
+               count(*) FILTER (WHERE seconds < 60),
+               count(*) FILTER (WHERE seconds >= 60 AND seconds < 300),
+               count(*) FILTER (WHERE seconds >= 300 AND seconds < 900),
+               count(*) FILTER (WHERE seconds >= 900 AND seconds < 1800),
+               count(*) FILTER (WHERE seconds >= 1800 AND seconds < 3600),
+               count(*) FILTER (WHERE seconds >= 3600 AND seconds < 7200),
+               count(*) FILTER (WHERE seconds >= 7200)
+        FROM durations
+        """
+
+    /// Active users: the distinct (user, local day) pairs of the log, then window functions.
+    /// Each active day counts its user on the days from it to just before the user's next
+    /// active day, at most 1, 7 or 30 days on, so that every day counts each user active in its
+    /// window once: DAU, WAU and MAU are running sums of +1 and -1 at those ends.
+    ///
+    /// $1 from, $2 to, $3 time zone.
+    static let activeUsers = """
+        WITH days AS (
+            SELECT local_day::date AS day
+            FROM generate_series(
+                date_trunc('day', $1::timestamptz AT TIME ZONE $3),
+                $2::timestamptz AT TIME ZONE $3,
+                interval '1 day') AS local_day
+            WHERE local_day AT TIME ZONE $3 < $2::timestamptz
+        ),
+        user_days AS (
+            SELECT DISTINCT user_id, (at AT TIME ZONE $3)::date AS day
+            FROM seen_events
+            WHERE at >= ((SELECT min(day) FROM days) - 29)::timestamp AT TIME ZONE $3
+              AND at < ((SELECT max(day) FROM days) + 1)::timestamp AT TIME ZONE $3
+        ),
+        spans AS (
+            SELECT day, lead(day) OVER (PARTITION BY user_id ORDER BY day) AS next_day FROM user_days
+        ),
+        changes AS (
+            SELECT day, 1 AS dau, 1 AS wau, 1 AS mau FROM spans
+            UNION ALL SELECT day + 1, -1, 0, 0 FROM spans
+            UNION ALL SELECT least(day + 7, next_day), 0, -1, 0 FROM spans
+            UNION ALL SELECT least(day + 30, next_day), 0, 0, -1 FROM spans
+            UNION ALL SELECT day, 0, 0, 0 FROM days
+        ),
+        totals AS (
+            SELECT day, sum(sum(dau)) OVER running AS dau, sum(sum(wau)) OVER running AS wau, sum(sum(mau)) OVER running AS mau
+            FROM changes
+            GROUP BY day
+            WINDOW running AS (ORDER BY day)
+        )
+        SELECT to_char(t.day, 'YYYY-MM-DD'), t.dau::int8, t.wau::int8, t.mau::int8, t.dau::float8 / nullif(t.mau, 0)
+        FROM totals AS t
+        JOIN days AS d ON d.day = t.day
+        ORDER BY t.day
+        """
+
+    /// Runs one of the queries above with its parameters as binds, untyped as the library
+    /// sends them (PostgreSQL takes each type from the query's cast and parses it once).
+    static func rows(_ sql: String, _ parameters: [String], client: PostgresClient, logger: Logger) async throws -> [PostgresRow] {
+        var bindings = PostgresBindings(capacity: parameters.count)
+        for parameter in parameters { bindings.append(UntypedParameter(text: parameter)) }
+        return try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()
+    }
+}
+
+/// A parameter in text form whose type the server infers from the query (type `unknown`).
+struct UntypedParameter: PostgresDynamicTypeEncodable {
+    var text: String
+
+    var psqlType: PostgresDataType { .unknown }
+    var psqlFormat: PostgresFormat { .text }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        byteBuffer.writeString(text)
+    }
+}

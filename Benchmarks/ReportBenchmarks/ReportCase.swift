@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceModel
+import PresenceReports
+
+/// One report of the benchmarks, answered two ways: by the library from the projections, and by
+/// the raw-log baseline. Both answers come out as the same plain rows, so that they can be
+/// compared before any figure counts.
+enum ReportCase: String, CaseIterable, Sendable {
+    case activityByDay = "activity by day"
+    case activityByHour = "activity by hour"
+    case sessions = "sessions"
+    case activeUsers = "active users"
+
+    /// An answer as rows of values; times in microseconds since 1970, durations in seconds.
+    struct Answer: Sendable {
+        var rows: [[Value]]
+    }
+
+    enum Value: Sendable, Hashable, CustomStringConvertible {
+        case integer(Int64)
+        case text(String)
+        case real(Double?)
+
+        /// Equal, with reals equal to 12 significant digits: a mean summed in another order
+        /// may differ in its last bits.
+        func matches(_ other: Value) -> Bool {
+            switch (self, other) {
+            case (.real(let a?), .real(let b?)):
+                return a == b || abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+            default:
+                return self == other
+            }
+        }
+
+        var description: String {
+            switch self {
+            case .integer(let value): "\(value)"
+            case .text(let value): value
+            case .real(let value): value.map { "\($0)" } ?? "null"
+            }
+        }
+    }
+
+    /// The report from the projections, through the library.
+    func projected(gapSeconds: Int64, client: PostgresClient, logger: Logger) async throws -> Answer {
+        let (from, to, zone) = (ReportDataset.from, ReportDataset.to, ReportDataset.timeZone)
+        switch self {
+        case .activityByDay, .activityByHour:
+            let report = try await ActivityReport.run(
+                from: from, to: to, bucket: self == .activityByDay ? .day : .hour, timeZone: zone, client: client, logger: logger)
+            return Answer(rows: report.rows.map { [.integer($0.start), .integer($0.end), .integer(Int64($0.events)), .integer(Int64($0.users))] })
+        case .sessions:
+            let report = try await SessionsReport.run(from: from, to: to, gapSeconds: gapSeconds, client: client, logger: logger)
+            let summary: [Value] = [
+                .integer(Int64(report.count)), .real(report.meanSeconds), .real(report.p50Seconds), .real(report.p90Seconds),
+                .real(report.p99Seconds),
+            ]
+            return Answer(rows: [summary + report.histogram.map { .integer(Int64($0.sessions)) }])
+        case .activeUsers:
+            let report = try await ActiveUsersReport.run(from: from, to: to, timeZone: zone, client: client, logger: logger)
+            return Answer(rows: report.rows.map { [.text($0.day), .integer(Int64($0.dau)), .integer(Int64($0.wau)), .integer(Int64($0.mau)), .real($0.stickiness)] })
+        }
+    }
+
+    /// The same report straight from the log (``RawLogReports``).
+    func raw(gapSeconds: Int64, client: PostgresClient, logger: Logger) async throws -> Answer {
+        let (from, to, zone) = (RFC3339.format(ReportDataset.from), RFC3339.format(ReportDataset.to), ReportDataset.timeZone)
+        switch self {
+        case .activityByDay, .activityByHour:
+            let rows = try await RawLogReports.rows(
+                RawLogReports.activity, [from, to, self == .activityByDay ? "day" : "hour", zone], client: client, logger: logger)
+            return Answer(
+                rows: try rows.map { row in
+                    let (start, end, events, users) = try row.decode((Date, Date, Int64, Int64).self)
+                    return [.integer(SeenEvent.microseconds(of: start)), .integer(SeenEvent.microseconds(of: end)), .integer(events), .integer(users)]
+                })
+        case .sessions:
+            let rows = try await RawLogReports.rows(RawLogReports.sessions, [from, to, "\(gapSeconds) seconds"], client: client, logger: logger)
+            return Answer(
+                rows: try rows.map { row in
+                    let c = try row.decode((Int64, Double?, Double?, Double?, Double?, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
+                    return [
+                        .integer(c.0), .real(c.1), .real(c.2), .real(c.3), .real(c.4), .integer(c.5), .integer(c.6), .integer(c.7),
+                        .integer(c.8), .integer(c.9), .integer(c.10), .integer(c.11),
+                    ]
+                })
+        case .activeUsers:
+            let rows = try await RawLogReports.rows(RawLogReports.activeUsers, [from, to, zone], client: client, logger: logger)
+            return Answer(
+                rows: try rows.map { row in
+                    let (day, dau, wau, mau, stickiness) = try row.decode((String, Int64, Int64, Int64, Double?).self)
+                    return [.text(day), .integer(dau), .integer(wau), .integer(mau), .real(stickiness)]
+                })
+        }
+    }
+
+    /// Stops the run with the first difference, unless the two answers agree.
+    static func requireEqual(_ raw: Answer, _ projected: Answer, _ what: String) {
+        guard raw.rows.count == projected.rows.count else {
+            fatalError("\(what): the raw log gives \(raw.rows.count) rows, the projections \(projected.rows.count)")
+        }
+        for (index, (a, b)) in zip(raw.rows, projected.rows).enumerated() {
+            guard a.count == b.count, zip(a, b).allSatisfy({ $0.matches($1) }) else {
+                fatalError("\(what): row \(index) differs: raw log \(a), projections \(b)")
+            }
+        }
+    }
+}
