@@ -31,7 +31,7 @@ extension TestDatabase {
         let login = "presence_login_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         // A password too, for a DATABASE_URL server that asks for one: hexadecimal, our own.
         let password = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await settings.withClient(logger: logger) { client in
+        try await changeRoles(settings: settings, "creating the test login") { client in
             try await client.query(
                 "CREATE ROLE \(unescaped: login) LOGIN PASSWORD '\(unescaped: password)' IN ROLE \(unescaped: role.rawValue)",
                 logger: logger)
@@ -50,8 +50,31 @@ extension TestDatabase {
     }
 
     private static func dropLogin(_ login: String, settings: ConnectionSettings) async throws {
-        try await settings.withClient(logger: logger) { client in
+        try await changeRoles(settings: settings, "dropping the test login") { client in
             try await client.query("DROP ROLE IF EXISTS \(unescaped: login)", logger: logger)
+        }
+    }
+
+    /// Runs a statement that changes the server's roles, again when a concurrent change of
+    /// the shared catalogs by a test beside this one makes it fail ("tuple concurrently
+    /// updated", a serialization failure or a deadlock), and says what failed otherwise.
+    private static func changeRoles(
+        settings: ConnectionSettings,
+        _ action: String,
+        _ statement: @escaping @Sendable (PostgresClient) async throws -> Void
+    ) async throws {
+        try await settings.withClient(logger: logger) { client in
+            var attempt = 0
+            while true {
+                do {
+                    return try await statement(client)
+                } catch let error as PSQLError where ["XX000", "40001", "40P01"].contains(error.serverInfo?[.sqlState] ?? "") && attempt < 5 {
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(50 * attempt))
+                } catch {
+                    throw StoreError(database: error, while: action)
+                }
+            }
         }
     }
 }
