@@ -10,8 +10,10 @@ import PresenceStore
 /// log already holds some of the batch (a producer's retry, a re-import), the COPY fails on
 /// the primary key and the batch goes again through a temporary table, inserting only the
 /// events that are missing. When a connection fails after COMMIT was sent, the outcome is
-/// unknown; the writer then asks PostgreSQL (`pg_xact_status`) whether that transaction
-/// committed before it writes anything again, so a retry neither loses nor doubles a batch.
+/// unknown; the writer then asks PostgreSQL (`pg_xact_status`, and whether the log holds the
+/// batch's events under that transaction's id, since a crash can hand the id out again)
+/// whether that transaction committed before it writes anything again, so a retry neither
+/// loses nor doubles a batch.
 ///
 /// ``PresenceTracker``'s flusher writes through one; a service that must answer how many
 /// events of a request were stored (`presence serve`) writes through its own, one per batch.
@@ -48,21 +50,18 @@ public struct EventLogWriter: Sendable {
     public mutating func write(_ batch: [SeenEvent]) async throws -> Result {
         var skipExisting = false
         if let unconfirmed {
-            let rows = try await client.query(
-                "SELECT pg_xact_status(\(unconfirmed.transaction)::xid8)",
-                logger: logger
-            ).collect()
-            let status = try rows.first?.decode(String?.self)
-            switch status {
-            case "committed":
+            switch try await outcome(of: unconfirmed.transaction, writing: batch) {
+            case .committed:
                 self.unconfirmed = nil
                 return unconfirmed.result
-            case "in progress":
+            case .inProgress:
                 throw StoreError(.databaseFailed, "The previous attempt's transaction is still committing.")
-            default:
-                // Aborted: write again. Unknown (too old to tell): write again, skipping what exists.
+            case .notCommitted:
                 self.unconfirmed = nil
-                skipExisting = status == nil
+            case .unknown:
+                // Too old to tell: write again, skipping what exists.
+                self.unconfirmed = nil
+                skipExisting = true
             }
         }
         try await ensurePartitions(for: batch)
@@ -74,6 +73,49 @@ public struct EventLogWriter: Sendable {
             }
         }
         return try await write(batch, skippingExisting: true)
+    }
+
+    /// What became of a transaction whose COMMIT was sent but not acknowledged.
+    enum Outcome {
+        case committed, inProgress, notCommitted, unknown
+    }
+
+    /// Asks PostgreSQL what became of the transaction that wrote (part of) `batch` and whose
+    /// COMMIT went unanswered.
+    ///
+    /// `pg_xact_status` answers for a transaction id, but an id outlives a crash only when
+    /// something the transaction wrote reached the write-ahead log on disk. When the server
+    /// crashed before the COMMIT did, the id is "in the future" after the restart, and is then
+    /// handed out again, to a transaction that may commit. So "committed" counts only when the
+    /// log holds an event of this batch written under that id.
+    private func outcome(of transaction: String, writing batch: [SeenEvent]) async throws -> Outcome {
+        let status: String?
+        let wroteBatch: Bool
+        do {
+            let rows = try await client.query(
+                """
+                SELECT pg_xact_status(\(transaction)::xid8),
+                       EXISTS (SELECT 1 FROM seen_events WHERE tx = \(transaction)::xid8 AND id = ANY(\(batch.map(\.id))))
+                """,
+                logger: logger
+            ).collect()
+            (status, wroteBatch) = try rows.first?.decode((String?, Bool).self) ?? (nil, false)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "22023" {
+            // "transaction ID … is in the future": nothing of it is left; it did not commit.
+            logger.notice("the unanswered COMMIT was lost with the server; writing the batch again")
+            return .notCommitted
+        }
+        switch status {
+        case "committed" where wroteBatch:
+            return .committed
+        case "committed":
+            // A later transaction that got the same id after a crash; the batch's did not commit.
+            logger.notice("the unanswered COMMIT was lost with the server and its id reused; writing the batch again")
+            return .notCommitted
+        case "in progress": return .inProgress
+        case "aborted": return .notCommitted
+        default: return .unknown
+        }
     }
 
     private mutating func write(_ batch: [SeenEvent], skippingExisting: Bool) async throws -> Result {
