@@ -3,6 +3,7 @@ import NIOCore
 import PostgresNIO
 import PresenceModel
 import PresenceStore
+import Synchronization
 
 /// Writes batches of events into `seen_events`, each event exactly once.
 ///
@@ -119,62 +120,83 @@ public struct EventLogWriter: Sendable {
     }
 
     private mutating func write(_ batch: [SeenEvent], skippingExisting: Bool) async throws -> Result {
-        var commitSent: (transaction: String, result: Result)?
+        let commit = SentCommit()
+        let logger = logger
         do {
-            let result = try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    let result: Result
-                    if skippingExisting {
-                        try await connection.query(
-                            """
-                            CREATE TEMPORARY TABLE IF NOT EXISTS presence_incoming
-                                (id uuid, user_id text, at timestamptz, location text) ON COMMIT DELETE ROWS
-                            """,
-                            logger: logger
-                        )
-                        try await copy(batch, into: "presence_incoming", on: connection)
-                        let rows = try await connection.query(
-                            """
-                            WITH inserted AS (
-                                INSERT INTO seen_events (id, user_id, at, location)
-                                SELECT DISTINCT ON (at, id) id, user_id, at, location FROM presence_incoming
-                                ON CONFLICT (at, id) DO NOTHING
-                                RETURNING 1)
-                            SELECT count(*)::int8 FROM inserted
-                            """,
-                            logger: logger
-                        ).collect()
-                        let stored = try rows.first?.decode(Int.self) ?? 0
-                        result = Result(stored: stored, duplicates: batch.count - stored)
-                    } else {
-                        try await copy(batch, into: "seen_events", on: connection)
-                        result = Result(stored: batch.count, duplicates: 0)
-                    }
-                    // The notification is delivered when the transaction commits.
-                    let rows = try await connection.query(
-                        "SELECT pg_current_xact_id()::text FROM pg_notify(\(EventLog.notificationChannel), '')",
-                        logger: logger
-                    ).collect()
-                    let transaction = try rows.first?.decode(String.self) ?? ""
-                    commitSent = (transaction, result)
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    if commitSent == nil {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
-                    }
-                    throw error
+            return try await client.withConnection { connection in
+                try await connection.failingWhenClosed { connection in
+                    try await Self.transaction(writing: batch, skippingExisting: skippingExisting, on: connection, commit: commit, logger: logger)
                 }
             }
-            return result
         } catch {
-            unconfirmed = commitSent
+            unconfirmed = commit.sent
             throw error
         }
     }
 
-    private func copy(_ batch: [SeenEvent], into table: String, on connection: PostgresConnection) async throws {
+    /// The transaction that writes a batch, and notes in `commit` what it will have stored
+    /// once it sends COMMIT.
+    private static func transaction(
+        writing batch: [SeenEvent],
+        skippingExisting: Bool,
+        on connection: PostgresConnection,
+        commit: SentCommit,
+        logger: Logger
+    ) async throws -> Result {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            let result: Result
+            if skippingExisting {
+                try await connection.query(
+                    """
+                    CREATE TEMPORARY TABLE IF NOT EXISTS presence_incoming
+                        (id uuid, user_id text, at timestamptz, location text) ON COMMIT DELETE ROWS
+                    """,
+                    logger: logger
+                )
+                try await copy(batch, into: "presence_incoming", on: connection, logger: logger)
+                let rows = try await connection.query(
+                    """
+                    WITH inserted AS (
+                        INSERT INTO seen_events (id, user_id, at, location)
+                        SELECT DISTINCT ON (at, id) id, user_id, at, location FROM presence_incoming
+                        ON CONFLICT (at, id) DO NOTHING
+                        RETURNING 1)
+                    SELECT count(*)::int8 FROM inserted
+                    """,
+                    logger: logger
+                ).collect()
+                let stored = try rows.first?.decode(Int.self) ?? 0
+                result = Result(stored: stored, duplicates: batch.count - stored)
+            } else {
+                try await copy(batch, into: "seen_events", on: connection, logger: logger)
+                result = Result(stored: batch.count, duplicates: 0)
+            }
+            // The notification is delivered when the transaction commits.
+            let rows = try await connection.query(
+                "SELECT pg_current_xact_id()::text FROM pg_notify(\(EventLog.notificationChannel), '')",
+                logger: logger
+            ).collect()
+            let transaction = try rows.first?.decode(String.self) ?? ""
+            commit.record(transaction: transaction, result: result)
+            try await connection.query("COMMIT", logger: logger)
+            return result
+        } catch {
+            // A query sent on a closed connection is never answered (see `failingWhenClosed`);
+            // the server rolls back the transaction of a session that is gone.
+            if commit.sent == nil, !connection.isClosed {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+            }
+            throw error
+        }
+    }
+
+    private static func copy(
+        _ batch: [SeenEvent],
+        into table: String,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(batch.count * 96)
         CopyTextEncoder.encode(batch, into: &buffer)
@@ -200,11 +222,27 @@ public struct EventLogWriter: Sendable {
                 runs.append(day...day)
             }
         }
+        let logger = logger
         try await client.withConnection { connection in
-            for run in runs {
-                try await EventLog.ensurePartitions(days: run, on: connection, logger: logger)
+            try await connection.failingWhenClosed { [runs] connection in
+                for run in runs {
+                    try await EventLog.ensurePartitions(days: run, on: connection, logger: logger)
+                }
             }
         }
         knownDays.formUnion(missing)
+    }
+}
+
+/// The transaction of a batch whose COMMIT was sent, and what it stored, once it is sent.
+private final class SentCommit: Sendable {
+    private let state = Mutex<(transaction: String, result: EventLogWriter.Result)?>(nil)
+
+    /// The transaction and its result, when COMMIT was sent.
+    var sent: (transaction: String, result: EventLogWriter.Result)? { state.withLock { $0 } }
+
+    /// Notes that COMMIT is about to be sent.
+    func record(transaction: String, result: EventLogWriter.Result) {
+        state.withLock { $0 = (transaction, result) }
     }
 }

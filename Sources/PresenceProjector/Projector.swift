@@ -141,40 +141,52 @@ public struct Projector: Service {
         }
     }
 
-    /// Runs `body` on a connection that holds the projector's advisory lock.
+    /// Runs `body` on a connection that holds the projector's advisory lock; fails as soon as
+    /// the connection closes (see `PostgresConnection.failingWhenClosed`).
     private func withProjectorLock<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection { connection in
-            while true {
-                let rows = try await connection.query(
-                    "SELECT pg_try_advisory_lock(hashtextextended('presence_projector', 0))",
-                    logger: logger
-                ).collect()
-                if try rows.first?.decode(Bool.self) == true { break }
-                guard configuration.waitForOtherProjector else {
-                    throw StoreError(
-                        .projectorBusy,
-                        "Another projector is already working on this database: let it run, stop it, or wait for it with --wait."
-                    )
-                }
-                try await Task.sleep(for: .seconds(1))
+            try await connection.failingWhenClosed { connection in try await locked(connection, body) }
+        }
+    }
+
+    private func locked<Result: Sendable>(
+        _ connection: PostgresConnection,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        while true {
+            let rows = try await connection.query(
+                "SELECT pg_try_advisory_lock(hashtextextended('presence_projector', 0))",
+                logger: logger
+            ).collect()
+            if try rows.first?.decode(Bool.self) == true { break }
+            guard configuration.waitForOtherProjector else {
+                throw StoreError(
+                    .projectorBusy,
+                    "Another projector is already working on this database: let it run, stop it, or wait for it with --wait."
+                )
             }
-            do {
-                let result = try await body(connection)
-                await unlock(connection)
-                return result
-            } catch {
-                await unlock(connection)
-                throw error
-            }
+            try await Task.sleep(for: .seconds(1))
+        }
+        do {
+            let result = try await body(connection)
+            await unlock(connection)
+            return result
+        } catch {
+            await unlock(connection)
+            throw error
         }
     }
 
     /// Releases the advisory lock before the connection goes back to the pool, also when the
     /// work was cancelled (a cancelled task cannot run the query itself); when that fails, the
-    /// connection is closed, which releases the lock with the session.
+    /// connection is closed, which releases the lock with the session. A connection that is
+    /// closed already (the server went away) holds no lock any more.
     private func unlock(_ connection: PostgresConnection) async {
+        // A closed connection's session has ended, and released the lock with it. PostgresNIO
+        // (1.33) never answers a query sent on a closed connection: sending one would hang.
+        guard !connection.isClosed else { return }
         let logger = logger
         await Task.detached {
             do {
