@@ -62,11 +62,47 @@ public struct Projector: Service {
     /// Follows the log until graceful shutdown: folds what is there, then waits for a writer's
     /// notification (or the poll interval) and folds again. A batch interrupted by shutdown is
     /// rolled back whole.
+    ///
+    /// When the database fails (a restart, a lost connection), the batch in flight rolls back
+    /// and the projector starts over after a pause that doubles from 100 ms up to 5 seconds,
+    /// so it outlives a database restart as the tracker does.
+    ///
+    /// - Throws: ``StoreError`` with code ``StoreError/Code/projectorBusy`` when another
+    ///   projector works on the database and the configuration does not wait for it.
     public func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await follow() }
-        } catch where Task.isShuttingDownGracefully {
-            logger.debug("projector stopped for shutdown")
+        var delay = Duration.milliseconds(100)
+        var failures = 0
+        while true {
+            let started = ContinuousClock.now
+            do {
+                try await cancelWhenGracefulShutdown { try await follow() }
+                return
+            } catch where Task.isShuttingDownGracefully {
+                logger.debug("projector stopped for shutdown")
+                return
+            } catch let error as StoreError where error.code == .projectorBusy {
+                throw error
+            } catch {
+                if Task.isCancelled { throw error }
+                // A failure after a long good run starts the backoff afresh.
+                if ContinuousClock.now - started > .seconds(30) { delay = .milliseconds(100) }
+                failures += 1
+                if failures == 1 || failures.isMultiple(of: 10) {
+                    logger.warning(
+                        "following the event log failed; starting again",
+                        metadata: [
+                            "error": "\(StoreError(database: error, while: "following the event log").message)",
+                            "attempt": "\(failures)", "retry_in": "\(delay)",
+                        ]
+                    )
+                }
+                do {
+                    try await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
+                } catch where Task.isShuttingDownGracefully {
+                    return
+                }
+                delay = min(delay * 2, .seconds(5))
+            }
         }
     }
 
