@@ -194,6 +194,19 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // Slower: each test starts a server of its own and breaks it on purpose (issue 7).
+        .testTarget(
+            name: "PresenceFaultTests",
+            dependencies: [
+                "PresenceIngest",
+                "PresenceModel",
+                "PresenceProjector",
+                "PresenceStore",
+                "PresenceTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),
         .plugin(
             name: "EmbedSQL",

@@ -3,6 +3,7 @@ import NIOCore
 import PostgresNIO
 import PresenceModel
 import PresenceStore
+import Synchronization
 
 /// Writes batches of events into `seen_events`, each event exactly once.
 ///
@@ -10,14 +11,13 @@ import PresenceStore
 /// log already holds some of the batch (a producer's retry, a re-import), the COPY fails on
 /// the primary key and the batch goes again through a temporary table, inserting only the
 /// events that are missing. When a connection fails after COMMIT was sent, the outcome is
-/// unknown; the writer then asks PostgreSQL (`pg_xact_status`) whether that transaction
-/// committed before it writes anything again, so a retry neither loses nor doubles a batch.
+/// unknown; the writer then asks PostgreSQL (`pg_xact_status`, and whether the log holds the
+/// batch's events under that transaction's id, since a crash can hand the id out again)
+/// whether that transaction committed before it writes anything again, so a retry neither
+/// loses nor doubles a batch.
 ///
 /// ``PresenceTracker``'s flusher writes through one; a service that must answer how many
 /// events of a request were stored (`presence serve`) writes through its own, one per batch.
-///
-/// It needs only what the `presence_ingest` role has (Migrations/0006): INSERT on the event's
-/// columns, TEMPORARY, and `presence_ensure_partitions`. It never reads the log.
 public struct EventLogWriter: Sendable {
     /// How many events of a batch were new and how many the log already had.
     public struct Result: Sendable, Hashable {
@@ -51,21 +51,18 @@ public struct EventLogWriter: Sendable {
     public mutating func write(_ batch: [SeenEvent]) async throws -> Result {
         var skipExisting = false
         if let unconfirmed {
-            let rows = try await client.query(
-                "SELECT pg_xact_status(\(unconfirmed.transaction)::xid8)",
-                logger: logger
-            ).collect()
-            let status = try rows.first?.decode(String?.self)
-            switch status {
-            case "committed":
+            switch try await outcome(of: unconfirmed.transaction, writing: batch) {
+            case .committed:
                 self.unconfirmed = nil
                 return unconfirmed.result
-            case "in progress":
+            case .inProgress:
                 throw StoreError(.databaseFailed, "The previous attempt's transaction is still committing.")
-            default:
-                // Aborted: write again. Unknown (too old to tell): write again, skipping what exists.
+            case .notCommitted:
                 self.unconfirmed = nil
-                skipExisting = status == nil
+            case .unknown:
+                // Too old to tell: write again, skipping what exists.
+                self.unconfirmed = nil
+                skipExisting = true
             }
         }
         try await ensurePartitions(for: batch)
@@ -79,66 +76,126 @@ public struct EventLogWriter: Sendable {
         return try await write(batch, skippingExisting: true)
     }
 
-    private mutating func write(_ batch: [SeenEvent], skippingExisting: Bool) async throws -> Result {
-        var commitSent: (transaction: String, result: Result)?
+    /// What became of a transaction whose COMMIT was sent but not acknowledged.
+    enum Outcome {
+        case committed, inProgress, notCommitted, unknown
+    }
+
+    /// Asks PostgreSQL what became of the transaction that wrote (part of) `batch` and whose
+    /// COMMIT went unanswered.
+    ///
+    /// `pg_xact_status` answers for a transaction id, but an id outlives a crash only when
+    /// something the transaction wrote reached the write-ahead log on disk. When the server
+    /// crashed before the COMMIT did, the id is "in the future" after the restart, and is then
+    /// handed out again, to a transaction that may commit. So "committed" counts only when the
+    /// log holds an event of this batch written under that id.
+    private func outcome(of transaction: String, writing batch: [SeenEvent]) async throws -> Outcome {
+        let status: String?
+        let wroteBatch: Bool
         do {
-            let result = try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    let result: Result
-                    if skippingExisting {
-                        try await connection.query(
-                            """
-                            CREATE TEMPORARY TABLE IF NOT EXISTS presence_incoming
-                                (id uuid, user_id text, at timestamptz, location text) ON COMMIT DELETE ROWS
-                            """,
-                            logger: logger
-                        )
-                        try await copy(batch, into: "presence_incoming", on: connection)
-                        // ON CONFLICT without a target: naming (at, id) would need SELECT on
-                        // them, which the ingest role does not have; the primary key is the
-                        // log's only unique constraint, so it is the same conflict.
-                        let rows = try await connection.query(
-                            """
-                            WITH inserted AS (
-                                INSERT INTO seen_events (id, user_id, at, location)
-                                SELECT DISTINCT ON (at, id) id, user_id, at, location FROM presence_incoming
-                                ON CONFLICT DO NOTHING
-                                RETURNING 1)
-                            SELECT count(*)::int8 FROM inserted
-                            """,
-                            logger: logger
-                        ).collect()
-                        let stored = try rows.first?.decode(Int.self) ?? 0
-                        result = Result(stored: stored, duplicates: batch.count - stored)
-                    } else {
-                        try await copy(batch, into: "seen_events", on: connection)
-                        result = Result(stored: batch.count, duplicates: 0)
-                    }
-                    // The notification is delivered when the transaction commits.
-                    let rows = try await connection.query(
-                        "SELECT pg_current_xact_id()::text FROM pg_notify(\(EventLog.notificationChannel), '')",
-                        logger: logger
-                    ).collect()
-                    let transaction = try rows.first?.decode(String.self) ?? ""
-                    commitSent = (transaction, result)
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    if commitSent == nil {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
-                    }
-                    throw error
+            // presence_commit_outcome (Migrations/0007) asks both as the log's owner, so that a
+            // writer that may not read the log (presence_ingest) can ask too.
+            let rows = try await client.query(
+                "SELECT status, wrote_batch FROM presence_commit_outcome(\(transaction)::xid8, \(batch.map(\.id)))",
+                logger: logger
+            ).collect()
+            (status, wroteBatch) = try rows.first?.decode((String?, Bool).self) ?? (nil, false)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "22023" {
+            // "transaction ID … is in the future": nothing of it is left; it did not commit.
+            logger.notice("the unanswered COMMIT was lost with the server; writing the batch again")
+            return .notCommitted
+        }
+        switch status {
+        case "committed" where wroteBatch:
+            return .committed
+        case "committed":
+            // A later transaction that got the same id after a crash; the batch's did not commit.
+            logger.notice("the unanswered COMMIT was lost with the server and its id reused; writing the batch again")
+            return .notCommitted
+        case "in progress": return .inProgress
+        case "aborted": return .notCommitted
+        default: return .unknown
+        }
+    }
+
+    private mutating func write(_ batch: [SeenEvent], skippingExisting: Bool) async throws -> Result {
+        let commit = SentCommit()
+        let logger = logger
+        do {
+            return try await client.withConnection { connection in
+                try await connection.failingWhenClosed { connection in
+                    try await Self.transaction(writing: batch, skippingExisting: skippingExisting, on: connection, commit: commit, logger: logger)
                 }
             }
-            return result
         } catch {
-            unconfirmed = commitSent
+            unconfirmed = commit.sent
             throw error
         }
     }
 
-    private func copy(_ batch: [SeenEvent], into table: String, on connection: PostgresConnection) async throws {
+    /// The transaction that writes a batch, and notes in `commit` what it will have stored
+    /// once it sends COMMIT.
+    private static func transaction(
+        writing batch: [SeenEvent],
+        skippingExisting: Bool,
+        on connection: PostgresConnection,
+        commit: SentCommit,
+        logger: Logger
+    ) async throws -> Result {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            let result: Result
+            if skippingExisting {
+                try await connection.query(
+                    """
+                    CREATE TEMPORARY TABLE IF NOT EXISTS presence_incoming
+                        (id uuid, user_id text, at timestamptz, location text) ON COMMIT DELETE ROWS
+                    """,
+                    logger: logger
+                )
+                try await copy(batch, into: "presence_incoming", on: connection, logger: logger)
+                let rows = try await connection.query(
+                    """
+                    WITH inserted AS (
+                        INSERT INTO seen_events (id, user_id, at, location)
+                        SELECT DISTINCT ON (at, id) id, user_id, at, location FROM presence_incoming
+                        ON CONFLICT DO NOTHING
+                        RETURNING 1)
+                    SELECT count(*)::int8 FROM inserted
+                    """,
+                    logger: logger
+                ).collect()
+                let stored = try rows.first?.decode(Int.self) ?? 0
+                result = Result(stored: stored, duplicates: batch.count - stored)
+            } else {
+                try await copy(batch, into: "seen_events", on: connection, logger: logger)
+                result = Result(stored: batch.count, duplicates: 0)
+            }
+            // The notification is delivered when the transaction commits.
+            let rows = try await connection.query(
+                "SELECT pg_current_xact_id()::text FROM pg_notify(\(EventLog.notificationChannel), '')",
+                logger: logger
+            ).collect()
+            let transaction = try rows.first?.decode(String.self) ?? ""
+            commit.record(transaction: transaction, result: result)
+            try await connection.query("COMMIT", logger: logger)
+            return result
+        } catch {
+            // A query sent on a closed connection is never answered (see `failingWhenClosed`);
+            // the server rolls back the transaction of a session that is gone.
+            if commit.sent == nil, !connection.isClosed {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+            }
+            throw error
+        }
+    }
+
+    private static func copy(
+        _ batch: [SeenEvent],
+        into table: String,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(batch.count * 96)
         CopyTextEncoder.encode(batch, into: &buffer)
@@ -164,11 +221,27 @@ public struct EventLogWriter: Sendable {
                 runs.append(day...day)
             }
         }
+        let logger = logger
         try await client.withConnection { connection in
-            for run in runs {
-                try await EventLog.ensurePartitions(days: run, on: connection, logger: logger)
+            try await connection.failingWhenClosed { [runs] connection in
+                for run in runs {
+                    try await EventLog.ensurePartitions(days: run, on: connection, logger: logger)
+                }
             }
         }
         knownDays.formUnion(missing)
+    }
+}
+
+/// The transaction of a batch whose COMMIT was sent, and what it stored, once it is sent.
+private final class SentCommit: Sendable {
+    private let state = Mutex<(transaction: String, result: EventLogWriter.Result)?>(nil)
+
+    /// The transaction and its result, when COMMIT was sent.
+    var sent: (transaction: String, result: EventLogWriter.Result)? { state.withLock { $0 } }
+
+    /// Notes that COMMIT is about to be sent.
+    func record(transaction: String, result: EventLogWriter.Result) {
+        state.withLock { $0 = (transaction, result) }
     }
 }

@@ -79,11 +79,47 @@ public struct Projector: Service {
     /// Follows the log until graceful shutdown: folds what is there, then waits for a writer's
     /// notification (or the poll interval) and folds again. A batch interrupted by shutdown is
     /// rolled back whole.
+    ///
+    /// When the database fails (a restart, a lost connection), the batch in flight rolls back
+    /// and the projector starts over after a pause that doubles from 100 ms up to 5 seconds,
+    /// so it outlives a database restart as the tracker does.
+    ///
+    /// - Throws: ``StoreError`` with code ``StoreError/Code/projectorBusy`` when another
+    ///   projector works on the database and the configuration does not wait for it.
     public func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown { try await follow() }
-        } catch where Task.isShuttingDownGracefully {
-            logger.debug("projector stopped for shutdown")
+        var delay = Duration.milliseconds(100)
+        var failures = 0
+        while true {
+            let started = ContinuousClock.now
+            do {
+                try await cancelWhenGracefulShutdown { try await follow() }
+                return
+            } catch where Task.isShuttingDownGracefully {
+                logger.debug("projector stopped for shutdown")
+                return
+            } catch let error as StoreError where error.code == .projectorBusy {
+                throw error
+            } catch {
+                if Task.isCancelled { throw error }
+                // A failure after a long good run starts the backoff afresh.
+                if ContinuousClock.now - started > .seconds(30) { delay = .milliseconds(100) }
+                failures += 1
+                if failures == 1 || failures.isMultiple(of: 10) {
+                    logger.warning(
+                        "following the event log failed; starting again",
+                        metadata: [
+                            "error": "\(StoreError(database: error, while: "following the event log").message)",
+                            "attempt": "\(failures)", "retry_in": "\(delay)",
+                        ]
+                    )
+                }
+                do {
+                    try await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
+                } catch where Task.isShuttingDownGracefully {
+                    return
+                }
+                delay = min(delay * 2, .seconds(5))
+            }
         }
     }
 
@@ -158,40 +194,52 @@ public struct Projector: Service {
         }
     }
 
-    /// Runs `body` on a connection that holds the projector's advisory lock.
+    /// Runs `body` on a connection that holds the projector's advisory lock; fails as soon as
+    /// the connection closes (see `PostgresConnection.failingWhenClosed`).
     private func withProjectorLock<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection { connection in
-            while true {
-                let rows = try await connection.query(
-                    "SELECT pg_try_advisory_lock(hashtextextended('presence_projector', 0))",
-                    logger: logger
-                ).collect()
-                if try rows.first?.decode(Bool.self) == true { break }
-                guard configuration.waitForOtherProjector else {
-                    throw StoreError(
-                        .projectorBusy,
-                        "Another projector is already working on this database: let it run, stop it, or wait for it with --wait."
-                    )
-                }
-                try await Task.sleep(for: .seconds(1))
+            try await connection.failingWhenClosed { connection in try await locked(connection, body) }
+        }
+    }
+
+    private func locked<Result: Sendable>(
+        _ connection: PostgresConnection,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        while true {
+            let rows = try await connection.query(
+                "SELECT pg_try_advisory_lock(hashtextextended('presence_projector', 0))",
+                logger: logger
+            ).collect()
+            if try rows.first?.decode(Bool.self) == true { break }
+            guard configuration.waitForOtherProjector else {
+                throw StoreError(
+                    .projectorBusy,
+                    "Another projector is already working on this database: let it run, stop it, or wait for it with --wait."
+                )
             }
-            do {
-                let result = try await body(connection)
-                await unlock(connection)
-                return result
-            } catch {
-                await unlock(connection)
-                throw error
-            }
+            try await Task.sleep(for: .seconds(1))
+        }
+        do {
+            let result = try await body(connection)
+            await unlock(connection)
+            return result
+        } catch {
+            await unlock(connection)
+            throw error
         }
     }
 
     /// Releases the advisory lock before the connection goes back to the pool, also when the
     /// work was cancelled (a cancelled task cannot run the query itself); when that fails, the
-    /// connection is closed, which releases the lock with the session.
+    /// connection is closed, which releases the lock with the session. A connection that is
+    /// closed already (the server went away) holds no lock any more.
     private func unlock(_ connection: PostgresConnection) async {
+        // A closed connection's session has ended, and released the lock with it. PostgresNIO
+        // (1.33) never answers a query sent on a closed connection: sending one would hang.
+        guard !connection.isClosed else { return }
         let logger = logger
         await Task.detached {
             do {

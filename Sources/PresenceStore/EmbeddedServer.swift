@@ -96,6 +96,22 @@ public struct EmbeddedServer: Sendable {
     /// - Returns: Whether a running server was stopped.
     @discardableResult
     public func stop(logger: Logger) async throws -> Bool {
+        try await stop(mode: "fast", logger: logger)
+    }
+
+    /// Stops the server as a crash or a power cut would (`pg_ctl stop -m immediate`): every
+    /// session ends at once, nothing is checkpointed, and the next ``start(logger:)`` recovers
+    /// the cluster from its write-ahead log. For fault tests; applications use ``stop(logger:)``.
+    ///
+    /// - Parameter logger: Where to log what it does.
+    /// - Returns: Whether a running server was stopped.
+    @discardableResult
+    package func stopImmediately(logger: Logger) async throws -> Bool {
+        try await stop(mode: "immediate", logger: logger)
+    }
+
+    /// Stops the server with one of `pg_ctl`'s shutdown modes, if it runs.
+    private func stop(mode: String, logger: Logger) async throws -> Bool {
         guard FileManager.default.fileExists(atPath: clusterFolder + "/PG_VERSION") else { return false }
         return try await FileLock(path: lockFile).withLock(timeout: configuration.timeout) {
             let account = try ServerAccount.current()
@@ -104,13 +120,13 @@ public struct EmbeddedServer: Sendable {
             let timeout = String(configuration.timeout.components.seconds)
             let result = try await account.run(
                 programs.pgCtl,
-                ["stop", "-D", clusterFolder, "-m", "fast", "-w", "-t", timeout, "-s"],
+                ["stop", "-D", clusterFolder, "-m", mode, "-w", "-t", timeout, "-s"],
                 in: configuration.dataFolder
             )
             guard result.status == 0 else {
                 throw StoreError(.serverProgramFailed, "pg_ctl could not stop the embedded server: \(result.output)")
             }
-            logger.info("embedded PostgreSQL stopped", metadata: ["data": "\(configuration.dataFolder)"])
+            logger.info("embedded PostgreSQL stopped", metadata: ["data": "\(configuration.dataFolder)", "mode": "\(mode)"])
             return true
         }
     }

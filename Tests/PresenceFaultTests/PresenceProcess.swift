@@ -1,0 +1,100 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The built `presence` command run as a child process, so that a test can kill it as an
+/// operating system would.
+final class PresenceProcess: @unchecked Sendable {
+    /// The `presence` program was not found where SwiftPM builds it.
+    struct NotBuilt: Error, CustomStringConvertible {
+        var looked: [String]
+        var description: String {
+            "the presence program is not built (looked at \(looked.joined(separator: ", "))): run swift build --build-tests first, or set PRESENCE_BINARY"
+        }
+    }
+
+    /// How the process ended.
+    enum Ending: Equatable, CustomStringConvertible {
+        case exited(Int32)
+        case signaled(Int32)
+
+        var description: String {
+            switch self {
+            case .exited(let status): "exited with status \(status)"
+            case .signaled(let signal): "killed by signal \(signal)"
+            }
+        }
+    }
+
+    private let process = Process()
+    private let ended: AsyncStream<Ending>
+    /// Where its standard output and error go.
+    let outputFile: String
+
+    /// The `presence` program: `$PRESENCE_BINARY`, else beside the test bundle (SwiftPM puts
+    /// every product of a build in one folder), else in the package's `.build/debug`.
+    static func program(filePath: String = #filePath) throws -> String {
+        var candidates: [String] = []
+        if let path = ProcessInfo.processInfo.environment["PRESENCE_BINARY"], !path.isEmpty {
+            candidates.append(path)
+        }
+        if let bundle = Bundle.main.executableURL?.deletingLastPathComponent() {
+            candidates.append(bundle.appending(path: "presence").path(percentEncoded: false))
+        }
+        let package = URL(filePath: filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(package.appending(path: ".build/debug/presence").path(percentEncoded: false))
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw NotBuilt(looked: candidates)
+        }
+        return found
+    }
+
+    /// Starts `presence` with `arguments`, its output going to `outputFile`.
+    init(_ arguments: [String], outputFile: String) throws {
+        self.outputFile = outputFile
+        process.executableURL = URL(filePath: try Self.program())
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(filePath: outputFile))
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        let (ended, ending) = AsyncStream<Ending>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.ended = ended
+        process.terminationHandler = { process in
+            try? output.close()
+            switch process.terminationReason {
+            case .exit: ending.yield(.exited(process.terminationStatus))
+            case .uncaughtSignal: ending.yield(.signaled(process.terminationStatus))
+            @unknown default: ending.yield(.exited(process.terminationStatus))
+            }
+            ending.finish()
+        }
+        try process.run()
+    }
+
+    /// The process id.
+    var id: Int32 { process.processIdentifier }
+
+    /// Sends the process a signal (`SIGKILL`: no handler, no cleanup, sockets closed by the kernel).
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to end.
+    func ending() async -> Ending {
+        for await ending in ended { return ending }
+        return .exited(process.terminationStatus)
+    }
+
+    /// What the process printed so far.
+    var output: String {
+        (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+    }
+}
