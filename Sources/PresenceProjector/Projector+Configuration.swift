@@ -6,6 +6,10 @@ extension Projector {
         /// In `run()`, how often to look for new events when no notification arrives (the
         /// fallback for writers that do not notify). Default 1 second.
         public var pollInterval: Duration = .seconds(1)
+        /// In `run()`, the longest pause between two looks at committed events that wait for
+        /// an older transaction to end (the read horizon); the pause starts at 20 ms and
+        /// doubles. Default 1 second.
+        public var horizonPollLimit: Duration = .seconds(1)
         /// Whether to wait while another projector works on the same database, rather than
         /// fail at once. Default `false`.
         public var waitForOtherProjector = false

@@ -7,13 +7,15 @@ import ServiceLifecycle
 /// Folds the event log into the projections (DESIGN.md, "Data flow"): current presence,
 /// sessions and activity.
 ///
-/// The folding itself is set-based SQL in the database (`presence_project` and
-/// `presence_rebuild` in Migrations/0002): each batch reads the next committed events below
-/// the read horizon, folds them and moves the checkpoint in one transaction, so a crash at
-/// any point loses and doubles nothing. The projector holds an advisory lock so that only one
-/// works on a database at a time; as a `Service` it follows the log, woken by the writers'
+/// The folding itself is set-based SQL in the database (`presence_fold` in Migrations/0008,
+/// `presence_rebuild` in 0004): each batch reads the next committed events below the read
+/// horizon, folds them and moves the checkpoint in one transaction, so a crash at any point
+/// loses and doubles nothing. The projector holds an advisory lock so that only one works on
+/// a database at a time; as a `Service` it follows the log, woken by the writers'
 /// notifications and polling as a fallback. It counts what it folds through swift-metrics
-/// (`presence_projector_events_folded_total`, `presence_projector_batches_total`).
+/// (`presence_projector_events_folded_total`, `presence_projector_batches_total`), and how
+/// long committed events have waited for an older transaction to end
+/// (`presence_projector_horizon_wait_seconds`, 0 when none waits).
 public struct Projector: Service {
     /// How the projector reads and waits.
     public let configuration: Configuration
@@ -21,6 +23,7 @@ public struct Projector: Service {
     private let logger: Logger
     private let foldedEvents = Counter(label: "presence_projector_events_folded_total")
     private let foldedBatches = Counter(label: "presence_projector_batches_total")
+    private let horizonWait = Gauge(label: "presence_projector_horizon_wait_seconds")
 
     /// Creates a projector.
     ///
@@ -41,7 +44,7 @@ public struct Projector: Service {
     ///   to wait) or the database fails; what was folded before stays folded.
     @discardableResult
     public func catchUp() async throws -> Int {
-        try await withProjectorLock { connection in try await catchUp(on: connection) }
+        try await withProjectorLock { connection in try await catchUp(on: connection).folded }
     }
 
     /// Recomputes every projection from the whole log in one pass.
@@ -140,14 +143,7 @@ public struct Projector: Service {
                         }
                         var pending = wakes.makeAsyncIterator()
                         repeat {
-                            let folded = try await catchUp(on: connection)
-                            if folded > 0 { logger.debug("folded events", metadata: ["events": "\(folded)"]) }
-                            // Committed events above the read horizon wait for an older
-                            // transaction to end, which sends no notification: look again soon.
-                            while try await hasUnfoldedEvents(on: connection) {
-                                try await Task.sleep(for: .milliseconds(20))
-                                _ = try await catchUp(on: connection)
-                            }
+                            try await foldUntilNothingWaits(on: connection)
                         } while await pending.next() != nil
                         group.cancelAll()
                     }
@@ -155,16 +151,79 @@ public struct Projector: Service {
         }
     }
 
-    private func catchUp(on connection: PostgresConnection) async throws -> Int {
+    /// Folds until no committed event is left. Committed events above the read horizon wait
+    /// for an older transaction to end, which sends no notification: the projector looks
+    /// again after a pause that doubles from 20 ms up to ``Configuration/horizonPollLimit``,
+    /// says in the log which transaction holds them (after a few seconds, then every minute)
+    /// and publishes how long they have waited.
+    private func foldUntilNothingWaits(on connection: PostgresConnection) async throws {
+        var pause = Duration.milliseconds(20)
+        var waitStarted: ContinuousClock.Instant?
+        var nextReport = Duration.seconds(5)
+        while true {
+            let outcome = try await catchUp(on: connection)
+            if outcome.folded > 0 { logger.debug("folded events", metadata: ["events": "\(outcome.folded)"]) }
+            guard outcome.heldBack else { break }
+            let started = waitStarted ?? ContinuousClock.now
+            waitStarted = started
+            let waited = ContinuousClock.now - started
+            horizonWait.record(waited / .seconds(1))
+            if waited >= nextReport {
+                await reportHorizonHolder(waited: waited, on: connection)
+                nextReport = waited + .seconds(60)
+            }
+            try await Task.sleep(for: pause)
+            pause = min(pause * 2, configuration.horizonPollLimit)
+        }
+        if let waitStarted {
+            horizonWait.record(0)
+            logger.debug("events no longer wait for the read horizon", metadata: ["waited": "\(ContinuousClock.now - waitStarted)"])
+        }
+    }
+
+    /// Logs, at notice level, which transaction holds committed events back, as far as
+    /// PostgreSQL tells this role (`presence_horizon_holder()`).
+    private func reportHorizonHolder(waited: Duration, on connection: PostgresConnection) async {
+        var metadata: Logger.Metadata = ["waited": "\(waited)"]
+        do {
+            let rows = try await connection.query(
+                """
+                SELECT pid, database_name, role_name, application_name, state,
+                       extract(epoch FROM running_for)::float8, prepared_as
+                FROM presence_horizon_holder()
+                """,
+                logger: logger
+            ).collect()
+            if let row = rows.first {
+                let (pid, database, role, application, state, seconds, prepared) = try row.decode(
+                    (Int?, String?, String?, String?, String?, Double?, String?).self)
+                metadata["holder_pid"] = pid.map { "\($0)" }
+                metadata["holder_database"] = database.map { "\($0)" }
+                metadata["holder_role"] = role.map { "\($0)" }
+                metadata["holder_application"] = application.map { "\($0)" }
+                metadata["holder_state"] = state.map { "\($0)" }
+                metadata["holder_running_seconds"] = seconds.map { "\(Int($0))" }
+                metadata["holder_prepared_as"] = prepared.map { "\($0)" }
+            }
+        } catch {
+            metadata["holder"] = "unknown: \(StoreError(database: error, while: "asking who holds the read horizon").message)"
+        }
+        logger.notice(
+            "committed events wait for an older transaction to end before they can be folded",
+            metadata: metadata)
+    }
+
+    private func catchUp(on connection: PostgresConnection) async throws -> (folded: Int, heldBack: Bool) {
         var total = 0
         while true {
             let folded: Int
+            let heldBack: Bool
             do {
                 let rows = try await connection.query(
-                    "SELECT presence_project(\(configuration.batchSize)::integer)",
+                    "SELECT folded, held_back FROM presence_fold(\(configuration.batchSize)::integer)",
                     logger: logger
                 ).collect()
-                folded = try rows.first?.decode(Int.self) ?? 0
+                (folded, heldBack) = try rows.first?.decode((Int, Bool).self) ?? (0, false)
             } catch {
                 throw StoreError(database: error, while: "folding events into the projections")
             }
@@ -173,24 +232,7 @@ public struct Projector: Service {
                 foldedEvents.increment(by: folded)
                 foldedBatches.increment()
             }
-            if folded < configuration.batchSize { return total }
-        }
-    }
-
-    /// Whether the log holds committed events the projections do not have yet.
-    private func hasUnfoldedEvents(on connection: PostgresConnection) async throws -> Bool {
-        do {
-            let rows = try await connection.query(
-                """
-                SELECT EXISTS (
-                    SELECT 1 FROM seen_events AS e, presence_projector AS p
-                    WHERE (e.tx, e.at, e.id) > (p.position_tx, p.position_at, p.position_id))
-                """,
-                logger: logger
-            ).collect()
-            return try rows.first?.decode(Bool.self) ?? false
-        } catch {
-            throw StoreError(database: error, while: "looking for events to fold")
+            if folded < configuration.batchSize { return (total, heldBack) }
         }
     }
 

@@ -63,12 +63,12 @@ enum FaultChecks {
         if !batch.isEmpty { _ = try await writer.write(batch) }
     }
 
-    /// The server process of a session now folding a batch (`presence_project` running), if any.
+    /// The server process of a session now folding a batch (`presence_fold` running), if any.
     static func foldingSession(_ client: PostgresClient) async throws -> Int? {
         let rows = try await client.query(
             """
             SELECT pid FROM pg_stat_activity
-            WHERE state = 'active' AND query LIKE 'SELECT presence_project(%' AND pid <> pg_backend_pid()
+            WHERE state = 'active' AND query LIKE 'SELECT folded, held_back FROM presence_fold(%' AND pid <> pg_backend_pid()
             """,
             logger: logger
         ).collect()

@@ -1,0 +1,211 @@
+import Foundation
+import PostgresNIO
+import PresenceModel
+import PresenceStore
+import PresenceTestSupport
+import Testing
+
+@testable import PresenceIngest
+
+/// A batch's cost must not grow with the history the projections hold (DESIGN.md, "Growing
+/// old well"). These tests give the projections a long history (300,000 sessions, 600,000
+/// activity rows), fold a small batch of new and late events, and read the plan of every
+/// statement the fold ran (auto_explain, inside the functions too): each reaches the
+/// projections through an index, and all of them together read a few rows per event of the
+/// batch, not the history.
+@Suite("Projector batches on large projections")
+struct BatchPlanTests {
+    let logger = TestDatabase.logger
+    static let users = 3_000
+    static let days = 100
+    /// 2025-01-01T00:00:00Z: user N's session of day D starts N minutes after midnight
+    /// (N < 600) and lasts 20 minutes.
+    static let base: Int64 = 1_735_689_600_000_000
+    static let minute: Int64 = 60_000_000
+    static let day: Int64 = 1_440 * minute
+    /// The projections a batch reads (presence_current only through its upsert's key, which
+    /// is no plan step).
+    static let projections: Set<String> = ["user_sessions", "user_activity"]
+
+    /// Fills the projections as if `users` users had each had one 20-minute session a day for
+    /// `days` days: two quarter hours of activity per session, chained by previous_quarter.
+    func loadHistory(_ client: PostgresClient) async throws {
+        try await client.query(
+            """
+            INSERT INTO user_sessions (user_id, session_start, session_end, events)
+            SELECT 'user' || u, s, s + interval '20 minutes', 5
+            FROM generate_series(1, \(Self.users)) AS u, generate_series(0, \(Self.days - 1)) AS d,
+                 LATERAL (SELECT timestamptz '2025-01-01 00:00:00+00' + d * interval '1 day' + (u % 600) * interval '1 minute') AS t(s)
+            """, logger: logger)
+        try await client.query(
+            """
+            INSERT INTO user_activity (user_id, quarter, events, previous_quarter)
+            SELECT user_id, quarter, 2, lag(quarter) OVER (PARTITION BY user_id ORDER BY quarter)
+            FROM (
+                SELECT DISTINCT user_id, presence_quarter(at) AS quarter
+                FROM user_sessions, LATERAL (VALUES (session_start), (session_end)) AS e(at)
+            ) AS q
+            """, logger: logger)
+        try await client.query(
+            """
+            INSERT INTO presence_current (user_id, first_seen, last_seen, last_event_id, last_location, event_count)
+            SELECT user_id, min(session_start), max(session_end), gen_random_uuid(), '/home', 5 * count(*)
+            FROM user_sessions GROUP BY user_id
+            """, logger: logger)
+        try await client.query("ANALYZE presence_current, user_sessions, user_activity", logger: logger)
+    }
+
+    /// New events for 200 users after their history, and late ones for 100 users inside it:
+    /// 10 minutes after a session's end (they join it) and 5 minutes before a day's session
+    /// starts (it grows back), plus one far from any session.
+    static func batch() -> [SeenEvent] {
+        var events: [SeenEvent] = []
+        for user in 1...200 {
+            let start = base + Int64(days) * day + Int64(user % 600) * minute
+            for step in 0..<3 { events.append(SeenEvent(user: "user\(user)", microseconds: start + Int64(step) * 7 * minute)) }
+        }
+        for user in 201...300 {
+            let session = base + 50 * day + Int64(user % 600) * minute
+            events.append(SeenEvent(user: "user\(user)", microseconds: session + 30 * minute))
+            events.append(SeenEvent(user: "user\(user)", microseconds: session - 25 * day - 5 * minute))
+            events.append(SeenEvent(user: "user\(user)", microseconds: session + 12 * 60 * minute))
+        }
+        return events
+    }
+
+    @Test("a batch reads a few rows of the projections per event, through indexes, whatever their size")
+    func batchReadsOnlyItsOwnRows() async throws {
+        try await TestDatabase.withFresh { client, settings in
+            try await loadHistory(client)
+            let events = Self.batch()
+            var writer = EventLogWriter(client: client, logger: logger)
+            _ = try await writer.write(events)
+
+            let plans = try await foldWhenVisible(events.count, settings: settings, client: client)
+            Self.expectBounded(plans, events: events.count)
+
+            // What the fold did, worked out by hand from the history and the batch above.
+            let sessions = try await count(client, "SELECT count(*) FROM user_sessions")
+            // +1 session for each of the 200 new users, +1 for each far-away late event.
+            #expect(sessions == Int64(Self.users * Self.days + 200 + 100))
+            let joined = try await count(
+                client,
+                """
+                SELECT count(*) FROM user_sessions
+                WHERE user_id IN (SELECT 'user' || u FROM generate_series(201, 300) AS u)
+                  AND session_end - session_start = interval '30 minutes' AND events = 6
+                """)
+            #expect(joined == 100)
+            let grown = try await count(
+                client,
+                """
+                SELECT count(*) FROM user_sessions
+                WHERE user_id IN (SELECT 'user' || u FROM generate_series(201, 300) AS u)
+                  AND session_end - session_start = interval '25 minutes' AND events = 6
+                """)
+            #expect(grown == 100)
+            // Each late quarter hour became the previous quarter of the row after it.
+            let chainBreaks = try await count(
+                client,
+                """
+                SELECT count(*) FROM (
+                    SELECT previous_quarter, lag(quarter) OVER (PARTITION BY user_id ORDER BY quarter) AS expected
+                    FROM user_activity WHERE user_id IN (SELECT 'user' || u FROM generate_series(1, 300) AS u)
+                ) AS a WHERE previous_quarter IS DISTINCT FROM expected
+                """)
+            #expect(chainBreaks == 0)
+        }
+    }
+
+    @Test("with nothing to fold, a wake-up reads no rows: index probes of the log only")
+    func idleWakeUpReadsNothing() async throws {
+        try await TestDatabase.withFresh { client, settings in
+            try await loadHistory(client)
+            var writer = EventLogWriter(client: client, logger: logger)
+            let events = Self.batch()
+            _ = try await writer.write(events)
+            _ = try await foldWhenVisible(events.count, settings: settings, client: client)
+
+            Self.expectIdle(try TestDatabase.plans(running: "SELECT * FROM presence_fold(20000);", on: settings))
+        }
+    }
+
+    @Test("events of a transaction that commits after an older one began are held back, and said to be")
+    func heldBack() async throws {
+        try await TestDatabase.withFresh { client, settings in
+            try await client.withConnection { holder in
+                _ = try await holder.query("BEGIN", logger: logger).collect()
+                _ = try await holder.query("SELECT pg_current_xact_id()", logger: logger).collect()
+                var writer = EventLogWriter(client: client, logger: logger)
+                _ = try await writer.write([SeenEvent(user: "late", microseconds: Self.base)])
+
+                let rows = try await client.query("SELECT folded, held_back FROM presence_fold(100)", logger: logger).collect()
+                let (folded, heldBack) = try rows.first!.decode((Int, Bool).self)
+                #expect(folded == 0)
+                #expect(heldBack)
+                let holders = try await client.query(
+                    "SELECT extract(epoch FROM running_for)::float8 FROM presence_horizon_holder()", logger: logger
+                ).collect()
+                // The oldest transaction of the server: this one, or an older one of a test beside.
+                #expect(holders.count == 1)
+                _ = try await holder.query("COMMIT", logger: logger).collect()
+            }
+            try await TestDatabase.projectAll(client, count: 1)
+            let rows = try await client.query("SELECT folded, held_back FROM presence_fold(100)", logger: logger).collect()
+            let (folded, heldBack) = try rows.first!.decode((Int, Bool).self)
+            #expect(folded == 0 && !heldBack)
+        }
+    }
+
+    /// Every step that reads a projection or the log goes through an index, every projection
+    /// is read, and together they read at most 10 rows per event of the batch.
+    static func expectBounded(_ plans: [QueryPlan], events: Int) {
+        let projectionSteps = scans(plans).filter { projections.contains($0.relationName ?? "") }
+        for table in projections {
+            #expect(projectionSteps.contains { $0.relationName == table }, "no plan read \(table)")
+        }
+        let logSteps = scans(plans).filter { $0.relationName?.hasPrefix("seen_events") == true }
+        #expect(!logSteps.isEmpty)
+        for step in projectionSteps + logSteps {
+            #expect(step.readsThroughIndex, "\(step.nodeType) on \(step.relationName ?? "")")
+        }
+        let rowsRead = projectionSteps.map(\.rowsRead).reduce(0, +)
+        // A full read of one projection alone would be 300,000 rows.
+        #expect(rowsRead <= Double(10 * events), "the batch read \(rowsRead) rows of the projections")
+    }
+
+    /// Every step that reads the log in an idle wake-up goes through an index and finds nothing.
+    static func expectIdle(_ plans: [QueryPlan]) {
+        let steps = scans(plans).filter { !["presence_projector", "presence_batch"].contains($0.relationName) }
+        #expect(!steps.isEmpty)
+        for step in steps {
+            #expect(step.relationName?.hasPrefix("seen_events") == true, "an idle wake-up read \(step.relationName ?? "")")
+            #expect(step.readsThroughIndex, "\(step.nodeType) on \(step.relationName ?? "")")
+            #expect(step.rowsRead == 0)
+        }
+    }
+
+    /// The steps of the plans that read a table.
+    static func scans(_ plans: [QueryPlan]) -> [PlanNode] {
+        plans.flatMap(\.root.allNodes).filter { $0.relationName != nil && $0.nodeType.hasSuffix("Scan") }
+    }
+
+    /// Folds the batch under auto_explain once the read horizon has passed it (tests beside
+    /// this one hold it back for moments), and returns the plans of the fold that did.
+    func foldWhenVisible(_ count: Int, settings: ConnectionSettings, client: PostgresClient) async throws -> [QueryPlan] {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while true {
+            let plans = try TestDatabase.plans(running: "SELECT * FROM presence_fold(100000);", on: settings)
+            let folded = try await self.count(client, "SELECT events FROM presence_projector")
+            if folded == count { return plans }
+            #expect(folded == 0, "the batch was folded in parts")
+            if folded != 0 || ContinuousClock.now > deadline { return plans }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func count(_ client: PostgresClient, _ sql: String) async throws -> Int64 {
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+        return try rows.first?.decode(Int64.self) ?? -1
+    }
+}
