@@ -4,6 +4,8 @@ import PresenceReports
 import PresenceTestSupport
 import Testing
 
+import PresenceIngest
+
 /// DESIGN.md, "Session": a gap of exactly G keeps a session going, G + 1 µs ends it; the
 /// projection and the raw log (a gap other than the projector's) must say the same.
 @Suite("Session gap edges")
@@ -83,6 +85,69 @@ struct SessionGapTests {
                 user: "before", from: Self.at("2026-11-29T00:00:00Z"), to: Self.at("2026-11-30T00:00:00Z"), client: client,
                 logger: logger)
             #expect(before.sessions.isEmpty)
+        }
+    }
+
+    /// Sessions that go on past the window the log is read in ([from − G, to + G]) are followed
+    /// to their end. With G = 10 min over [11-29, 11-30):
+    /// - long: every 9 minutes from 11-29T23:30 to 11-30T05:30 (41 events), then 06:00, 30 min
+    ///   later: one session of 6 h = 21,600 s; 06:00 starts another, after the range.
+    /// - edge: 23:59:59, 00:09:59, 00:19:59, gaps of exactly G, the last beyond to + G = 00:10:
+    ///   one session of 1,200 s.
+    /// - after: 00:05 on 11-30 starts after the range: not counted.
+    /// Sorted 1200, 21600: mean 11,400; percentile_cont at p·1: p50 = 1200 + 0.5·20400 = 11,400,
+    /// p90 = 1200 + 0.9·20400 = 19,560, p99 = 1200 + 0.99·20400 = 21,396. Bins [900, 1800) 1 and
+    /// [7200, ∞) 1.
+    @Test("sessions that go on past to + G are followed to their last event, and the window's days alone are read")
+    func followedPastTheWindow() async throws {
+        let long = (0...40).map { ReportFixture.at("2026-11-29T23:30:00Z") + Int64($0) * 9 * 60_000_000 }
+        let events =
+            long.map { SeenEvent(user: "long", microseconds: $0) } + [
+                ReportFixture.event("long", "2026-11-30T06:00:00Z"),
+                ReportFixture.event("edge", "2026-11-29T23:59:59Z"),
+                ReportFixture.event("edge", "2026-11-30T00:09:59Z"),
+                ReportFixture.event("edge", "2026-11-30T00:19:59Z"),
+                ReportFixture.event("after", "2026-11-30T00:05:00Z"),
+                // Days the report must not read: a month before and a month after.
+                ReportFixture.event("other", "2026-10-29T12:00:00Z"),
+                ReportFixture.event("other", "2026-12-29T12:00:00Z"),
+            ]
+        try await ReportFixture.withProjected(events) { client in
+            let report = try await sessions(client)
+            #expect(report.count == 2)
+            #expect(report.meanSeconds == 11_400)
+            #expect(report.p50Seconds == 11_400)
+            #expect(abs((report.p90Seconds ?? 0) - 19_560) < 1e-6)
+            #expect(abs((report.p99Seconds ?? 0) - 21_396) < 1e-6)
+            #expect(report.histogram.map(\.sessions) == [0, 0, 0, 1, 0, 0, 1])
+        }
+    }
+
+    @Test("cutting sessions from the log reads the window's partitions, and each followed session through its user's index")
+    func boundedPlan() async throws {
+        let events = (0...40).map { SeenEvent(user: "long", microseconds: ReportFixture.at("2026-11-29T23:30:00Z") + Int64($0) * 9 * 60_000_000) } + [
+            ReportFixture.event("other", "2026-10-29T12:00:00Z"),
+            ReportFixture.event("other", "2026-12-29T12:00:00Z"),
+        ]
+        try await TestDatabase.withFresh { client, settings in
+            var writer = EventLogWriter(client: client, logger: logger)
+            _ = try await writer.write(events)
+            let plans = try TestDatabase.plans(
+                running: "SELECT count(*) FROM presence_log_sessions('2026-11-29T00:00:00Z', '2026-11-30T00:00:00Z', '10 minutes');",
+                on: settings)
+            Self.expectWindowOnly(plans)
+        }
+    }
+
+    /// Of the log, only the partitions of the window (11-28T23:50 to 11-30T00:10) have rows read.
+    static func expectWindowOnly(_ plans: [QueryPlan]) {
+        let window: Set<String> = ["seen_events_20261128", "seen_events_20261129", "seen_events_20261130"]
+        let scans = plans.flatMap(\.root.allNodes).filter { $0.relationName?.hasPrefix("seen_events") == true }
+        #expect(!scans.isEmpty)
+        let read = Set(scans.filter { $0.rowsRead > 0 }.compactMap(\.relationName))
+        #expect(read.isSubset(of: window), "read \(read)")
+        for scan in scans where scan.nodeType == "Seq Scan" {
+            #expect(window.contains(scan.relationName ?? ""), "read all of \(scan.relationName ?? "")")
         }
     }
 }
