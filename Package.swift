@@ -45,6 +45,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             plugins: ["EmbedSQL"]
         ),
@@ -189,6 +190,7 @@ let package = Package(
         .testTarget(
             name: "PresenceStoreTests",
             dependencies: [
+                "PresenceModel",
                 "PresenceStore",
                 "PresenceTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -107,6 +107,8 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let tracker = PresenceTracker(client: ingestClient, logger: logger)
         services.append(tracker)
+        // Keeps the log's days ahead of time, so that writers never wait to create one.
+        services.append(PartitionMaintenance(client: ingestClient, logger: logger))
         if let projectorClient {
             var projection = Projector.Configuration()
             projection.waitForOtherProjector = true

@@ -31,6 +31,9 @@ public struct EventLogWriter: Sendable {
     let logger: Logger
     /// UTC days known to have a partition, so the common batch costs no partition check.
     private var knownDays: Set<Int64> = []
+    /// Days whose partition could not be created in time (a long query on the log held the
+    /// lock), and when to try again; their events go to `seen_events_default` meanwhile.
+    private var deferredDays: (days: Set<Int64>, until: ContinuousClock.Instant) = ([], .now)
     /// A transaction whose COMMIT was sent but not acknowledged, and what it would have stored.
     var unconfirmed: (transaction: String, result: Result)?
 
@@ -205,7 +208,18 @@ public struct EventLogWriter: Sendable {
     }
 
     /// Creates the partitions of the batch's days that are not known to exist.
+    ///
+    /// In normal operation they all exist: `presence migrate`, the follower and `presence
+    /// serve` create them ahead of time (``PartitionMaintenance``). A day that is missing all
+    /// the same (a late or far-off event) is created here, waiting at most the lock timeout of
+    /// `presence_ensure_partitions` (200 ms); past that the batch goes on without it, its
+    /// events land in `seen_events_default`, the next maintenance round moves them to their
+    /// day, and this writer tries again a minute later.
     private mutating func ensurePartitions(for batch: [SeenEvent]) async throws {
+        if !deferredDays.days.isEmpty, ContinuousClock.now >= deferredDays.until {
+            knownDays.subtract(deferredDays.days)
+            deferredDays.days = []
+        }
         var missing = Set<Int64>()
         for event in batch {
             let day = EventLog.day(ofMicroseconds: event.microseconds)
@@ -222,14 +236,27 @@ public struct EventLogWriter: Sendable {
             }
         }
         let logger = logger
-        try await client.withConnection { connection in
+        let timedOut = try await client.withConnection { connection in
             try await connection.failingWhenClosed { [runs] connection in
+                var timedOut: [ClosedRange<Int64>] = []
                 for run in runs {
-                    try await EventLog.ensurePartitions(days: run, on: connection, logger: logger)
+                    do {
+                        try await EventLog.ensurePartitions(days: run, on: connection, logger: logger)
+                    } catch where PartitionMaintenance.isLockTimeout(error) {
+                        timedOut.append(run)
+                    }
                 }
+                return timedOut
             }
         }
         knownDays.formUnion(missing)
+        if !timedOut.isEmpty {
+            let days = Set(timedOut.joined())
+            logger.notice(
+                "a long query on the event log held the lock a new partition needs; these events go to seen_events_default until the next maintenance round",
+                metadata: ["days": "\(days.count)"])
+            deferredDays = (deferredDays.days.union(days), ContinuousClock.now + .seconds(60))
+        }
     }
 }
 

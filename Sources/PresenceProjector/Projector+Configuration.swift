@@ -1,3 +1,5 @@
+import PresenceStore
+
 extension Projector {
     /// How the projector reads and waits.
     public struct Configuration: Sendable, Hashable {
@@ -10,6 +12,10 @@ extension Projector {
         /// an older transaction to end (the read horizon); the pause starts at 20 ms and
         /// doubles. Default 1 second.
         public var horizonPollLimit: Duration = .seconds(1)
+        /// In `run()`, how far ahead the follower keeps the log's day partitions, and how
+        /// often it looks (``PartitionMaintenance``); a round that fails is tried again a
+        /// minute later.
+        public var partitionMaintenance = PartitionMaintenance.Configuration()
         /// Whether to wait while another projector works on the same database, rather than
         /// fail at once. Default `false`.
         public var waitForOtherProjector = false

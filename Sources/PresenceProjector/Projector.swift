@@ -142,12 +142,33 @@ public struct Projector: Service {
                             }
                         }
                         var pending = wakes.makeAsyncIterator()
+                        var maintenanceDue = ContinuousClock.now
                         repeat {
+                            if ContinuousClock.now >= maintenanceDue {
+                                maintenanceDue = await keepPartitionsAhead(on: connection)
+                            }
                             try await foldUntilNothingWaits(on: connection)
                         } while await pending.next() != nil
                         group.cancelAll()
                     }
                 }
+        }
+    }
+
+    /// Creates the log's day partitions ahead of time, so that writers never wait to create
+    /// one, and says when to do it next: after the configured interval, or a minute after a
+    /// failure, which is logged and never stops the folding.
+    private func keepPartitionsAhead(on connection: PostgresConnection) async -> ContinuousClock.Instant {
+        let maintenance = configuration.partitionMaintenance
+        do {
+            try await PartitionMaintenance.maintain(daysAhead: maintenance.daysAhead, on: connection, logger: logger)
+            return .now + maintenance.interval
+        } catch {
+            let level: Logger.Level = PartitionMaintenance.isLockTimeout(error) ? .info : .warning
+            logger.log(
+                level: level, "keeping the event log's partitions ahead failed; trying again in a minute",
+                metadata: ["error": "\(StoreError(database: error, while: "creating the event log's partitions").message)"])
+            return .now + min(.seconds(60), maintenance.interval)
         }
     }
 

@@ -27,8 +27,9 @@ public struct Migrator: Sendable {
     public let client: PostgresClient
     /// The migrations to apply, in order.
     public let migrations: [Migration]
-    /// How many days ahead of today the event log gets its partitions at every run.
-    public var partitionDaysAhead = 7
+    /// How many days ahead of today the event log gets its partitions at every run. Default 30,
+    /// as ``PartitionMaintenance/Configuration/daysAhead``.
+    public var partitionDaysAhead = PartitionMaintenance.Configuration().daysAhead
 
     /// Creates a migrator.
     ///
@@ -135,18 +136,11 @@ public struct Migrator: Sendable {
 
         // Only when the event log exists: a migrator given other migrations (tests) has none.
         let hasEventLog = try await connection.query(
-            "SELECT to_regprocedure('presence_ensure_partitions(date, date)') IS NOT NULL",
+            "SELECT to_regprocedure('presence_maintain_partitions(integer)') IS NOT NULL",
             logger: logger
         ).collect().first?.decode(Bool.self) ?? false
         if hasEventLog {
-            _ = try await connection.query(
-                """
-                SELECT presence_ensure_partitions(
-                    (now() AT TIME ZONE 'UTC')::date - 1,
-                    (now() AT TIME ZONE 'UTC')::date + \(partitionDaysAhead)::integer)
-                """,
-                logger: logger
-            ).collect()
+            try await makePartitionsAhead(on: connection, logger: logger)
         }
 
         // Every run, so that roles a DBA created since the last run get their grants.
@@ -170,6 +164,25 @@ public struct Migrator: Sendable {
             }
         }
         return Report(applied: applied, version: migrations.last?.version, missingRoles: missingRoles)
+    }
+
+    /// Creates the log's partitions ahead of time, trying again for about 10 seconds while a
+    /// long query on the log holds the lock that attaching one needs; after that, the follower
+    /// and `presence serve` create them later, and the migration stands.
+    private func makePartitionsAhead(on connection: PostgresConnection, logger: Logger) async throws {
+        var pause = Duration.milliseconds(100)
+        for attempt in 1...8 {
+            do {
+                try await PartitionMaintenance.maintain(daysAhead: partitionDaysAhead, on: connection, logger: logger)
+                return
+            } catch where PartitionMaintenance.isLockTimeout(error) && attempt < 8 {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(3))
+            } catch where PartitionMaintenance.isLockTimeout(error) {
+                logger.warning(
+                    "the event log's partitions ahead were not created: a long query on the log held the lock; the follower and presence serve create them later")
+            }
+        }
     }
 
     /// Refuses a database whose recorded migrations differ from this build's files.

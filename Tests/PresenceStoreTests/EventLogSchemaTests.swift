@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import PresenceModel
 import PresenceStore
 import PresenceTestSupport
 import Testing
@@ -106,7 +107,7 @@ struct EventLogSchemaTests {
         }
     }
 
-    @Test("migrate creates today's and the coming days' partitions")
+    @Test("migrate creates the partitions of yesterday, today and the next 30 days, so a writer creates none")
     func partitionsAhead() async throws {
         try await TestDatabase.withFresh { client, _ in
             let today = try await count(
@@ -121,7 +122,13 @@ struct EventLogSchemaTests {
             let partitions = try await count(
                 client, "SELECT count(*)::int8 FROM pg_inherits WHERE inhparent = 'seen_events'::regclass"
             )
-            #expect(partitions == 1 + 1 + 1 + 7)  // default, yesterday, today, 7 days ahead
+            #expect(partitions == 1 + 1 + 1 + 30)  // default, yesterday, today, 30 days ahead
+            // So a writer of today's events creates none.
+            let now = EventLog.day(ofMicroseconds: SeenEvent.microsecondsNow())
+            let created = try await client.withConnection { connection in
+                try await EventLog.ensurePartitions(days: now...(now + 30), on: connection, logger: TestDatabase.logger)
+            }
+            #expect(created == 0)
         }
     }
 
