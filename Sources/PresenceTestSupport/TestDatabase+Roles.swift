@@ -49,7 +49,20 @@ extension TestDatabase {
         }
     }
 
+    /// Drops the login once its sessions have ended: a session's temporary tables (the
+    /// projector's batch table lives as long as its session) belong to the login until the
+    /// server process has exited, which comes a moment after the pool closed.
     private static func dropLogin(_ login: String, settings: ConnectionSettings) async throws {
+        try await settings.withClient(logger: logger) { client in
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                let rows = try await client.query(
+                    "SELECT count(*)::int8 FROM pg_stat_activity WHERE usename = \(login)", logger: logger
+                ).collect()
+                if try rows.first?.decode(Int.self) == 0 { return }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
         try await changeRoles(settings: settings, "dropping the test login") { client in
             try await client.query("DROP ROLE IF EXISTS \(unescaped: login)", logger: logger)
         }
