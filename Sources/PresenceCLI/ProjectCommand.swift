@@ -11,9 +11,11 @@ struct ProjectCommand: AsyncParsableCommand {
         discussion: """
             Without options, folds every event not yet folded and exits. --follow keeps doing so \
             as events arrive, until SIGINT or SIGTERM. --rebuild recomputes every projection from \
-            the whole log (needed after changing presence_settings.session_gap); once retention \
-            has dropped raw events it refuses, since the projections are their only record, \
-            unless --forget-dropped-days says to rebuild from the days still in the log.
+            the whole log (needed after changing presence_settings.session_gap) beside the ones \
+            readers read, and swaps them in when done; stopped, it goes on where it was the \
+            next time. Once retention has dropped raw events it refuses, since the projections \
+            are their only record, unless --forget-dropped-days says to rebuild from the days \
+            still in the log.
             """
     )
 
@@ -58,7 +60,7 @@ struct ProjectCommand: AsyncParsableCommand {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 try await EventLog.requireMigrated(client, logger: logger)
-                if rebuild { print("rebuilt the projections from \(try await projector.rebuild(forgettingDroppedDays: forgetDroppedDays)) events") }
+                if rebuild { try await rebuildShowingProgress(projector) }
                 print("following the event log; stop with Ctrl-C")
                 try await tasks.waitForAll()
             }
@@ -68,10 +70,19 @@ struct ProjectCommand: AsyncParsableCommand {
         try await global.withMigratedClient(as: .projector) { client, logger in
             let projector = Projector(client: client, configuration: configuration, logger: logger)
             if rebuild {
-                print("rebuilt the projections from \(try await projector.rebuild(forgettingDroppedDays: forgetDroppedDays)) events")
+                try await rebuildShowingProgress(projector)
             } else {
                 print("folded \(try await projector.catchUp()) events; the projections are up to date")
             }
         }
+    }
+
+    /// Rebuilds, showing the progress on standard error, and says how many events the
+    /// projections hold.
+    private func rebuildShowingProgress(_ projector: Projector) async throws {
+        let printer = RebuildProgressPrinter()
+        let events = try await projector.rebuild(forgettingDroppedDays: forgetDroppedDays, progress: printer.show)
+        printer.finish()
+        print("rebuilt the projections from \(events) events")
     }
 }

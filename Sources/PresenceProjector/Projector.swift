@@ -19,8 +19,8 @@ import ServiceLifecycle
 public struct Projector: Service {
     /// How the projector reads and waits.
     public let configuration: Configuration
-    private let client: PostgresClient
-    private let logger: Logger
+    let client: PostgresClient
+    let logger: Logger
     private let foldedEvents = Counter(label: "presence_projector_events_folded_total")
     private let foldedBatches = Counter(label: "presence_projector_batches_total")
     private let horizonWait = Gauge(label: "presence_projector_horizon_wait_seconds")
@@ -45,38 +45,6 @@ public struct Projector: Service {
     @discardableResult
     public func catchUp() async throws -> Int {
         try await withProjectorLock { connection in try await catchUp(on: connection).folded }
-    }
-
-    /// Recomputes every projection from the whole log in one pass.
-    ///
-    /// Once retention has dropped days of the log, the projections are the only record of
-    /// those days, and the database refuses a rebuild, which would lose them, unless
-    /// `forgettingDroppedDays` says to go ahead.
-    ///
-    /// - Parameter forgettingDroppedDays: Rebuild even though retention dropped raw events:
-    ///   the projections then hold only the days still in the log.
-    /// - Returns: How many events the projections now hold.
-    /// - Throws: ``StoreError`` when retention dropped days (and `forgettingDroppedDays` is
-    ///   `false`), another projector works, or the database fails; the projections are then
-    ///   unchanged.
-    @discardableResult
-    public func rebuild(forgettingDroppedDays: Bool = false) async throws -> Int {
-        try await withProjectorLock { connection in
-            do {
-                // One transaction, so that the setting ends with it.
-                return try await connection.withTransaction(logger: logger) { transaction in
-                    if forgettingDroppedDays {
-                        _ = try await transaction.query(
-                            "SELECT set_config('presence.forget_dropped_days', 'on', true)", logger: logger
-                        ).collect()
-                    }
-                    let rows = try await transaction.query("SELECT presence_rebuild()", logger: logger).collect()
-                    return try rows.first?.decode(Int.self) ?? 0
-                }
-            } catch {
-                throw StoreError(database: error, while: "rebuilding the projections")
-            }
-        }
     }
 
     /// Follows the log until graceful shutdown: folds what is there, then waits for a writer's
@@ -234,7 +202,7 @@ public struct Projector: Service {
             metadata: metadata)
     }
 
-    private func catchUp(on connection: PostgresConnection) async throws -> (folded: Int, heldBack: Bool) {
+    func catchUp(on connection: PostgresConnection) async throws -> (folded: Int, heldBack: Bool) {
         var total = 0
         while true {
             let folded: Int
@@ -263,43 +231,47 @@ public struct Projector: Service {
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection { connection in
-            try await connection.failingWhenClosed { connection in try await locked(connection, body) }
+            try await connection.failingWhenClosed { connection in
+                try await locked(
+                    connection, lock: "presence_projector",
+                    busy: "Another projector is already working on this database: let it run, stop it, or wait for it with --wait.",
+                    body)
+            }
         }
     }
 
-    private func locked<Result: Sendable>(
+    /// Runs `body` while `connection` holds the session-level advisory lock named `lock`,
+    /// waiting for it when the configuration says so, else failing with `busy`.
+    func locked<Result: Sendable>(
         _ connection: PostgresConnection,
+        lock: String,
+        busy: String,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         while true {
             let rows = try await connection.query(
-                "SELECT pg_try_advisory_lock(hashtextextended('presence_projector', 0))",
+                "SELECT pg_try_advisory_lock(hashtextextended(\(lock), 0))",
                 logger: logger
             ).collect()
             if try rows.first?.decode(Bool.self) == true { break }
-            guard configuration.waitForOtherProjector else {
-                throw StoreError(
-                    .projectorBusy,
-                    "Another projector is already working on this database: let it run, stop it, or wait for it with --wait."
-                )
-            }
+            guard configuration.waitForOtherProjector else { throw StoreError(.projectorBusy, busy) }
             try await Task.sleep(for: .seconds(1))
         }
         do {
             let result = try await body(connection)
-            await unlock(connection)
+            await unlock(lock, on: connection)
             return result
         } catch {
-            await unlock(connection)
+            await unlock(lock, on: connection)
             throw error
         }
     }
 
-    /// Releases the advisory lock before the connection goes back to the pool, also when the
+    /// Releases an advisory lock before the connection goes back to the pool, also when the
     /// work was cancelled (a cancelled task cannot run the query itself); when that fails, the
     /// connection is closed, which releases the lock with the session. A connection that is
     /// closed already (the server went away) holds no lock any more.
-    private func unlock(_ connection: PostgresConnection) async {
+    private func unlock(_ lock: String, on connection: PostgresConnection) async {
         // A closed connection's session has ended, and released the lock with it. PostgresNIO
         // (1.33) never answers a query sent on a closed connection: sending one would hang.
         guard !connection.isClosed else { return }
@@ -307,7 +279,7 @@ public struct Projector: Service {
         await Task.detached {
             do {
                 _ = try await connection.query(
-                    "SELECT pg_advisory_unlock(hashtextextended('presence_projector', 0))",
+                    "SELECT pg_advisory_unlock(hashtextextended(\(lock), 0))",
                     logger: logger
                 ).collect()
             } catch {

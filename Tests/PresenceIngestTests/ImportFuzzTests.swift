@@ -324,7 +324,7 @@ struct ImportFuzzTests {
                 #expect(result.rejections.map(\.line) == overLines)
                 // The SQL did nothing: the log and its neighbours are all there.
                 let tables = try await client.query(
-                    "SELECT count(*)::int8 FROM pg_tables WHERE tablename IN ('seen_events', 'presence_current', 'user_sessions')",
+                    "SELECT count(*)::int8 FROM pg_tables WHERE schemaname = current_schema() AND tablename IN ('seen_events', 'presence_current', 'user_sessions')",
                     logger: TestDatabase.logger
                 ).collect()
                 #expect(try tables.first?.decode(Int.self) == 3)
