@@ -100,11 +100,13 @@ struct RoleTests {
             let tables = try await strings(
                 owner,
                 """
-                SELECT c.relname::text FROM pg_class AS c
-                WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
+                SELECT c.oid::regclass::text FROM pg_class AS c
+                WHERE c.relnamespace IN (current_schema()::regnamespace, 'presence_next'::regnamespace)
+                  AND c.relkind IN ('r', 'p')
                 ORDER BY 1
                 """)
             #expect(tables.contains("seen_events_default") && tables.contains("presence_migrations"))
+            #expect(tables.contains("presence_next.user_sessions") && tables.contains("presence_next.presence_projector"))
             let readable = [
                 "seen_events", "presence_current", "user_sessions", "user_activity", "presence_settings",
                 "presence_projector", "presence_dropped_partitions", "online_users", "online_count",
@@ -137,6 +139,10 @@ struct RoleTests {
                     "SELECT * FROM presence_drop_old_partitions('1 day', true)",
                     "SELECT presence_restamp_log()",
                     "SELECT * FROM presence_grant_roles()",
+                    "SELECT presence_maintain_partitions(30)",
+                    "SELECT presence_start_rebuild()",
+                    "SELECT presence_analyze_twins()",
+                    "SELECT presence_swap_projections()",
                 ]
                 for query in denied {
                     #expect(await failure(reader, query) == Self.insufficientPrivilege, "\(query.sql)")
