@@ -196,16 +196,22 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
-        // Slower: each test starts a server of its own and breaks it on purpose (issue 7).
+        // Slower: each test starts a server of its own and breaks it on purpose (issue 7), or
+        // a primary and a hot standby beside it (issue 11).
         .testTarget(
             name: "PresenceFaultTests",
             dependencies: [
                 "PresenceIngest",
                 "PresenceModel",
                 "PresenceProjector",
+                "PresenceReports",
+                "PresenceServer",
                 "PresenceStore",
                 "PresenceTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),

@@ -269,7 +269,7 @@ public struct EmbeddedServer: Sendable {
         }
     }
 
-    private func createFolder(_ path: String, mode: Int) throws {
+    func createFolder(_ path: String, mode: Int) throws {
         do {
             try FileManager.default.createDirectory(
                 atPath: path,

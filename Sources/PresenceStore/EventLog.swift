@@ -69,13 +69,31 @@ extension EventLog {
 }
 
 extension EventLog {
-    /// Fails with a clear sentence when the connected role may not write events (INSERT on the
-    /// event's columns of `seen_events` and EXECUTE on `presence_ensure_partitions`), before a
-    /// writer buffers events it could only retry and drop.
+    /// Fails with a clear sentence when the database is a hot standby or the connected role may
+    /// not write events (INSERT on the event's columns of `seen_events` and EXECUTE on
+    /// `presence_ensure_partitions`), before a writer buffers events it could only retry and
+    /// drop.
     ///
-    /// - Throws: ``StoreError`` with code ``StoreError/Code/permissionDenied`` naming the role
-    ///   and what it lacks, or why the database could not be asked.
+    /// A standby grants the primary's privileges but refuses every write, so the privileges
+    /// alone would let a writer pointed at a replica start and then retry forever.
+    ///
+    /// - Throws: ``StoreError`` with code ``StoreError/Code/readOnlyStandby`` for a standby,
+    ///   ``StoreError/Code/permissionDenied`` naming the role and what it lacks, or why the
+    ///   database could not be asked.
     public static func requireWritable(_ client: PostgresClient, logger: Logger) async throws {
+        let standby: Bool
+        do {
+            let rows = try await client.query("SELECT pg_is_in_recovery()", logger: logger).collect()
+            standby = try rows.first?.decode(Bool.self) ?? false
+        } catch {
+            throw StoreError(database: error, while: "asking whether the database is a standby")
+        }
+        guard !standby else {
+            throw StoreError(
+                .readOnlyStandby,
+                "The database is a hot standby, which takes no writes: connect writers to the primary, and only readers to a standby."
+            )
+        }
         try await requirePrivileges(
             client,
             check: """

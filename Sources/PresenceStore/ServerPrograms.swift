@@ -17,6 +17,8 @@ struct ServerPrograms: Sendable {
 
     var initdb: String { directory + "/initdb" }
     var pgCtl: String { directory + "/pg_ctl" }
+    /// Copies a running cluster, for a standby (`pg_basebackup`, in the same folder).
+    var pgBasebackup: String { directory + "/pg_basebackup" }
 
     /// Where Debian and Ubuntu install each major version's server programs.
     static let debianRoot = "/usr/lib/postgresql"

@@ -36,6 +36,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let retentionTooShort = Code("retention_too_short")
         /// The connected role lacks a privilege the work needs; the message names the role.
         public static let permissionDenied = Code("permission_denied")
+        /// The database is a hot standby (read-only, in recovery), and the work writes: only
+        /// reads may go to a standby.
+        public static let readOnlyStandby = Code("read_only_standby")
         /// The database could not be reached or refused a statement.
         public static let databaseFailed = Code("database_failed")
     }

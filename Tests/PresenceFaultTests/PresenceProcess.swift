@@ -55,11 +55,13 @@ final class PresenceProcess: @unchecked Sendable {
         return found
     }
 
-    /// Starts `presence` with `arguments`, its output going to `outputFile`.
-    init(_ arguments: [String], outputFile: String) throws {
+    /// Starts `presence` with `arguments`, its output going to `outputFile`, in `environment`
+    /// (by default this process's).
+    init(_ arguments: [String], outputFile: String, environment: [String: String]? = nil) throws {
         self.outputFile = outputFile
         process.executableURL = URL(filePath: try Self.program())
         process.arguments = arguments
+        if let environment { process.environment = environment }
         _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
         let output = try FileHandle(forWritingTo: URL(filePath: outputFile))
         process.standardOutput = output
