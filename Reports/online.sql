@@ -1,15 +1,18 @@
 -- Online: the users online at a moment, most recent first, with their last seen as of that
 -- moment and where (DESIGN.md, "Online at t": t - threshold <= last seen as of t).
 -- Every such user has an event in [t - threshold, t], so only that window of the log is read,
--- through its (at, id) key; the same query serves any moment, past or now.
+-- through its (at, id) key; the same query serves any moment, past or now. The window's start
+-- comes as a value of its own, not as t - threshold: PostgreSQL plans only the partitions a
+-- query's values select, and with an expression it would plan every day of the log (about
+-- 25 ms with a year of days) before pruning them at run time.
 --
--- $1  at         timestamptz
--- $2  threshold  interval
+-- $1  at     timestamptz
+-- $2  since  timestamptz: at - threshold
 SELECT user_id, last_seen, location
 FROM (
     SELECT DISTINCT ON (user_id) user_id, at AS last_seen, location
     FROM seen_events
-    WHERE at >= $1::timestamptz - $2::interval AND at <= $1::timestamptz
+    WHERE at >= $2::timestamptz AND at <= $1::timestamptz
     ORDER BY user_id, at DESC, id DESC
 ) AS latest
 ORDER BY last_seen DESC, user_id;

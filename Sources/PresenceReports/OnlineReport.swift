@@ -30,8 +30,11 @@ public struct OnlineReport: Sendable, Hashable {
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
     public static func run(at: Int64, thresholdSeconds: Int64, client: PostgresClient, logger: Logger) async throws -> OnlineReport {
-        let rows = try await ReportQuery.online.rows(
-            [RFC3339.format(at), "\(thresholdSeconds) seconds"], client: client, logger: logger)
+        // No event lies before the earliest time the rules allow, so a window reaching past it
+        // starts there (and the product cannot overflow).
+        let earliest = SeenEvent.Rules.earliest
+        let since = thresholdSeconds >= (at - earliest) / 1_000_000 ? min(earliest, at) : at - thresholdSeconds * 1_000_000
+        let rows = try await ReportQuery.online.rows([RFC3339.format(at), RFC3339.format(since)], client: client, logger: logger)
         let users = try rows.map { row in
             let (user, lastSeen, location) = try row.decode((String, Date, String?).self)
             return User(user: user, lastSeen: lastSeen.microseconds, location: location)
