@@ -67,6 +67,21 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "GrowthBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "PresenceIngest", package: presence),
+                .product(name: "PresenceModel", package: presence),
+                .product(name: "PresenceProjector", package: presence),
+                .product(name: "PresenceReports", package: presence),
+                .product(name: "PresenceStore", package: presence),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "GrowthBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "ReportBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -124,3 +124,37 @@ for place, test in (("in process (router responder)", "request in process"), ("o
     print(f"{'with':20} {with_p50:9.0f} {with_p99:9.0f}")
     print(f"{'without':20} {without_p50:9.0f} {without_p99:9.0f}")
     print(f"{'overhead':20} {with_p50 - without_p50:9.0f} {with_p99 - without_p99:9.0f}")
+
+growth_labels = [
+    ("growth_events", "events in the history"), ("growth_ingest", "ingest (writer, batches of 5,000), events/s"),
+    ("growth_catch_up", "catch-up of the new events, events/s"), ("growth_idle_wake_up", "follower's idle wake-up, us"),
+    ("growth_freshness_p50", "freshness p50 at 5,000 events/s, ms"), ("growth_freshness_p99", "freshness p99, ms"),
+    ("growth_activity_hour", "activity by hour (1 day), us"), ("growth_activity_day", "activity by day (7 days, Berlin), us"),
+    ("growth_sessions", "sessions (7 days), us"), ("growth_sessions_other_gap", "sessions, 10 min gap (1 day), us"),
+    ("growth_active_users", "active users (7 days), us"), ("growth_hour_by_weekday", "hour by weekday (7 days), us"),
+    ("growth_online", "online at a past moment, us"), ("growth_last_seen_as_of", "last-seen --as-of from the log, us"),
+    ("growth_history", "history of a user (7 days), us"), ("growth_projector_status", "projector status, us"),
+    ("growth_rebuild_milliseconds", "rebuild beside the live projections, ms"), ("growth_rebuild_rate", "rebuild, events/s"),
+    ("growth_bytes_per_event", "database, bytes/event"), ("growth_log_bytes_per_event", "log, bytes/event"),
+    ("growth_activity_bytes_per_event", "user_activity, bytes/event"),
+    ("growth_sessions_bytes_per_event", "user_sessions, bytes/event"),
+    ("growth_current_bytes_per_event", "presence_current, bytes/event"),
+]
+
+
+def growth_value(history, metric):
+    wanted = metric.replace("_", "")
+    for (test, name), number in rows.items():
+        if test.startswith(f"growth, {history} history") and name.replace("_", "").replace(" ", "").lower() == wanted:
+            return number
+    return None
+
+
+growth = [(label, growth_value("short", metric), growth_value("long", metric)) for metric, label in growth_labels]
+if any(short is not None or long is not None for _, short, long in growth):
+    print()
+    print("growth: the same new events and ranges against 31 days and a year of history, one run")
+    print(f"{'':44} {'31 days':>12} {'a year':>12} {'year/31 days':>13}")
+    for label, short, long in growth:
+        shown = [f"{v:,.0f}" if v is not None else "n/a" for v in (short, long)]
+        print(f"{label:44} {shown[0]:>12} {shown[1]:>12} {ratio(long, short):>13}")

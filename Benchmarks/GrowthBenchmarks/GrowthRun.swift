@@ -1,0 +1,202 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceIngest
+import PresenceModel
+import PresenceProjector
+import PresenceReports
+import PresenceStore
+import ServiceLifecycle
+import Synchronization
+
+/// The growth benchmark's measurements on a copy of one history, in an order that leaves each
+/// step what it needs: sizes and reads first, then the idle follower, the new events written
+/// and folded, freshness under steady traffic, and a rebuild last.
+struct GrowthRun {
+    let dataset: GrowthDataset
+    let client: PostgresClient
+    let logger: Logger
+
+    /// The new events of "today": the same 200,000 for every history, users of the same
+    /// population, ids and times from a fixed seed.
+    static func newEvents(users: Int) -> [SeenEvent] {
+        var random = SplitMix64(seed: 11)
+        var events: [SeenEvent] = []
+        while events.count < 200_000 {
+            let user = "user-\(random.next() % UInt64(users))"
+            var at = GrowthDataset.end + Int64(random.next() % 72_000) * 1_000_000
+            for _ in 0..<(2 + Int(random.next() % 10)) where events.count < 200_000 {
+                events.append(SeenEvent(id: UUID.version7(microseconds: at, using: &random), user: user, microseconds: at, location: "/page/\(random.next() % 200)"))
+                at += Int64(1 + random.next() % 8) * 60_000_000
+            }
+        }
+        return events
+    }
+
+    func measure() async throws -> [(GrowthFigure, Int)] {
+        var figures: [(GrowthFigure, Int)] = []
+        let events = try await value("SELECT events FROM presence_projector", as: Int.self)
+        figures.append((.events, events))
+        figures += try await sizes(events: events)
+        figures += try await reports()
+        figures.append((.idleWakeUp, try await idleWakeUp()))
+        figures += try await writeAndFold()
+        figures += try await freshness()
+        figures += try await rebuild()
+        return figures
+    }
+
+    /// Bytes per event of the whole database, of the log and of each projection.
+    private func sizes(events: Int) async throws -> [(GrowthFigure, Int)] {
+        func perEvent(_ bytes: Int) -> Int { events > 0 ? bytes / events : 0 }
+        let database = try await value("SELECT pg_database_size(current_database())", as: Int.self)
+        let log = try await value(
+            """
+            SELECT sum(pg_total_relation_size(inhrelid))::int8 FROM pg_inherits WHERE inhparent = 'seen_events'::regclass
+            """, as: Int.self)
+        return [
+            (.bytesPerEvent, perEvent(database)), (.logBytesPerEvent, perEvent(log)),
+            (.activityBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('user_activity')", as: Int.self))),
+            (.sessionsBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('user_sessions')", as: Int.self))),
+            (.currentBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('presence_current')", as: Int.self))),
+        ]
+    }
+
+    /// Each report over the same fixed range, the median of nine runs after one unmeasured.
+    private func reports() async throws -> [(GrowthFigure, Int)] {
+        let end = GrowthDataset.end
+        let day = GrowthDataset.day
+        // The first user, by name, seen on the last day: the same in every history.
+        let user = try await value(
+            "SELECT min(user_id) FROM presence_current WHERE last_seen >= \(RFC3339.format(end - day))::timestamptz", as: String.self)
+        let lastSeen = try await value(
+            "SELECT (extract(epoch FROM last_seen) * 1e6)::int8 FROM presence_current WHERE user_id = \(user)", as: Int.self)
+        let (client, logger) = (client, logger)
+        let cases: [(GrowthFigure, () async throws -> Void)] = [
+            (.activityHour, { _ = try await ActivityReport.run(from: end - day, to: end, bucket: .hour, timeZone: "UTC", client: client, logger: logger) }),
+            (.activityDay, { _ = try await ActivityReport.run(from: end - 7 * day, to: end, bucket: .day, timeZone: "Europe/Berlin", client: client, logger: logger) }),
+            (.sessions, { _ = try await SessionsReport.run(from: end - 7 * day, to: end, gapSeconds: 1_800, client: client, logger: logger) }),
+            (.sessionsOtherGap, { _ = try await SessionsReport.run(from: end - day, to: end, gapSeconds: 600, client: client, logger: logger) }),
+            (.activeUsers, { _ = try await ActiveUsersReport.run(from: end - 7 * day, to: end, timeZone: "UTC", client: client, logger: logger) }),
+            (.hourByWeekday, { _ = try await HourByWeekdayReport.run(from: end - 7 * day, to: end, timeZone: "UTC", client: client, logger: logger) }),
+            (.online, { _ = try await OnlineReport.run(at: end - day / 4, thresholdSeconds: 300, client: client, logger: logger) }),
+            // Just before the user's last event: answered from the log, not presence_current.
+            (.lastSeenAsOf, { _ = try await LastSeenReport.run(user: user, asOf: Int64(lastSeen) - 1, client: client, logger: logger) }),
+            (.history, { _ = try await HistoryReport.run(user: user, from: end - 7 * day, to: end, client: client, logger: logger) }),
+            (.projectorStatus, { _ = try await ProjectorStatus.read(client: client, logger: logger) }),
+        ]
+        var figures: [(GrowthFigure, Int)] = []
+        for (figure, run) in cases {
+            try await run()
+            var times: [Duration] = []
+            for _ in 0..<9 {
+                let started = ContinuousClock.now
+                try await run()
+                times.append(ContinuousClock.now - started)
+            }
+            figures.append((figure, Self.microseconds(times.sorted()[4])))
+        }
+        return figures
+    }
+
+    /// What a wake-up of the follower with nothing to fold costs: the median of 31.
+    private func idleWakeUp() async throws -> Int {
+        try await client.withConnection { connection in
+            var times: [Duration] = []
+            for _ in 0..<31 {
+                let started = ContinuousClock.now
+                _ = try await connection.query("SELECT * FROM presence_fold(20000)", logger: logger).collect()
+                times.append(ContinuousClock.now - started)
+            }
+            return Self.microseconds(times.sorted()[15])
+        }
+    }
+
+    /// The new events written through the writer in batches of 5,000, then folded.
+    private func writeAndFold() async throws -> [(GrowthFigure, Int)] {
+        let events = Self.newEvents(users: dataset.users)
+        var writer = EventLogWriter(client: client, logger: logger)
+        var started = ContinuousClock.now
+        var index = 0
+        while index < events.count {
+            _ = try await writer.write(Array(events[index..<min(index + 5_000, events.count)]))
+            index += 5_000
+        }
+        let ingest = Self.rate(events.count, ContinuousClock.now - started)
+        started = ContinuousClock.now
+        let folded = try await Projector(client: client, logger: logger).catchUp()
+        precondition(folded == events.count, "folded \(folded) of \(events.count) new events")
+        return [(.ingest, ingest), (.catchUp, Self.rate(folded, ContinuousClock.now - started))]
+    }
+
+    /// How long after seen() a new user shows in online_users, with the tracker and a
+    /// following projector under a steady 5,000 events per second for 12 seconds.
+    private func freshness() async throws -> [(GrowthFigure, Int)] {
+        _ = try await client.query("SELECT presence_maintain_partitions(30)", logger: logger).collect()
+        let tracker = PresenceTracker(client: client, logger: logger)
+        let projector = Projector(client: client, logger: logger)
+        let group = ServiceGroup(services: [tracker, projector], logger: logger)
+        let users = dataset.users
+        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return []
+            }
+            let running = Atomic(true)
+            Thread.detachNewThread {
+                let clock = ContinuousClock()
+                var next = clock.now
+                var index = 0
+                while running.load(ordering: .relaxed) {
+                    for _ in 0..<50 {
+                        tracker.seen(user: "user-\(index * 7_919 % users)", location: "/page/\(index % 200)")
+                        index += 1
+                    }
+                    next += .milliseconds(10)
+                    let wait = next - clock.now
+                    if wait > .zero { Thread.sleep(forTimeInterval: wait / .seconds(1)) }
+                }
+            }
+            var latencies: [Duration] = []
+            let end = ContinuousClock.now + .seconds(12)
+            var probe = 0
+            while ContinuousClock.now < end {
+                probe += 1
+                let user = "probe-\(probe)"
+                let seenAt = ContinuousClock.now
+                tracker.seen(user: user, location: "/probe")
+                while try await client.query("SELECT 1 FROM online_users WHERE user_id = \(user)", logger: logger).collect().isEmpty {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                latencies.append(ContinuousClock.now - seenAt)
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            running.store(false, ordering: .relaxed)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return latencies
+        }
+        let sorted = latencies.sorted()
+        func milliseconds(_ quantile: Double) -> Int {
+            Self.microseconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * quantile))]) / 1_000
+        }
+        return [(.freshnessP50, milliseconds(0.5)), (.freshnessP99, milliseconds(0.99))]
+    }
+
+    /// A rebuild of every projection beside the live ones.
+    private func rebuild() async throws -> [(GrowthFigure, Int)] {
+        let started = ContinuousClock.now
+        let folded = try await Projector(client: client, logger: logger).rebuild()
+        let took = ContinuousClock.now - started
+        return [(.rebuildMilliseconds, Self.microseconds(took) / 1_000), (.rebuildRate, Self.rate(folded, took))]
+    }
+
+    private func value<Value: PostgresDecodable>(_ query: PostgresQuery, as type: Value.Type) async throws -> Value {
+        let rows = try await client.query(query, logger: logger).collect()
+        return try rows.first!.decode(Value.self)
+    }
+
+    static func microseconds(_ duration: Duration) -> Int { Int(duration / .microseconds(1)) }
+
+    static func rate(_ count: Int, _ duration: Duration) -> Int { Int(Double(count) / (duration / .seconds(1))) }
+}
