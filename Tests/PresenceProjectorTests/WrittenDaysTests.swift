@@ -1,0 +1,58 @@
+import Foundation
+import PostgresNIO
+import PresenceModel
+import PresenceProjector
+import PresenceTestSupport
+import Testing
+
+@testable import PresenceIngest
+
+/// The projector reads only the days written since its checkpoint (Migrations/0013), so every
+/// way of writing the log must note its days, or its events would never be folded.
+@Suite("Days written to the log")
+struct WrittenDaysTests {
+    let logger = TestDatabase.logger
+
+    func count(_ client: PostgresClient, _ sql: String) async throws -> Int {
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+        return try rows.first?.decode(Int.self) ?? -1
+    }
+
+    @Test("COPY, INSERT … ON CONFLICT and writes as a logical replica note their days, and every event is folded; folded days are forgotten")
+    func everyWriteNotesItsDays() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            let day: Int64 = 86_400_000_000
+            let base = RFC3339.parse("2026-03-01T12:00:00Z")!
+            var writer = EventLogWriter(client: client, logger: logger)
+            // COPY, on two days a month apart.
+            _ = try await writer.write([
+                SeenEvent(user: "copy", microseconds: base), SeenEvent(user: "copy", microseconds: base + 30 * day),
+            ])
+            // The writer's other path, INSERT … ON CONFLICT DO NOTHING, when a batch repeats an event.
+            let repeated = SeenEvent(user: "again", microseconds: base + 3 * day)
+            _ = try await writer.write([repeated])
+            _ = try await writer.write([repeated, SeenEvent(user: "again", microseconds: base + 4 * day)])
+            // A logical replica's apply worker writes with session_replication_role = replica,
+            // under which ordinary triggers do not fire.
+            try await client.withConnection { connection in
+                _ = try await connection.query("SET session_replication_role = replica", logger: logger).collect()
+                _ = try await connection.query(
+                    "INSERT INTO seen_events (id, user_id, at) VALUES (gen_random_uuid(), 'replica', '2026-03-20T08:00:00Z')",
+                    logger: logger
+                ).collect()
+                _ = try await connection.query("SET session_replication_role = origin", logger: logger).collect()
+            }
+            // Five events on five days: 03-01 and 03-31 by COPY, 03-04 (once) and 03-05 through
+            // the repeat, 03-20 as a replica.
+            #expect(try await count(client, "SELECT count(DISTINCT day)::int8 FROM presence_written_days") == 5)
+
+            try await TestDatabase.projectAll(client, count: 5)
+            #expect(try await count(client, "SELECT sum(event_count)::int8 FROM presence_current") == 5)
+            // Only the days of the last transaction folded are kept.
+            #expect(
+                try await count(
+                    client,
+                    "SELECT count(*)::int8 FROM presence_written_days AS w, presence_projector AS p WHERE w.tx < p.position_tx") == 0)
+        }
+    }
+}
