@@ -55,4 +55,33 @@ struct WrittenDaysTests {
                     "SELECT count(*)::int8 FROM presence_written_days AS w, presence_projector AS p WHERE w.tx < p.position_tx") == 0)
         }
     }
+
+    @Test("the waiting events are counted from the days written since the checkpoint, also across a partial fold")
+    func waitingEvents() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            let base = RFC3339.parse("2026-03-01T12:00:00Z")!
+            // Ten events over ten days, one transaction.
+            let events = (0..<10).map { SeenEvent(user: "u\($0)", microseconds: base + Int64($0) * 86_400_000_000) }
+            var writer = EventLogWriter(client: client, logger: logger)
+            _ = try await writer.write(events)
+            #expect(try await count(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 10)
+            #expect(try await count(client, "SELECT waiting FROM presence_waiting_events(4)") == 4)
+            #expect(
+                try await count(client, "SELECT (extract(epoch FROM oldest) * 1e6)::int8 FROM presence_waiting_events(1000000)")
+                    == Int(base))
+            // One batch of 3 (in (tx, at, id) order: the first three days) leaves 7, once the
+            // read horizon has passed the write (tests beside this one hold it for moments).
+            let deadline = ContinuousClock.now + .seconds(120)
+            while try await count(client, "SELECT presence_project(3)") == 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await count(client, "SELECT events FROM presence_projector") == 3)
+            #expect(try await count(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 7)
+            #expect(
+                try await count(client, "SELECT (extract(epoch FROM oldest) * 1e6)::int8 FROM presence_waiting_events(1000000)")
+                    == Int(base + 3 * 86_400_000_000))
+            try await TestDatabase.projectAll(client, count: 10)
+            #expect(try await count(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 0)
+        }
+    }
 }
