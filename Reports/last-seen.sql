@@ -1,21 +1,8 @@
--- Last seen: the latest event of one user at or before a moment, and where (DESIGN.md,
--- "Last seen as of t"). Answered from presence_current when its last event is not after the
--- moment (the usual "as of now"), else from the log through seen_events_user_at.
+-- Last seen: the latest event of one user at or before a moment, and where (DESIGN.md, "Last
+-- seen as of t"). presence_last_seen (Migrations/0015) answers from the projections, reading
+-- the log only within the user's session around the moment, and adds the events the projector
+-- has not folded yet.
 --
 -- $1  user      text
 -- $2  as_of     timestamptz
-WITH projected AS (
-    SELECT last_seen, last_location
-    FROM presence_current
-    WHERE user_id = $1 AND last_seen <= $2::timestamptz
-)
-SELECT last_seen, last_location AS location FROM projected
-UNION ALL
-(
-    SELECT at, location
-    FROM seen_events
-    WHERE user_id = $1 AND at <= $2::timestamptz AND NOT EXISTS (SELECT 1 FROM projected)
-    ORDER BY at DESC, id DESC
-    LIMIT 1
-)
-LIMIT 1;
+SELECT last_seen, location FROM presence_last_seen($1, $2::timestamptz);

@@ -84,4 +84,44 @@ struct WrittenDaysTests {
             #expect(try await count(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 0)
         }
     }
+
+    @Test("last seen as of a moment agrees with the log while the projector lags, and reads the session around the moment")
+    func lastSeenWhileLagging() async throws {
+        try await TestDatabase.withFresh { client, settings in
+            let minute: Int64 = 60_000_000
+            let base = RFC3339.parse("2026-03-01T12:00:00Z")!
+            var writer = EventLogWriter(client: client, logger: logger)
+            // Folded: a session 12:00–12:20 on 03-01 and one at 12:00 on 03-10.
+            _ = try await writer.write([
+                SeenEvent(user: "ann", microseconds: base, location: "/a"),
+                SeenEvent(user: "ann", microseconds: base + 20 * minute, location: "/b"),
+                SeenEvent(user: "ann", microseconds: base + 9 * 1_440 * minute, location: "/c"),
+            ])
+            try await TestDatabase.projectAll(client, count: 3)
+            // Not folded: 12:30 on 03-01, after the first session, before the moment asked.
+            _ = try await writer.write([SeenEvent(user: "ann", microseconds: base + 30 * minute, location: "/late")])
+
+            func lastSeen(_ asOf: Int64) async throws -> String {
+                let rows = try await client.query(
+                    "SELECT concat_ws(' ', (extract(epoch FROM last_seen) * 1e6)::int8, location) FROM presence_last_seen('ann', \(RFC3339.format(asOf))::timestamptz)",
+                    logger: logger
+                ).collect()
+                return try rows.first?.decode(String.self) ?? "none"
+            }
+            // Inside the first session: its latest event by then.
+            #expect(try await lastSeen(base + 10 * minute) == "\(base) /a")
+            // After it: the unfolded 12:30 event, not the session's end at 12:20.
+            #expect(try await lastSeen(base + 40 * minute) == "\(base + 30 * minute) /late")
+            // After the second session: presence_current.
+            #expect(try await lastSeen(base + 10 * 1_440 * minute) == "\(base + 9 * 1_440 * minute) /c")
+            // Before everything: none.
+            #expect(try await lastSeen(base - minute) == "none")
+
+            // The log is read only on the session's day, of the log's 3 days and 32 ahead.
+            let plans = try TestDatabase.plans(
+                running: "SELECT * FROM presence_last_seen('ann', '2026-03-01T12:10:00Z');", on: settings)
+            let partitions = Set(plans.flatMap(\.root.allNodes).compactMap(\.relationName).filter { $0.hasPrefix("seen_events") })
+            #expect(partitions == ["seen_events_20260301"], "read \(partitions.sorted())")
+        }
+    }
 }
