@@ -22,6 +22,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
+        // What several suites measure the same way.
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [
+                .product(name: "PresenceIngest", package: presence),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "BenchmarkSupport"
+        ),
         .executableTarget(
             name: "IngestBenchmarks",
             dependencies: [
@@ -37,6 +46,7 @@ let package = Package(
         .executableTarget(
             name: "ProjectorBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "PresenceIngest", package: presence),
                 .product(name: "PresenceProjector", package: presence),
@@ -69,6 +79,7 @@ let package = Package(
         .executableTarget(
             name: "GrowthBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "PresenceIngest", package: presence),
                 .product(name: "PresenceModel", package: presence),

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import Logging
 import PostgresNIO
@@ -7,7 +8,6 @@ import PresenceProjector
 import PresenceReports
 import PresenceStore
 import ServiceLifecycle
-import Synchronization
 
 /// The growth benchmark's measurements on a copy of one history, in an order that leaves each
 /// step what it needs: sizes and reads first, then the idle follower, the new events written
@@ -142,45 +142,17 @@ struct GrowthRun {
                 try await group.run()
                 return []
             }
-            let running = Atomic(true)
-            Thread.detachNewThread {
-                let clock = ContinuousClock()
-                var next = clock.now
-                var index = 0
-                while running.load(ordering: .relaxed) {
-                    for _ in 0..<50 {
-                        tracker.seen(user: "user-\(index * 7_919 % users)", location: "/page/\(index % 200)")
-                        index += 1
-                    }
-                    next += .milliseconds(10)
-                    let wait = next - clock.now
-                    if wait > .zero { Thread.sleep(forTimeInterval: wait / .seconds(1)) }
-                }
-            }
-            var latencies: [Duration] = []
-            let end = ContinuousClock.now + .seconds(12)
-            var probe = 0
-            while ContinuousClock.now < end {
-                probe += 1
-                let user = "probe-\(probe)"
-                let seenAt = ContinuousClock.now
-                tracker.seen(user: user, location: "/probe")
-                while try await client.query("SELECT 1 FROM online_users WHERE user_id = \(user)", logger: logger).collect().isEmpty {
-                    try await Task.sleep(for: .milliseconds(5))
-                }
-                latencies.append(ContinuousClock.now - seenAt)
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            running.store(false, ordering: .relaxed)
+            let latencies = try await FreshnessProbe.measure(
+                tracker: tracker, client: client, eventsPerSecond: 5_000, duration: .seconds(12), logger: logger
+            ) { "user-\($0 * 7_919 % users)" }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return latencies
         }
-        let sorted = latencies.sorted()
-        func milliseconds(_ quantile: Double) -> Int {
-            Self.microseconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * quantile))]) / 1_000
-        }
-        return [(.freshnessP50, milliseconds(0.5)), (.freshnessP99, milliseconds(0.99))]
+        return [
+            (.freshnessP50, FreshnessProbe.milliseconds(latencies, quantile: 0.5)),
+            (.freshnessP99, FreshnessProbe.milliseconds(latencies, quantile: 0.99)),
+        ]
     }
 
     /// A rebuild of every projection beside the live ones.
