@@ -7,10 +7,11 @@ import ServiceLifecycle
 /// Folds the event log into the projections (DESIGN.md, "Data flow"): current presence,
 /// sessions and activity.
 ///
-/// The folding itself is set-based SQL in the database (`presence_fold` in Migrations/0008,
-/// `presence_rebuild` in 0004): each batch reads the next committed events below the read
-/// horizon, folds them and moves the checkpoint in one transaction, so a crash at any point
-/// loses and doubles nothing. The projector holds an advisory lock so that only one works on
+/// The folding itself is set-based SQL in the database (`presence_fold`, Migrations/0008 and
+/// 0013): each batch reads the next committed events below the read horizon, folds them and
+/// moves the checkpoint in one transaction, so a crash at any point loses and doubles
+/// nothing. A rebuild folds the log beside the live projections and swaps the result in
+/// (`Projector+Rebuild.swift`, Migration 0011). The projector holds an advisory lock so that only one works on
 /// a database at a time; as a `Service` it follows the log, woken by the writers'
 /// notifications and polling as a fallback. It counts what it folds through swift-metrics
 /// (`presence_projector_events_folded_total`, `presence_projector_batches_total`), and how
