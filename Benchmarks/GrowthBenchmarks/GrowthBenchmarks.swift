@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 // Growing old well (DESIGN.md): the same new events and the same ranges against a year of
-// history (10 million events of 1,000,000 users) and against its last 31 days, in the same run.
+// history (10 million events of 1,000,000 users) and against its last 45 days, in the same run.
 // Each history's figures are custom metrics of one benchmark; Benchmarks/report.py prints them
 // side by side with their long/short ratio.
 
