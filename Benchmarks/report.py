@@ -153,8 +153,8 @@ def growth_value(history, metric):
 growth = [(label, growth_value("short", metric), growth_value("long", metric)) for metric, label in growth_labels]
 if any(short is not None or long is not None for _, short, long in growth):
     print()
-    print("growth: the same new events and ranges against 31 days and a year of history, one run")
-    print(f"{'':44} {'31 days':>12} {'a year':>12} {'year/31 days':>13}")
+    print("growth: the same new events and ranges against 45 days and a year of history, one run")
+    print(f"{'':44} {'45 days':>12} {'a year':>12} {'year/45 days':>13}")
     for label, short, long in growth:
         shown = [f"{v:,.0f}" if v is not None else "n/a" for v in (short, long)]
         print(f"{label:44} {shown[0]:>12} {shown[1]:>12} {ratio(long, short):>13}")
