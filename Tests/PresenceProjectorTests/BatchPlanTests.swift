@@ -85,10 +85,10 @@ struct BatchPlanTests {
             Self.expectBounded(plans, events: events.count)
 
             // What the fold did, worked out by hand from the history and the batch above.
-            let sessions = try await count(client, "SELECT count(*) FROM user_sessions")
+            let sessions = try await TestDatabase.number(client, "SELECT count(*) FROM user_sessions")
             // +1 session for each of the 200 new users, +1 for each far-away late event.
-            #expect(sessions == Int64(Self.users * Self.days + 200 + 100))
-            let joined = try await count(
+            #expect(sessions == Self.users * Self.days + 200 + 100)
+            let joined = try await TestDatabase.number(
                 client,
                 """
                 SELECT count(*) FROM user_sessions
@@ -96,7 +96,7 @@ struct BatchPlanTests {
                   AND session_end - session_start = interval '30 minutes' AND events = 6
                 """)
             #expect(joined == 100)
-            let grown = try await count(
+            let grown = try await TestDatabase.number(
                 client,
                 """
                 SELECT count(*) FROM user_sessions
@@ -105,7 +105,7 @@ struct BatchPlanTests {
                 """)
             #expect(grown == 100)
             // Each late quarter hour became the previous quarter of the row after it.
-            let chainBreaks = try await count(
+            let chainBreaks = try await TestDatabase.number(
                 client,
                 """
                 SELECT count(*) FROM (
@@ -201,16 +201,11 @@ struct BatchPlanTests {
         let deadline = ContinuousClock.now + .seconds(120)
         while true {
             let plans = try TestDatabase.plans(running: "SELECT * FROM presence_fold(100000);", on: settings)
-            let folded = try await self.count(client, "SELECT events FROM presence_projector")
+            let folded = try await TestDatabase.number(client, "SELECT events FROM presence_projector")
             if folded == count { return plans }
             #expect(folded == 0, "the batch was folded in parts")
             if folded != 0 || ContinuousClock.now > deadline { return plans }
             try await Task.sleep(for: .milliseconds(50))
         }
-    }
-
-    func count(_ client: PostgresClient, _ sql: String) async throws -> Int64 {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
-        return try rows.first?.decode(Int64.self) ?? -1
     }
 }

@@ -13,10 +13,6 @@ import Testing
 struct WrittenDaysTests {
     let logger = TestDatabase.logger
 
-    func count(_ client: PostgresClient, _ sql: String) async throws -> Int {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
-        return try rows.first?.decode(Int.self) ?? -1
-    }
 
     @Test("COPY, INSERT … ON CONFLICT and writes as a logical replica note their days, and every event is folded; folded days are forgotten")
     func everyWriteNotesItsDays() async throws {
@@ -44,13 +40,13 @@ struct WrittenDaysTests {
             }
             // Five events on five days: 03-01 and 03-31 by COPY, 03-04 (once) and 03-05 through
             // the repeat, 03-20 as a replica.
-            #expect(try await count(client, "SELECT count(DISTINCT day)::int8 FROM presence_written_days") == 5)
+            #expect(try await TestDatabase.number(client, "SELECT count(DISTINCT day)::int8 FROM presence_written_days") == 5)
 
             try await TestDatabase.projectAll(client, count: 5)
-            #expect(try await count(client, "SELECT sum(event_count)::int8 FROM presence_current") == 5)
+            #expect(try await TestDatabase.number(client, "SELECT sum(event_count)::int8 FROM presence_current") == 5)
             // Only the days of the last transaction folded are kept.
             #expect(
-                try await count(
+                try await TestDatabase.number(
                     client,
                     "SELECT count(*)::int8 FROM presence_written_days AS w, presence_projector AS p WHERE w.tx < p.position_tx") == 0)
         }
@@ -64,24 +60,24 @@ struct WrittenDaysTests {
             let events = (0..<10).map { SeenEvent(user: "u\($0)", microseconds: base + Int64($0) * 86_400_000_000) }
             var writer = EventLogWriter(client: client, logger: logger)
             _ = try await writer.write(events)
-            #expect(try await count(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 10)
-            #expect(try await count(client, "SELECT waiting FROM presence_waiting_events(4)") == 4)
+            #expect(try await TestDatabase.number(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 10)
+            #expect(try await TestDatabase.number(client, "SELECT waiting FROM presence_waiting_events(4)") == 4)
             #expect(
-                try await count(client, "SELECT (extract(epoch FROM oldest) * 1e6)::int8 FROM presence_waiting_events(1000000)")
+                try await TestDatabase.number(client, "SELECT (extract(epoch FROM oldest) * 1e6)::int8 FROM presence_waiting_events(1000000)")
                     == Int(base))
             // One batch of 3 (in (tx, at, id) order: the first three days) leaves 7, once the
             // read horizon has passed the write (tests beside this one hold it for moments).
             let deadline = ContinuousClock.now + .seconds(120)
-            while try await count(client, "SELECT presence_project(3)") == 0, ContinuousClock.now < deadline {
+            while try await TestDatabase.number(client, "SELECT presence_project(3)") == 0, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(try await count(client, "SELECT events FROM presence_projector") == 3)
-            #expect(try await count(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 7)
+            #expect(try await TestDatabase.number(client, "SELECT events FROM presence_projector") == 3)
+            #expect(try await TestDatabase.number(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 7)
             #expect(
-                try await count(client, "SELECT (extract(epoch FROM oldest) * 1e6)::int8 FROM presence_waiting_events(1000000)")
+                try await TestDatabase.number(client, "SELECT (extract(epoch FROM oldest) * 1e6)::int8 FROM presence_waiting_events(1000000)")
                     == Int(base + 3 * 86_400_000_000))
             try await TestDatabase.projectAll(client, count: 10)
-            #expect(try await count(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 0)
+            #expect(try await TestDatabase.number(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 0)
         }
     }
 
