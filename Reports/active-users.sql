@@ -1,7 +1,8 @@
 -- Active users (DESIGN.md): for each local day in [from, to) in a time zone, DAU = distinct
 -- users that day, WAU and MAU = distinct users in the 7 and 30 local days ending with it
 -- (looking back before `from` where needed), stickiness = DAU / MAU (null when MAU is 0).
--- Answered from user_activity: a local day is a union of whole UTC quarter hours.
+-- Answered from user_activity (through presence_activity, Migration 0016): a local day is a
+-- union of whole UTC quarter hours.
 --
 -- A user counts in a window of days once: on the first of their rows in it, the one whose
 -- previous quarter (user_activity.previous_quarter) lies before the window. So a row on day i
@@ -41,13 +42,12 @@ firsts AS (
     SELECT width_bucket(a.quarter, (SELECT starts FROM calendar)) AS day,
            coalesce(width_bucket(a.previous_quarter, (SELECT starts FROM calendar)), 0) AS previous_day,
            count(*) AS users
-    FROM user_activity AS a
     -- A range the planner can see, around the calendar's: its first day starts at most 31
     -- days before `from`, its last ends at most two days after `to` (in local time, so that
     -- the bounds are constants).
-    WHERE a.quarter >= (($1::timestamptz AT TIME ZONE $3) - interval '31 days') AT TIME ZONE $3
-      AND a.quarter < (($2::timestamptz AT TIME ZONE $3) + interval '2 days') AT TIME ZONE $3
-      AND (a.previous_quarter IS NULL
+    FROM presence_activity((($1::timestamptz AT TIME ZONE $3) - interval '31 days') AT TIME ZONE $3,
+                           (($2::timestamptz AT TIME ZONE $3) + interval '2 days') AT TIME ZONE $3) AS a
+    WHERE (a.previous_quarter IS NULL
            OR a.previous_quarter < (SELECT starts FROM calendar)[width_bucket(a.quarter, (SELECT starts FROM calendar))])
     GROUP BY 1, 2
 ),

@@ -2,8 +2,9 @@
 -- (Monday start) aligned to local time in a time zone, the number of events and of distinct
 -- users. `from` is rounded down to the start of its bucket; every bucket that starts in the
 -- widened [from, to) is listed, empty ones too. A day across a daylight-saving change lasts
--- 23 or 25 hours. Answered from user_activity (events per user per UTC quarter hour): every
--- zone's offset is whole quarter hours, so each bucket is a union of whole quarters.
+-- 23 or 25 hours. Answered from user_activity (events per user per UTC quarter hour, read
+-- through presence_activity, Migration 0016): every zone's offset is whole quarter hours, so
+-- each bucket is a union of whole quarters.
 --
 -- $1  from    timestamptz
 -- $2  to      timestamptz
@@ -44,17 +45,17 @@ counts AS (
                   OR a.previous_quarter < CASE WHEN $3 = 'hour' THEN date_bin('1 hour', a.quarter, (SELECT edges[1] FROM edges))
                                                ELSE (SELECT edges FROM edges)[width_bucket(a.quarter, (SELECT edges FROM edges))] END
            ) AS users
-    FROM user_activity AS a
     -- No bucket reaches further than one bucket and a day (the largest change of a zone's
     -- offset) beyond [from, to): a range the planner can see, unlike the edges, and computes
     -- once (in local time it is constant; interval input and timestamptz arithmetic are not).
     -- Rows outside the edges fall into no listed bucket.
-    WHERE a.quarter >= (($1::timestamptz AT TIME ZONE $4)
-                        - CASE $3 WHEN 'hour' THEN interval '1 hour' WHEN 'day' THEN interval '1 day' ELSE interval '1 week' END
-                        - interval '1 day') AT TIME ZONE $4
-      AND a.quarter < (($2::timestamptz AT TIME ZONE $4)
-                       + CASE $3 WHEN 'hour' THEN interval '1 hour' WHEN 'day' THEN interval '1 day' ELSE interval '1 week' END
-                       + interval '1 day') AT TIME ZONE $4
+    FROM presence_activity(
+        (($1::timestamptz AT TIME ZONE $4)
+         - CASE $3 WHEN 'hour' THEN interval '1 hour' WHEN 'day' THEN interval '1 day' ELSE interval '1 week' END
+         - interval '1 day') AT TIME ZONE $4,
+        (($2::timestamptz AT TIME ZONE $4)
+         + CASE $3 WHEN 'hour' THEN interval '1 hour' WHEN 'day' THEN interval '1 day' ELSE interval '1 week' END
+         + interval '1 day') AT TIME ZONE $4) AS a
     GROUP BY 1
 )
 SELECT b.start, b.finish AS "end", coalesce(c.events, 0)::int8 AS events, coalesce(c.users, 0) AS users

@@ -4,8 +4,8 @@
 -- the local hours that start in [from rounded down to its hour, to), as the activity
 -- report's hour buckets; every one of the 7 × 24 slots is listed, empty ones too. Across a
 -- daylight-saving change the repeated hour counts twice into its slot and the skipped one not
--- at all. Answered from user_activity: every zone's offset is whole quarter hours, so each
--- quarter lies in one local hour.
+-- at all. Answered from user_activity (through presence_activity, Migration 0016): every
+-- zone's offset is whole quarter hours, so each quarter lies in one local hour.
 --
 -- $1  from  timestamptz
 -- $2  to    timestamptz
@@ -24,8 +24,7 @@ counts AS (
            extract(hour FROM a.quarter AT TIME ZONE $3)::int AS hour,
            sum(a.events) AS events,
            count(DISTINCT a.user_id) AS users
-    FROM user_activity AS a, hours
-    WHERE a.quarter >= hours.first_start AND a.quarter < hours.last_end
+    FROM hours, presence_activity(hours.first_start, hours.last_end) AS a
     GROUP BY 1, 2
 )
 SELECT s.weekday, s.hour, coalesce(c.events, 0)::int8 AS events, coalesce(c.users, 0)::int8 AS users

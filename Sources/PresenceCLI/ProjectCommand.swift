@@ -9,8 +9,9 @@ struct ProjectCommand: AsyncParsableCommand {
         commandName: "project",
         abstract: "Bring the projections up to date with the event log.",
         discussion: """
-            Without options, folds every event not yet folded and exits. --follow keeps doing so \
-            as events arrive, until SIGINT or SIGTERM. --rebuild recomputes every projection from \
+            Without options, folds every event not yet folded, packs the activity of days older \
+            than a week into one row per user and day, and exits. --follow keeps doing both as \
+            events arrive, until SIGINT or SIGTERM. --rebuild recomputes every projection from \
             the whole log (needed after changing presence_settings.session_gap) beside the ones \
             readers read, and swaps them in when done; stopped, it goes on where it was the \
             next time. Once retention has dropped raw events it refuses, since the projections \
@@ -73,6 +74,8 @@ struct ProjectCommand: AsyncParsableCommand {
                 try await rebuildShowingProgress(projector)
             } else {
                 print("folded \(try await projector.catchUp()) events; the projections are up to date")
+                let packed = try await projector.compactActivity()
+                if packed > 0 { print("packed the activity of \(packed) old days into one row per user and day") }
             }
         }
     }

@@ -13,9 +13,15 @@ extension Projector {
         /// doubles. Default 1 second.
         public var horizonPollLimit: Duration = .seconds(1)
         /// In `run()`, how far ahead the follower keeps the log's day partitions, and how
-        /// often it looks (``PartitionMaintenance``); a round that fails is tried again a
+        /// often it looks (``PartitionMaintenance``), which is also how often it looks for a
+        /// day of activity to pack (``quarterRowsKept``); a round that fails is tried again a
         /// minute later.
         public var partitionMaintenance = PartitionMaintenance.Configuration()
+        /// How long a UTC day's activity stays in rows per user and quarter hour, which the
+        /// projector updates as events arrive, before it is packed into one row per user and
+        /// day (``Projector/compactActivity()``, Migration 0016). Every answer is exact either
+        /// way; late events for a packed day are merged into its row. Default 7 days.
+        public var quarterRowsKept: Duration = .seconds(7 * 86_400)
         /// Whether to wait while another projector works on the same database, rather than
         /// fail at once. Default `false`.
         public var waitForOtherProjector = false

@@ -40,7 +40,7 @@ extension Projector {
                         busy: "Another rebuild is already under way on this database: let it finish, or wait for it with --wait."
                     ) { connection in
                         let rebuild = Rebuild(
-                            connection: connection, batchSize: configuration.batchSize,
+                            connection: connection, batchSize: configuration.batchSize, packing: packingQuery,
                             forgettingDroppedDays: forgettingDroppedDays, logger: logger)
                         try await rebuild.foldTwins(progress: progress)
                         _ = try await catchUp(on: connection)
@@ -58,11 +58,13 @@ extension Projector {
 private struct Rebuild {
     let connection: PostgresConnection
     let batchSize: Int
+    /// Packs the twins' oldest day of activity when it is due (``Projector/compactActivity()``).
+    let packing: PostgresQuery
     let forgettingDroppedDays: Bool
     let logger: Logger
 
     /// Starts the rebuild or goes on with the one under way, and folds the log into the twins
-    /// until they have caught up.
+    /// until they have caught up, packing their old days of activity as it goes.
     func foldTwins(progress: (@Sendable (RebuildProgress) -> Void)?) async throws {
         let resumed = try await inTransaction("BEGIN") {
             try await value("SELECT presence_start_rebuild()", as: Bool.self)
@@ -74,13 +76,20 @@ private struct Rebuild {
         let started = ContinuousClock.now
         var foldedNow = 0
         while true {
-            let folded = try await inTransaction("BEGIN") { try await foldTwinsOnce() }
+            let folded = try await inTransaction("BEGIN") {
+                try await inTwins {
+                    let folded = try await value("SELECT folded FROM presence_fold(\(batchSize)::integer)", as: Int.self)
+                    _ = try await connection.query(packing, logger: logger).collect()
+                    return folded
+                }
+            }
             foldedNow += folded
             report.folded += folded
             report.eventsPerSecond = Double(foldedNow) / max((ContinuousClock.now - started) / .seconds(1), 0.001)
             progress?(report)
             if folded < batchSize { break }
         }
+        while try await inTransaction("BEGIN", { try await inTwins { try await value(packing, as: Bool.self) } }) {}
         logger.info("folded the log into the rebuilt projections", metadata: ["events": "\(report.folded)"])
     }
 
@@ -113,17 +122,22 @@ private struct Rebuild {
         }
     }
 
-    /// Folds one batch into the twins, in the caller's transaction: presence_fold names its
-    /// tables without a schema, so with presence_next first on the search path it reads and
-    /// moves the twins' checkpoint and writes the twins.
+    /// Folds one batch into the twins, in the caller's transaction.
     private func foldTwinsOnce() async throws -> Int {
+        try await inTwins { try await value("SELECT folded FROM presence_fold(\(batchSize)::integer)", as: Int.self) }
+    }
+
+    /// Runs `body` on the twins, in the caller's transaction: the projector's functions name
+    /// their tables without a schema, so with presence_next first on the search path they
+    /// read and move the twins' checkpoint and write the twins.
+    private func inTwins<Result>(_ body: () async throws -> Result) async throws -> Result {
         let path = try await value("SELECT current_setting('search_path')", as: String.self)
         _ = try await connection.query(
             "SELECT set_config('search_path', 'presence_next, ' || \(path), true)", logger: logger
         ).collect()
-        let folded = try await value("SELECT folded FROM presence_fold(\(batchSize)::integer)", as: Int.self)
+        let result = try await body()
         _ = try await connection.query("SELECT set_config('search_path', \(path), true)", logger: logger).collect()
-        return folded
+        return result
     }
 
     /// Runs `body` in a transaction begun with `begin`, in which a rebuild may empty the

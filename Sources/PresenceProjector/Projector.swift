@@ -112,11 +112,17 @@ public struct Projector: Service {
                         }
                         var pending = wakes.makeAsyncIterator()
                         var maintenanceDue = ContinuousClock.now
+                        var packingDue = ContinuousClock.now
                         repeat {
                             if ContinuousClock.now >= maintenanceDue {
                                 maintenanceDue = await keepPartitionsAhead(on: connection)
                             }
                             try await foldUntilNothingWaits(on: connection)
+                            if ContinuousClock.now >= packingDue {
+                                packingDue = await packOldActivity(on: connection)
+                                // One day at a time, folding in between, until none is due.
+                                if packingDue <= .now { wake.yield() }
+                            }
                         } while await pending.next() != nil
                         group.cancelAll()
                     }
@@ -228,7 +234,7 @@ public struct Projector: Service {
 
     /// Runs `body` on a connection that holds the projector's advisory lock; fails as soon as
     /// the connection closes (see `PostgresConnection.failingWhenClosed`).
-    private func withProjectorLock<Result: Sendable>(
+    func withProjectorLock<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await client.withConnection { connection in

@@ -118,7 +118,7 @@ extension EventLog {
             check: """
                 SELECT current_user::text, bool_and(has_table_privilege(name, 'SELECT'))
                 FROM unnest(ARRAY['seen_events', 'presence_current', 'user_sessions', 'user_activity',
-                                  'presence_settings', 'presence_projector']) AS name
+                                  'user_activity_days', 'presence_settings', 'presence_projector']) AS name
                 """,
             needed: "read the log and the projections (SELECT on them)",
             member: "presence_reader",

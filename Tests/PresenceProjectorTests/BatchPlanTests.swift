@@ -117,6 +117,53 @@ struct BatchPlanTests {
         }
     }
 
+    @Test("with the old days packed, late events for them read a few rows per event through indexes, and packing a day reads that day")
+    func packedDays() async throws {
+        try await TestDatabase.withFresh { client, settings in
+            try await loadHistory(client)
+            let historyQuarters = try await TestDatabase.number(client, "SELECT count(*) FROM user_activity")
+            // The checkpoint as if the history had been folded, so that its days may be packed.
+            try await client.query(
+                "UPDATE presence_projector SET position_at = \(RFC3339.format(Self.base + Int64(Self.days) * Self.day))::timestamptz",
+                logger: logger)
+            let packOne = "SELECT presence_compact_activity('0');"
+            let packing = try TestDatabase.plans(running: packOne, on: settings)
+            let dayRows = Double(2 * Self.users)
+            let packSteps = Self.scans(packing).filter { $0.relationName == "user_activity" }
+            #expect(!packSteps.isEmpty)
+            for step in packSteps {
+                #expect(step.readsThroughIndex, "\(step.nodeType) on user_activity")
+            }
+            let packRead = packSteps.map(\.rowsRead).reduce(0, +)
+            // The day's rows twice (to pack them, to delete them), and the oldest one's probe.
+            #expect(packRead <= 2 * dayRows + 1, "packing one day read \(packRead) rows of user_activity")
+            for _ in 1..<90 { try await client.query("SELECT presence_compact_activity('0')", logger: logger) }
+            try await client.query("ANALYZE user_activity, user_activity_days", logger: logger)
+            #expect(try await TestDatabase.number(client, "SELECT count(*) FROM user_activity_days") == 90 * Self.users)
+
+            let batch = Self.batch()
+            var writer = EventLogWriter(client: client, logger: logger)
+            _ = try await writer.write(batch)
+            let plans = try await foldWhenVisible(batch.count, settings: settings, client: client)
+            Self.expectBounded(plans, events: batch.count, projections: ["user_sessions", "user_activity", "user_activity_days"])
+
+            // Each late quarter hour, packed or not, became the previous quarter of the one after it.
+            let chainBreaks = try await TestDatabase.number(
+                client,
+                """
+                SELECT count(*) FROM (
+                    SELECT previous_quarter, lag(quarter) OVER (PARTITION BY user_id ORDER BY quarter) AS expected
+                    FROM presence_activity('-infinity', 'infinity')
+                    WHERE user_id IN (SELECT 'user' || u FROM generate_series(1, 300) AS u)
+                ) AS a WHERE previous_quarter IS DISTINCT FROM expected
+                """)
+            #expect(chainBreaks == 0)
+            // Every event counted once: two per quarter of the history, and the batch's.
+            let events = try await TestDatabase.number(client, "SELECT sum(events)::int8 FROM presence_activity('-infinity', 'infinity')")
+            #expect(events == 2 * historyQuarters + batch.count)
+        }
+    }
+
     @Test("with nothing to fold, a wake-up probes the days written since the checkpoint, not every day of the log")
     func idleWakeUpReadsNothing() async throws {
         try await TestDatabase.withFresh { client, settings in
@@ -159,7 +206,7 @@ struct BatchPlanTests {
 
     /// Every step that reads a projection or the log goes through an index, every projection
     /// is read, and together they read at most 10 rows per event of the batch.
-    static func expectBounded(_ plans: [QueryPlan], events: Int) {
+    static func expectBounded(_ plans: [QueryPlan], events: Int, projections: Set<String> = projections) {
         let projectionSteps = scans(plans).filter { projections.contains($0.relationName ?? "") }
         for table in projections {
             #expect(projectionSteps.contains { $0.relationName == table }, "no plan read \(table)")

@@ -39,7 +39,7 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
                 """
                 SELECT concat_ws('|', user_id, (extract(epoch FROM quarter))::int8, events,
                        (extract(epoch FROM previous_quarter))::int8)
-                FROM user_activity ORDER BY user_id, quarter
+                FROM presence_activity('-infinity', 'infinity') ORDER BY user_id, quarter
                 """)
         )
     }

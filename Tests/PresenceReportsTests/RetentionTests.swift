@@ -67,7 +67,7 @@ struct RetentionTests {
     func projections(_ client: PostgresClient) async throws -> [String] {
         try await strings(client, "SELECT concat_ws('|', user_id, first_seen, last_seen, last_event_id, last_location, event_count) FROM presence_current ORDER BY 1")
             + strings(client, "SELECT concat_ws('|', user_id, session_start, session_end, events) FROM user_sessions ORDER BY 1")
-            + strings(client, "SELECT concat_ws('|', user_id, quarter, events) FROM user_activity ORDER BY 1")
+            + strings(client, "SELECT concat_ws('|', user_id, quarter, events) FROM presence_activity('-infinity', 'infinity') ORDER BY 1")
     }
 
     /// The reports that answer from the projections, over the last 101 days.

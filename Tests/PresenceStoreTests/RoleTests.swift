@@ -108,7 +108,7 @@ struct RoleTests {
             #expect(tables.contains("seen_events_default") && tables.contains("presence_migrations"))
             #expect(tables.contains("presence_next.user_sessions") && tables.contains("presence_next.presence_projector"))
             let readable = [
-                "seen_events", "presence_current", "user_sessions", "user_activity", "presence_settings",
+                "seen_events", "presence_current", "user_sessions", "user_activity", "user_activity_days", "presence_settings",
                 "presence_projector", "presence_dropped_partitions", "online_users", "online_count",
             ]
             let before = try await strings(owner, "SELECT concat_ws('|', user_id, event_count) FROM presence_current")
@@ -140,6 +140,7 @@ struct RoleTests {
                     "SELECT presence_restamp_log()",
                     "SELECT * FROM presence_grant_roles()",
                     "SELECT presence_maintain_partitions(30)",
+                    "SELECT presence_compact_activity('1 day')",
                     "SELECT presence_start_rebuild()",
                     "SELECT presence_analyze_twins()",
                     "SELECT presence_swap_projections()",

@@ -1,0 +1,160 @@
+import Foundation
+import PostgresNIO
+import PresenceModel
+import PresenceProjector
+import PresenceTestSupport
+import ServiceLifecycleTestKit
+import Testing
+
+@testable import PresenceIngest
+
+/// The activity of old UTC days packed into one row per user and day (Migration 0016) is
+/// the activity DESIGN.md defines, whatever was packed when, and however late events arrive.
+@Suite("Packing old days of activity")
+struct ActivityPackingTests {
+    let logger = TestDatabase.logger
+    static let base: Int64 = 1_767_225_600_000_000  // 2026-01-01T00:00:00Z
+    static let minute: Int64 = 60_000_000
+    static let day: Int64 = 1_440 * minute
+
+    /// Events of six users over twelve days: each is seen on about two days in three, in one
+    /// to three bursts of up to six events a day, some across quarter-hour edges and UTC
+    /// midnight.
+    static func events(seed: UInt64) -> [SeenEvent] {
+        var random = SplitMix64(seed: seed)
+        var events: [SeenEvent] = []
+        for user in ["ann", "bo", "cy", "dee", "tab\tuser", "ünï"] {
+            for day in 0..<12 where random.next() % 3 != 0 {
+                for _ in 0..<(1 + Int(random.next() % 3)) {
+                    var at = base + Int64(day) * Self.day + Int64(random.next() % UInt64(Self.day))
+                    for _ in 0..<(1 + Int(random.next() % 6)) {
+                        at += Int64(random.next() % UInt64(20 * minute))
+                        events.append(SeenEvent(id: UUID.version7(microseconds: at, using: &random), user: user, microseconds: at, location: "/p"))
+                    }
+                }
+            }
+        }
+        return events
+    }
+
+    /// A projector that packs every day it has folded past.
+    func packingProjector(_ client: PostgresClient) -> Projector {
+        var configuration = Projector.Configuration()
+        configuration.quarterRowsKept = .zero
+        return Projector(client: client, configuration: configuration, logger: logger)
+    }
+
+    /// The end of the latest packed day, in microseconds since 1970; nil when none is packed.
+    func packedUntil(_ client: PostgresClient) async throws -> Int64? {
+        let rows = try await client.query(
+            "SELECT (extract(epoch FROM (max(day) + 1)::timestamp) * 1e6)::int8 FROM user_activity_days", logger: logger
+        ).collect()
+        return try rows.first?.decode(Int64?.self)
+    }
+
+    @Test("packing between batches, with late events for packed days, keeps the activity of the definition; a rebuild packs the same", arguments: 1...8)
+    func lateEventsOnPackedDays(seed: UInt64) async throws {
+        try await TestDatabase.withFresh { client, _ in
+            var random = SplitMix64(seed: seed &* 104_729)
+            let all = Self.events(seed: seed)
+            // Most events come in time order, and the days behind them are packed as they go;
+            // a fifth arrive late, shuffled, some of them twice.
+            var onTime: [SeenEvent] = []
+            var late: [SeenEvent] = []
+            for event in all.sorted(by: { $0.microseconds < $1.microseconds }) {
+                if random.next() % 5 == 0 { late.append(event) } else { onTime.append(event) }
+            }
+            late.shuffle(using: &random)
+            late += all.shuffled(using: &random).prefix(all.count / 10)
+
+            let projector = packingProjector(client)
+            var writer = EventLogWriter(client: client, logger: logger)
+            var written: Set<SeenEvent> = []
+            var packedDays = 0
+            var lateOnPackedDays = 0
+            for (events, chunk, areLate) in [(onTime, 20, false), (late, 4, true)] {
+                for start in stride(from: 0, to: events.count, by: chunk) {
+                    let part = Array(events[start..<min(start + chunk, events.count)])
+                    if areLate, let packed = try await packedUntil(client) {
+                        lateOnPackedDays += part.filter { $0.microseconds < packed }.count
+                    }
+                    _ = try await writer.write(part)
+                    written.formUnion(part)
+                    try await TestDatabase.projectAll(client, count: written.count, batchSize: 1 + Int(random.next() % 30))
+                    if random.next() % 3 != 0 { packedDays += try await projector.compactActivity() }
+                }
+            }
+            #expect(packedDays >= 8)
+            #expect(lateOnPackedDays > 0)
+            let folded = try await ProjectionSnapshot.read(client)
+            #expect(folded == ProjectionSnapshot.expected(from: written))
+
+            #expect(try await projector.rebuild() == written.count)
+            #expect(try await ProjectionSnapshot.read(client) == folded)
+            // The rebuild packed, as it folded past them, the days before the one of the last
+            // event it folded (the last one written, a late one).
+            #expect(try await TestDatabase.number(client, "SELECT count(*) FROM user_activity_days") > 0)
+            let unpacked = try await TestDatabase.number(
+                client,
+                """
+                SELECT count(*) FROM user_activity, presence_projector
+                WHERE quarter < date_bin('1 day', position_at, timestamptz '1970-01-01 00:00:00+00')
+                """)
+            #expect(unpacked == 0)
+        }
+    }
+
+    @Test("a day is packed once the projector has folded past it and it is older than quarterRowsKept")
+    func packsOnlyWhatIsDue() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            let now = SeenEvent.microsecondsNow()
+            let today = now / Self.day * Self.day
+            let events = [10, 3, 0].map { SeenEvent(user: "u", microseconds: now - Int64($0) * Self.day) }
+            var writer = EventLogWriter(client: client, logger: logger)
+            _ = try await writer.write(events)
+            try await TestDatabase.projectAll(client, count: events.count)
+
+            var configuration = Projector.Configuration()
+            configuration.quarterRowsKept = .seconds(5 * 86_400)
+            #expect(try await Projector(client: client, configuration: configuration, logger: logger).compactActivity() == 1)
+            #expect(try await packedUntil(client) == today - 9 * Self.day)
+            // With nothing kept, every day before the checkpoint's is packed, not the checkpoint's.
+            #expect(try await packingProjector(client).compactActivity() == 1)
+            #expect(try await packedUntil(client) == today - 2 * Self.day)
+            #expect(try await TestDatabase.number(client, "SELECT count(*) FROM user_activity") == 1)
+            #expect(try await ProjectionSnapshot.read(client) == ProjectionSnapshot.expected(from: Set(events)))
+        }
+    }
+
+    @Test("the follower packs the old days between its batches; the projector role may")
+    func followerPacks() async throws {
+        let events = Self.events(seed: 99)
+        try await TestDatabase.withFresh { owner, settings in
+            try await TestDatabase.withLogin(as: .projector, settings: settings) { client, _ in
+                var configuration = Projector.Configuration()
+                configuration.quarterRowsKept = .zero
+                // When no day is due, the follower looks again after this interval.
+                configuration.partitionMaintenance.interval = .seconds(1)
+                let projector = Projector(client: client, configuration: configuration, logger: logger)
+                try await testGracefulShutdown { trigger in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await projector.run() }
+                        var writer = EventLogWriter(client: owner, logger: logger)
+                        _ = try await writer.write(events)
+                        // Generous: on a busy server, other tests' CREATE and DROP DATABASE hold
+                        // the read horizon back for seconds.
+                        let deadline = ContinuousClock.now + .seconds(90)
+                        let lastDay = events.map(\.microseconds).max()! / Self.day * Self.day
+                        while try await packedUntil(owner) != lastDay, ContinuousClock.now < deadline {
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
+                        trigger.triggerGracefulShutdown()
+                        try await group.waitForAll()
+                        #expect(try await packedUntil(owner) == lastDay)
+                    }
+                }
+            }
+            #expect(try await ProjectionSnapshot.read(owner) == ProjectionSnapshot.expected(from: Set(events)))
+        }
+    }
+}
