@@ -4,9 +4,9 @@
 -- its 24 bytes of data, about 150 bytes, so user_activity took 30 to 52 bytes per event
 -- (Benchmarks/GrowthBenchmarks), 3 to 5 GB a year at 100 million events.
 --
--- Only the last days' rows change in normal operation. So the projector packs each UTC day,
--- once it has folded past it and it is older than a few days (presence_compact_activity, one
--- day per call), into one row per user and day in user_activity_days: the day's quarter hours
+-- Only the last days' rows change in normal operation. So the projector packs each UTC day
+-- that ended some weeks before the last event it folded (presence_compact_activity, one day
+-- per call) into one row per user and day in user_activity_days: the day's quarter hours
 -- as their numbers in the day (0 to 95) with their events, and the user's previous quarter
 -- before the day. Nothing is coarsened, so every answer stays exact, in every zone.
 --
@@ -36,16 +36,19 @@ SELECT presence_make_twin('user_activity_days');
 -- A quarter hour's number in its UTC day, 0 to 95.
 CREATE FUNCTION presence_quarter_number(quarter timestamptz) RETURNS smallint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN (extract(hour FROM quarter AT TIME ZONE 'UTC') * 4 + extract(minute FROM quarter AT TIME ZONE 'UTC')::int / 15)::smallint;
+RETURN (date_part('hour', quarter AT TIME ZONE 'UTC') * 4 + date_part('minute', quarter AT TIME ZONE 'UTC') / 15)::smallint;
 
--- The quarter hour numbered `number` of a UTC day.
-CREATE FUNCTION presence_day_quarter(day date, number smallint) RETURNS timestamptz
+-- The last quarter hour of a packed day. Immutable all through (date + interval, then the
+-- zone), so that the planner inlines it: timestamptz + interval is only stable.
+CREATE FUNCTION presence_last_quarter(day date, quarters smallint[]) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN (day + number * interval '15 minutes') AT TIME ZONE 'UTC';
+RETURN (day + quarters[cardinality(quarters)] * interval '15 minutes') AT TIME ZONE 'UTC';
 
 -- The rows of user_activity, packed or not, with a quarter hour in [from_at, to_at): the
 -- way to read the activity rollup. An inlined SQL function, so the planner reads both tables
--- through their indexes on the range.
+-- through their indexes on the range. The packed rows are unnested in the select list (a
+-- ProjectSet, several times cheaper than unnest(quarters, events) in FROM); each quarter's
+-- previous one is the one before it in the row, or the row's previous quarter for the first.
 CREATE FUNCTION presence_activity(from_at timestamptz, to_at timestamptz)
 RETURNS TABLE (user_id text, quarter timestamptz, events bigint, previous_quarter timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -54,13 +57,16 @@ SELECT a.user_id, a.quarter, a.events, a.previous_quarter
 FROM user_activity AS a
 WHERE a.quarter >= $1 AND a.quarter < $2
 UNION ALL
-SELECT d.user_id, presence_day_quarter(d.day, q.number), q.events,
-       CASE WHEN q.position = 1 THEN d.previous_quarter
-            ELSE presence_day_quarter(d.day, d.quarters[q.position - 1]) END
-FROM user_activity_days AS d
-CROSS JOIN LATERAL unnest(d.quarters, d.events) WITH ORDINALITY AS q (number, events, position)
-WHERE d.day >= ($1 AT TIME ZONE 'UTC')::date AND d.day <= ($2 AT TIME ZONE 'UTC')::date
-  AND presence_day_quarter(d.day, q.number) >= $1 AND presence_day_quarter(d.day, q.number) < $2
+SELECT p.user_id, p.day_start + p.number * interval '15 minutes', p.events,
+       CASE WHEN p.previous IS NULL THEN p.previous_quarter ELSE p.day_start + p.previous * interval '15 minutes' END
+FROM (
+    SELECT d.user_id, d.day::timestamp AT TIME ZONE 'UTC' AS day_start, d.previous_quarter,
+           unnest(d.quarters) AS number, unnest(d.events) AS events,
+           unnest(array_prepend(NULL::smallint, d.quarters[1:cardinality(d.quarters) - 1])) AS previous
+    FROM user_activity_days AS d
+    WHERE d.day >= ($1 AT TIME ZONE 'UTC')::date AND d.day <= ($2 AT TIME ZONE 'UTC')::date
+) AS p
+WHERE p.day_start + p.number * interval '15 minutes' >= $1 AND p.day_start + p.number * interval '15 minutes' < $2
 $$;
 
 -- Merges the batch's events on packed days, those before packed_until, into their rows; a
@@ -76,8 +82,8 @@ BEGIN
     INSERT INTO user_activity_days AS a (user_id, day, previous_quarter, quarters, events)
     SELECT m.user_id, m.day,
            greatest(
-               lag(presence_day_quarter(m.day, m.quarters[cardinality(m.quarters)])) OVER (PARTITION BY m.user_id ORDER BY m.day),
-               (SELECT presence_day_quarter(e.day, e.quarters[cardinality(e.quarters)])
+               lag(presence_last_quarter(m.day, m.quarters)) OVER (PARTITION BY m.user_id ORDER BY m.day),
+               (SELECT presence_last_quarter(e.day, e.quarters)
                 FROM user_activity_days AS e
                 WHERE e.user_id = m.user_id AND e.day < m.day
                 ORDER BY e.day DESC
@@ -109,7 +115,7 @@ BEGIN
     UPDATE user_activity_days AS a
     SET previous_quarter = later.previous_quarter
     FROM (
-        SELECT following.user_id, following.day, max(presence_day_quarter(t.day, t.quarters[cardinality(t.quarters)])) AS previous_quarter
+        SELECT following.user_id, following.day, max(presence_last_quarter(t.day, t.quarters)) AS previous_quarter
         FROM (SELECT DISTINCT b.user_id, (b.at AT TIME ZONE 'UTC')::date AS day FROM presence_batch AS b WHERE b.at < packed_until) AS touched
         JOIN user_activity_days AS t ON t.user_id = touched.user_id AND t.day = touched.day
         CROSS JOIN LATERAL (
@@ -128,7 +134,7 @@ BEGIN
     SET previous_quarter = latest.quarter
     FROM (SELECT DISTINCT b.user_id FROM presence_batch AS b WHERE b.at < packed_until) AS touched
     CROSS JOIN LATERAL (
-        SELECT presence_day_quarter(d.day, d.quarters[cardinality(d.quarters)]) AS quarter
+        SELECT presence_last_quarter(d.day, d.quarters) AS quarter
         FROM user_activity_days AS d
         WHERE d.user_id = touched.user_id
         ORDER BY d.day DESC
@@ -163,7 +169,7 @@ BEGIN
                lag(q.quarter) OVER (PARTITION BY q.user_id ORDER BY q.quarter),
                coalesce(
                    (SELECT max(e.quarter) FROM user_activity AS e WHERE e.user_id = q.user_id AND e.quarter < q.quarter),
-                   (SELECT presence_day_quarter(d.day, d.quarters[cardinality(d.quarters)])
+                   (SELECT presence_last_quarter(d.day, d.quarters)
                     FROM user_activity_days AS d
                     WHERE d.user_id = q.user_id
                     ORDER BY d.day DESC
@@ -196,8 +202,9 @@ BEGIN
 END
 $$;
 
--- Packs the oldest UTC day of user_activity into user_activity_days, if the checkpoint has
--- passed its end and it ended more than `keep` ago; returns the day, or null when none is due.
+-- Packs the oldest UTC day of user_activity into user_activity_days, if it ended more than
+-- `keep` before the last event folded (the checkpoint's time, which is about now in live
+-- operation); returns the day, or null when none is due.
 -- It locks the checkpoint as a batch does, so it never runs beside one: a batch's quarter
 -- rows of that day would be left behind. Its work is that one day's rows, through the
 -- quarter index.
@@ -216,7 +223,7 @@ BEGIN
     SELECT min(a.quarter) INTO oldest FROM user_activity AS a;
     packed_day := (oldest AT TIME ZONE 'UTC')::date;
     day_start := packed_day::timestamp AT TIME ZONE 'UTC';
-    IF oldest IS NULL OR day_start + interval '1 day' > least(now() - keep, checkpoint.position_at) THEN
+    IF oldest IS NULL OR day_start + interval '1 day' > checkpoint.position_at - keep THEN
         RETURN NULL;
     END IF;
 

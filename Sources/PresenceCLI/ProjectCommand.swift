@@ -9,8 +9,8 @@ struct ProjectCommand: AsyncParsableCommand {
         commandName: "project",
         abstract: "Bring the projections up to date with the event log.",
         discussion: """
-            Without options, folds every event not yet folded, packs the activity of days older \
-            than a week into one row per user and day, and exits. --follow keeps doing both as \
+            Without options, folds every event not yet folded, packs the activity of the days \
+            older than 35 days into one row per user and day, and exits. --follow keeps doing both as \
             events arrive, until SIGINT or SIGTERM. --rebuild recomputes every projection from \
             the whole log (needed after changing presence_settings.session_gap) beside the ones \
             readers read, and swaps them in when done; stopped, it goes on where it was the \

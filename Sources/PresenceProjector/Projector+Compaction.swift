@@ -3,11 +3,11 @@ import PostgresNIO
 import PresenceStore
 
 extension Projector {
-    /// Packs the activity of every UTC day the projector has folded past and that ended more
-    /// than ``Configuration/quarterRowsKept`` ago into one row per user and day
-    /// (`presence_compact_activity`, Migration 0016): a row per user and quarter hour costs
-    /// about 150 bytes, mostly its header and index entries, and only the last days' rows
-    /// change. Nothing is coarsened, so every report stays exact in every time zone.
+    /// Packs the activity of every UTC day that ended more than
+    /// ``Configuration/quarterRowsKept`` before the last event folded into one row per user
+    /// and day (`presence_compact_activity`, Migration 0016): a row per user and quarter hour
+    /// costs about 150 bytes, mostly its header and index entries, and only the last days'
+    /// rows change. Nothing is coarsened, so every report stays exact in every time zone.
     ///
     /// Each day is packed in a transaction of its own, which reads that day's rows through
     /// the quarter index; the follower (``run()``) packs one day at a time between its

@@ -104,7 +104,7 @@ struct ActivityPackingTests {
         }
     }
 
-    @Test("a day is packed once the projector has folded past it and it is older than quarterRowsKept")
+    @Test("a day is packed once it ended quarterRowsKept before the last event folded")
     func packsOnlyWhatIsDue() async throws {
         try await TestDatabase.withFresh { client, _ in
             let now = SeenEvent.microsecondsNow()
@@ -118,7 +118,7 @@ struct ActivityPackingTests {
             configuration.quarterRowsKept = .seconds(5 * 86_400)
             #expect(try await Projector(client: client, configuration: configuration, logger: logger).compactActivity() == 1)
             #expect(try await packedUntil(client) == today - 9 * Self.day)
-            // With nothing kept, every day before the checkpoint's is packed, not the checkpoint's.
+            // With nothing kept, every day before the last event's is packed, not the last event's.
             #expect(try await packingProjector(client).compactActivity() == 1)
             #expect(try await packedUntil(client) == today - 2 * Self.day)
             #expect(try await TestDatabase.number(client, "SELECT count(*) FROM user_activity") == 1)
