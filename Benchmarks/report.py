@@ -134,9 +134,11 @@ growth_labels = [
     ("growth_active_users", "active users (7 days), us"), ("growth_hour_by_weekday", "hour by weekday (7 days), us"),
     ("growth_online", "online at a past moment, us"), ("growth_last_seen_as_of", "last-seen --as-of from the log, us"),
     ("growth_history", "history of a user (7 days), us"), ("growth_projector_status", "projector status, us"),
+    ("growth_http_online", "HTTP GET /v1/online, us"), ("growth_http_last_seen", "HTTP GET last-seen?as_of, us"),
+    ("growth_http_active_users", "HTTP GET active-users (7 days), us"),
     ("growth_rebuild_milliseconds", "rebuild beside the live projections, ms"), ("growth_rebuild_rate", "rebuild, events/s"),
     ("growth_bytes_per_event", "database, bytes/event"), ("growth_log_bytes_per_event", "log, bytes/event"),
-    ("growth_activity_bytes_per_event", "user_activity, bytes/event"),
+    ("growth_activity_bytes_per_event", "user_activity and its packed days, bytes/event"),
     ("growth_sessions_bytes_per_event", "user_sessions, bytes/event"),
     ("growth_current_bytes_per_event", "presence_current, bytes/event"),
 ]

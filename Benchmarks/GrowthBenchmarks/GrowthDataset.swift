@@ -121,13 +121,13 @@ struct GrowthDataset: Sendable, Hashable {
                 try await client.query(
                     "CREATE TABLE IF NOT EXISTS bench_dataset (stamp text NOT NULL, version integer NOT NULL)", logger: logger)
             }
-            // Folded batch by batch in the log's order, as the projector leaves them in live
-            // operation (the one-pass presence_rebuild() writes them in user order, which
-            // scatters the rows of a range of time over the whole table); after a new
-            // migration, rebuilt the same way beside the old ones.
-            let projector = Projector(client: client, logger: logger)
-            _ = try await current == nil ? projector.catchUp() : projector.rebuild()
-            try await client.query("VACUUM ANALYZE presence_current, user_sessions, user_activity", logger: logger)
+            // Rebuilt batch by batch in the log's order, packing the old days of activity as it
+            // passes them, as a follower leaves the projections in live operation (the
+            // one-pass presence_rebuild() writes them in user order, which scatters the rows of
+            // a range of time over the whole table).
+            try await Projector(client: client, logger: logger).rebuild()
+            try await client.query(
+                "VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days", logger: logger)
             note("projected it with a rebuild and analyzed it", since: started)
             try await client.query("DELETE FROM bench_dataset", logger: logger)
             try await client.query(

@@ -22,7 +22,7 @@ let logger: Logger = {
 
 let logEvents = 1_000_000
 let resetProjections: PostgresQuery = """
-    TRUNCATE presence_current, user_sessions, user_activity;
+    TRUNCATE presence_current, user_sessions, user_activity, user_activity_days;
     """
 let resetCheckpoint: PostgresQuery = """
     UPDATE presence_projector SET position_tx = '0', position_at = '-infinity',
@@ -81,7 +81,7 @@ let benchmarks: @Sendable () -> Void = {
 func reset(_ client: PostgresClient) async throws {
     try await client.query(resetProjections, logger: logger)
     try await client.query(resetCheckpoint, logger: logger)
-    try await client.query("VACUUM ANALYZE presence_current, user_sessions, user_activity", logger: logger)
+    try await client.query("VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days", logger: logger)
 }
 
 /// The log of the catch-up benchmarks: a million simulated events of 100,000 users over 30
