@@ -87,15 +87,29 @@ public struct Retention: Sendable {
         let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
         var partitions: [Partition] = []
         do {
-            let rows = try await client.query(
-                """
-                SELECT partition_name, to_char(partition_day, 'YYYY-MM-DD'), size_bytes, outcome
-                FROM presence_drop_old_partitions(make_interval(secs => \(microseconds)::float8 / 1000000), \(dryRun))
-                """,
-                logger: logger
-            )
-            for try await (name, day, bytes, outcome) in rows.decode((String, String, Int64, String).self) {
-                partitions.append(Partition(name: name, day: day, bytes: bytes, outcome: Outcome(outcome)))
+            // READ COMMITTED whatever the database's or role's default_transaction_isolation:
+            // only then does the check for unfolded events, made once the log's lock is held,
+            // see a writer that committed while retention waited for it (Migration 0017).
+            partitions = try await client.withConnection { connection in
+                try await connection.query("BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
+                do {
+                    let rows = try await connection.query(
+                        """
+                        SELECT partition_name, to_char(partition_day, 'YYYY-MM-DD'), size_bytes, outcome
+                        FROM presence_drop_old_partitions(make_interval(secs => \(microseconds)::float8 / 1000000), \(dryRun))
+                        """,
+                        logger: logger
+                    ).collect()
+                    let partitions = try rows.map { row in
+                        let (name, day, bytes, outcome) = try row.decode((String, String, Int64, String).self)
+                        return Partition(name: name, day: day, bytes: bytes, outcome: Outcome(outcome))
+                    }
+                    try await connection.query("COMMIT", logger: logger)
+                    return partitions
+                } catch {
+                    if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                    throw error
+                }
             }
         } catch {
             throw StoreError(database: error, while: dryRun ? "looking for old partitions of the event log" : "dropping old partitions of the event log")

@@ -202,37 +202,57 @@ struct RetentionTests {
         }
     }
 
-    @Test("a writer that commits an old event while retention waits for the log keeps that day")
-    func lateCommit() async throws {
+    @Test(
+        "a writer that commits an old event while retention waits for the log keeps that day, whatever isolation the database defaults to",
+        arguments: ["read committed", "repeatable read", "serializable"])
+    func lateCommit(isolation: String) async throws {
         let old = Self.events(onDays: [100])
-        try await TestDatabase.withFresh { client, _ in
+        try await TestDatabase.withFresh { client, settings in
             try await write(old, client)
             try await TestDatabase.projectAll(client, count: old.count)
-            let outcomes = try await client.withConnection { writer in
-                try await writer.query("BEGIN", logger: logger)
-                try await writer.query(
-                    """
-                    INSERT INTO seen_events (id, user_id, at)
-                    VALUES (\(UUID()), 'dave', to_timestamp(\(Self.dayStart(100) + Self.hour)::float8 / 1e6))
-                    """,
-                    logger: logger)
-                // Retention starts while the row is not committed, and must wait for it.
-                async let retention = Self.keep.run(client: client, logger: logger)
-                let deadline = ContinuousClock.now + .seconds(8)
-                while try await number(
-                    client,
-                    "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                ) == 0 {
-                    guard ContinuousClock.now < deadline else {
-                        Issue.record("retention never waited for the writer's lock")
-                        break
+            // A DBA's setting for every transaction of the database; new sessions take it.
+            try await client.query(
+                """
+                DO $$ BEGIN
+                    EXECUTE format('ALTER DATABASE %I SET default_transaction_isolation = %L', current_database(), \(unescaped: "'" + isolation + "'"));
+                END $$
+                """, logger: logger)
+            try await settings.withClient(logger: logger) { leveled in
+                let rows = try await leveled.query("SHOW default_transaction_isolation", logger: logger).collect()
+                #expect(try rows.first?.decode(String.self) == isolation)
+                if isolation != "read committed" {
+                    // Called alone, at that level, the SQL function refuses rather than risk it.
+                    let error = await #expect(throws: PSQLError.self) {
+                        try await leveled.query("SELECT * FROM presence_drop_old_partitions('90 days')", logger: logger).collect()
                     }
-                    try await Task.sleep(for: .milliseconds(20))
+                    #expect(error?.serverInfo?[.message]?.contains("READ COMMITTED") == true)
                 }
-                try await writer.query("COMMIT", logger: logger)
-                return try await retention.map(\.outcome)
+                let outcomes = try await client.withConnection { writer in
+                    try await writer.query("BEGIN", logger: logger)
+                    try await writer.query(
+                        """
+                        INSERT INTO seen_events (id, user_id, at)
+                        VALUES (\(UUID()), 'dave', to_timestamp(\(Self.dayStart(100) + Self.hour)::float8 / 1e6))
+                        """,
+                        logger: logger)
+                    // Retention starts while the row is not committed, and must wait for it.
+                    async let retention = Self.keep.run(client: leveled, logger: logger)
+                    let deadline = ContinuousClock.now + .seconds(8)
+                    while try await number(
+                        client,
+                        "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    ) == 0 {
+                        guard ContinuousClock.now < deadline else {
+                            Issue.record("retention never waited for the writer's lock")
+                            break
+                        }
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    try await writer.query("COMMIT", logger: logger)
+                    return try await retention.map(\.outcome)
+                }
+                #expect(outcomes == [.unprojected])
             }
-            #expect(outcomes == [.unprojected])
             #expect(try await number(client, "SELECT count(*)::int8 FROM \(unescaped: Self.partition(100))") == 4)
         }
     }
