@@ -8,7 +8,11 @@ struct OutputOptions: ParsableArguments {
 
     /// Prints a report's JSON, or its table in the chosen format.
     func print(json: String, table: ReportTable) {
-        Swift.print(format == .json ? json : table.render(format), terminator: format == .json ? "\n" : "")
+        if let tableFormat = format.tableFormat {
+            Swift.print(table.render(tableFormat), terminator: "")
+        } else {
+            Swift.print(json)
+        }
     }
 }
 

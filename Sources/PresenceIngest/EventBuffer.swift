@@ -43,6 +43,8 @@ final class EventBuffer: Sendable {
     let batchSize: Int
     private let state: Mutex<State>
 
+    /// A buffer of `capacity` entries handed out in batches of at most `batchSize`; both are
+    /// at least 1 (``PresenceTracker`` raises smaller configured values).
     init(capacity: Int, batchSize: Int) {
         precondition(capacity > 0 && batchSize > 0, "capacity and batch size must be positive")
         self.capacity = capacity

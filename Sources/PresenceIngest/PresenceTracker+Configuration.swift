@@ -13,11 +13,13 @@ extension PresenceTracker {
 
     /// How the tracker buffers and flushes. The defaults suit a web application process.
     public struct Configuration: Sendable, Hashable {
-        /// How many events the buffer holds. Default 65,536.
+        /// How many events the buffer holds. Default 65,536. At least 1: the tracker takes a
+        /// smaller value as 1, and says so in its log.
         public var capacity: Int = 65_536
         /// The most events written in one batch (one COPY, one transaction). Default 16,384:
         /// under load, large batches spread each commit's cost over many events; under light
-        /// load batches are small anyway, written when ``maximumBatchAge`` has passed.
+        /// load batches are small anyway, written when ``maximumBatchAge`` has passed. At least
+        /// 1 and at most ``capacity``: the tracker takes a value outside as the nearest bound.
         public var maximumBatchSize: Int = 16_384
         /// The longest an event waits in the buffer before its batch is written, even when the
         /// batch is not full. Default 200 ms.

@@ -45,7 +45,12 @@ public final class PresenceTracker: Service, Sendable {
         self.client = client
         self.configuration = configuration
         self.logger = logger
-        self.buffer = EventBuffer(capacity: configuration.capacity, batchSize: configuration.maximumBatchSize)
+        if configuration.capacity < 1 || configuration.maximumBatchSize < 1 {
+            logger.warning(
+                "the tracker's buffer capacity and batch size must be at least 1; taking 1 for what is smaller",
+                metadata: ["capacity": "\(configuration.capacity)", "maximum_batch_size": "\(configuration.maximumBatchSize)"])
+        }
+        self.buffer = EventBuffer(capacity: max(1, configuration.capacity), batchSize: max(1, configuration.maximumBatchSize))
         var rules = SeenEvent.Rules()
         rules.allowedClockSkew = configuration.allowedClockSkew
         self.rules = rules

@@ -9,3 +9,16 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     /// A Markdown table.
     case md
 }
+
+extension OutputFormat {
+    /// The format a ``ReportTable`` renders itself in; `nil` for JSON, which each report
+    /// renders in its own shape (its `json`).
+    public var tableFormat: ReportTable.Format? {
+        switch self {
+        case .table: .table
+        case .csv: .csv
+        case .md: .md
+        case .json: nil
+        }
+    }
+}

@@ -13,6 +13,7 @@ extension ReportQuery {
     func rows(_ parameters: [String], client: PostgresClient, logger: Logger) async throws -> [PostgresRow] {
         var bindings = PostgresBindings(capacity: parameters.count)
         for parameter in parameters { bindings.append(UntypedParameter(text: parameter)) }
+        let sql = try sql
         do {
             return try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()
         } catch {

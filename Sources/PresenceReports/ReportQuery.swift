@@ -1,3 +1,5 @@
+import PresenceStore
+
 /// The report queries of `Reports/`, compiled into the library.
 public enum ReportQuery: String, Sendable, CaseIterable {
     /// Users online at a moment (`Reports/online.sql`).
@@ -18,10 +20,15 @@ public enum ReportQuery: String, Sendable, CaseIterable {
     case projectorStatus = "projector-status"
 
     /// The query's SQL text, as in its file.
+    ///
+    /// - Throws: ``StoreError`` with code ``StoreError/Code/reportMissing`` when this build
+    ///   does not hold the file.
     public var sql: String {
-        guard let file = EmbeddedReports.files.first(where: { $0.name == rawValue + ".sql" }) else {
-            preconditionFailure("Reports/\(rawValue).sql is not embedded; the EmbedSQL plugin did not run")
+        get throws(StoreError) {
+            guard let file = EmbeddedReports.files.first(where: { $0.name == rawValue + ".sql" }) else {
+                throw StoreError(.reportMissing, "This build of Presence lacks Reports/\(rawValue).sql: its EmbedSQL plugin did not run; build it again.")
+            }
+            return file.sql
         }
-        return file.sql
     }
 }

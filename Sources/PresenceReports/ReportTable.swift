@@ -11,15 +11,22 @@ public struct ReportTable: Sendable, Hashable {
         self.rows = rows
     }
 
-    /// The table in `format`; JSON is each report's own (see its `json()`).
-    ///
-    /// - Precondition: `format` is not ``OutputFormat/json``.
-    public func render(_ format: OutputFormat) -> String {
+    /// The text formats of a table; JSON is each report's own (see its `json`).
+    public enum Format: Sendable, Hashable {
+        /// An aligned table for people.
+        case table
+        /// CSV with a header.
+        case csv
+        /// A Markdown table.
+        case md
+    }
+
+    /// The table in `format` (``OutputFormat/tableFormat`` gives it for an output format).
+    public func render(_ format: Format) -> String {
         switch format {
         case .table: aligned()
         case .csv: csv()
         case .md: markdown()
-        case .json: preconditionFailure("a report renders its own JSON")
         }
     }
 

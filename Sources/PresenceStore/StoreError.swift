@@ -39,6 +39,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The database is a hot standby (read-only, in recovery), and the work writes: only
         /// reads may go to a standby.
         public static let readOnlyStandby = Code("read_only_standby")
+        /// This build of Presence lacks the SQL of a report (Reports/): its EmbedSQL plugin did
+        /// not run.
+        public static let reportMissing = Code("report_missing")
         /// The database could not be reached or refused a statement.
         public static let databaseFailed = Code("database_failed")
     }

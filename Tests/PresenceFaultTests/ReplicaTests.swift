@@ -17,7 +17,7 @@ extension FaultTests {
 
         /// A report in every form the command line prints it, which must agree to the byte.
         static func printed(json: String, table: ReportTable) -> String {
-            ([json] + OutputFormat.allCases.filter { $0 != .json }.map(table.render)).joined(separator: "\n")
+            ([json] + OutputFormat.allCases.compactMap(\.tableFormat).map(table.render)).joined(separator: "\n")
         }
 
         /// A read that may fail with a report's error: its answer, or the error's sentence.

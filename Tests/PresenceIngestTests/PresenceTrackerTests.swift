@@ -61,6 +61,23 @@ struct PresenceTrackerTests {
         }
     }
 
+    @Test("a capacity and batch size under 1 are taken as 1: the tracker buffers one event, never traps")
+    func capacityUnderOne() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            var configuration = PresenceTracker.Configuration()
+            configuration.capacity = 0
+            configuration.maximumBatchSize = -5
+            let statistics = try await withTracker(client: client, configuration: configuration, startFlusher: false) {
+                tracker, startFlusher in
+                #expect(tracker.seen(user: "first", at: Date()) == .accepted)
+                #expect(tracker.seen(user: "second", at: Date()) == .dropped(.newest))
+                startFlusher()
+            }
+            #expect(statistics.stored == 1 && statistics.dropped == [.newest: 1] && statistics.isBalanced)
+            #expect(try await storedEvents(client).map(\.user) == ["first"])
+        }
+    }
+
     @Test("drop oldest: a full buffer loses its oldest events")
     func dropOldest() async throws {
         try await TestDatabase.withFresh { client, _ in
