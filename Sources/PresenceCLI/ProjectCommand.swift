@@ -10,8 +10,8 @@ struct ProjectCommand: AsyncParsableCommand {
         abstract: "Bring the projections up to date with the event log.",
         discussion: """
             Without options, folds every event not yet folded, packs the activity of the days \
-            older than 35 days into one row per user and day, and exits. --follow keeps doing both as \
-            events arrive, until SIGINT or SIGTERM. --rebuild recomputes every projection from \
+            older than 35 days into one row per user and day, and exits. --follow keeps doing \
+            both as events arrive, until SIGINT or SIGTERM. --rebuild recomputes every projection from \
             the whole log (needed after changing presence_settings.session_gap) beside the ones \
             readers read, and swaps them in when done; stopped, it goes on where it was the \
             next time. Once retention has dropped raw events it refuses, since the projections \
