@@ -63,7 +63,11 @@ struct GlobalOptions: ParsableArguments {
     ///   - flag: The role's own `--…-database-url` option, for commands that have one (`serve`).
     func connectionSettings(for role: DatabaseRole, flag: String? = nil, logger: Logger) async throws -> ConnectionSettings {
         if let url = role.url(flag: flag, sharedFlag: databaseURL, environment: ProcessInfo.processInfo.environment) {
-            return try ConnectionSettings(url: url)
+            // Fail within the connect timeout, naming the cause, rather than after the pool's
+            // minute of retries.
+            let settings = try ConnectionSettings(url: url)
+            try await settings.checkReachable(logger: logger)
+            return settings
         }
         return try await embeddedServer.start(logger: logger)
     }

@@ -2,14 +2,15 @@ import Foundation
 
 extension ConnectionSettings {
     /// The parameters a URL's query may carry.
-    static let urlParameters = ["host", "port", "user", "password", "dbname", "sslmode"]
+    static let urlParameters = ["host", "port", "user", "password", "dbname", "sslmode", "connect_timeout"]
 
     /// Reads settings from a libpq-style URL.
     ///
     /// Accepted: `postgres://` or `postgresql://`, then optional `user[:password]@`, a host name,
     /// IPv4 address or bracketed IPv6 address with optional `:port`, an optional `/database`, and
     /// the query parameters `host` (a Unix socket folder when it starts with `/`), `port`,
-    /// `user`, `password`, `dbname` and `sslmode`. Parts are percent-decoded. As in libpq, the
+    /// `user`, `password`, `dbname`, `sslmode` and `connect_timeout` (whole seconds from 1 to
+    /// 3600; libpq's 0, to wait forever, is not offered). Parts are percent-decoded. As in libpq, the
     /// user defaults to the account running the process, the database to the user, the port to
     /// 5432 and the host to the Unix socket folder `/var/run/postgresql`.
     ///
@@ -96,6 +97,7 @@ extension ConnectionSettings {
         }
         var database = path.isEmpty ? nil : try decode(path, "database name")
         var sslMode = SSLMode.prefer
+        var connectTimeout = Self.defaultConnectTimeout
 
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -113,6 +115,11 @@ extension ConnectionSettings {
                     throw invalid("sslmode '\(value)' is not one of \(known)")
                 }
                 sslMode = mode
+            case "connect_timeout":
+                guard value.utf8.allSatisfy({ (48...57).contains($0) }), let seconds = Int(value), (1...3600).contains(seconds) else {
+                    throw invalid("connect_timeout '\(value)' is not a whole number of seconds from 1 to 3600")
+                }
+                connectTimeout = .seconds(seconds)
             default:
                 throw invalid(
                     "the parameter '\(key)' is not supported (supported: \(Self.urlParameters.joined(separator: ", ")))"
@@ -132,7 +139,8 @@ extension ConnectionSettings {
             username: user,
             password: password,
             database: database.flatMap { $0.isEmpty ? nil : $0 } ?? user,
-            sslMode: sslMode
+            sslMode: sslMode,
+            connectTimeout: connectTimeout
         )
     }
 }

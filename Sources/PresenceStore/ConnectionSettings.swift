@@ -26,6 +26,12 @@ public struct ConnectionSettings: Sendable, Hashable, CustomStringConvertible {
     public var database: String
     /// Whether to use TLS, and how strictly to check the server. Ignored for Unix sockets.
     public var sslMode: SSLMode
+    /// How long to wait for a connection, from the name lookup to the end of the login
+    /// (libpq's `connect_timeout`). Default ``defaultConnectTimeout``.
+    public var connectTimeout: Duration
+
+    /// The connect timeout when the URL gives none: 5 seconds.
+    public static let defaultConnectTimeout: Duration = .seconds(5)
 
     /// Creates settings from their parts.
     ///
@@ -35,12 +41,17 @@ public struct ConnectionSettings: Sendable, Hashable, CustomStringConvertible {
     ///   - password: The password, if any.
     ///   - database: The database to open.
     ///   - sslMode: The TLS policy; `prefer` by default, as in libpq.
-    public init(endpoint: Endpoint, username: String, password: String? = nil, database: String, sslMode: SSLMode = .prefer) {
+    ///   - connectTimeout: How long to wait for a connection; 5 seconds by default.
+    public init(
+        endpoint: Endpoint, username: String, password: String? = nil, database: String, sslMode: SSLMode = .prefer,
+        connectTimeout: Duration = ConnectionSettings.defaultConnectTimeout
+    ) {
         self.endpoint = endpoint
         self.username = username
         self.password = password
         self.database = database
         self.sslMode = sslMode
+        self.connectTimeout = connectTimeout
     }
 
     /// The same server, another database on it.
@@ -67,21 +78,26 @@ public struct ConnectionSettings: Sendable, Hashable, CustomStringConvertible {
             components.queryItems = [URLQueryItem(name: "host", value: directory)]
             if port != 5432 { components.queryItems?.append(URLQueryItem(name: "port", value: String(port))) }
         }
+        if connectTimeout != Self.defaultConnectTimeout {
+            let seconds = URLQueryItem(name: "connect_timeout", value: String(connectTimeout.components.seconds))
+            components.queryItems = (components.queryItems ?? []) + [seconds]
+        }
         return components.string ?? "postgres:///\(database)"
     }
 
     /// The configuration of PostgresNIO's connection pool for these settings.
     public func clientConfiguration() -> PostgresClient.Configuration {
+        var configuration: PostgresClient.Configuration
         switch endpoint {
         case .unixSocket(let directory, let port):
-            return PostgresClient.Configuration(
+            configuration = PostgresClient.Configuration(
                 unixSocketPath: "\(directory)/.s.PGSQL.\(port)",
                 username: username,
                 password: password,
                 database: database
             )
         case .tcp(let host, let port):
-            return PostgresClient.Configuration(
+            configuration = PostgresClient.Configuration(
                 host: host,
                 port: port,
                 username: username,
@@ -90,5 +106,7 @@ public struct ConnectionSettings: Sendable, Hashable, CustomStringConvertible {
                 tls: sslMode.postgresTLS()
             )
         }
+        configuration.options.connectTimeout = .seconds(connectTimeout.components.seconds)
+        return configuration
     }
 }

@@ -16,24 +16,35 @@ public enum SSLMode: String, Sendable, Hashable, CaseIterable {
     /// Always use TLS, check the certificate and that it names the host.
     case verifyFull = "verify-full"
 
+    /// PostgresNIO's TLS setting for one connection in this mode.
+    func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
+        switch self {
+        case .disable: .disable
+        case .allow, .prefer: .prefer(try NIOSSLContext(configuration: tlsConfiguration()))
+        case .require, .verifyCA, .verifyFull: .require(try NIOSSLContext(configuration: tlsConfiguration()))
+        }
+    }
+
     /// PostgresNIO's TLS setting for this mode.
     func postgresTLS() -> PostgresClient.Configuration.TLS {
+        switch self {
+        case .disable: .disable
+        case .allow, .prefer: .prefer(tlsConfiguration())
+        case .require, .verifyCA, .verifyFull: .require(tlsConfiguration())
+        }
+    }
+
+    /// The certificate checks of this mode.
+    private func tlsConfiguration() -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         switch self {
-        case .disable:
-            return .disable
-        case .allow, .prefer:
+        case .disable, .allow, .prefer, .require:
             tls.certificateVerification = .none
-            return .prefer(tls)
-        case .require:
-            tls.certificateVerification = .none
-            return .require(tls)
         case .verifyCA:
             tls.certificateVerification = .noHostnameVerification
-            return .require(tls)
         case .verifyFull:
             tls.certificateVerification = .fullVerification
-            return .require(tls)
         }
+        return tls
     }
 }

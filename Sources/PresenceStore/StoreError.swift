@@ -42,6 +42,12 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         /// This build of Presence lacks the SQL of a report (Reports/): its EmbedSQL plugin did
         /// not run.
         public static let reportMissing = Code("report_missing")
+        /// The server could not be reached: refused, timed out, its host name unknown, or TLS
+        /// failed.
+        public static let databaseUnreachable = Code("database_unreachable")
+        /// The server refused the login: the password, the role, the database or its
+        /// `pg_hba.conf`.
+        public static let loginRejected = Code("login_rejected")
         /// The database could not be reached or refused a statement.
         public static let databaseFailed = Code("database_failed")
     }

@@ -45,6 +45,10 @@ struct ConnectionSettingsTests {
                 "postgres://u@h",
                 ConnectionSettings(endpoint: .tcp(host: "h", port: 5432), username: "u", database: "u")
             ),
+            (
+                "postgres://u@h/d?connect_timeout=12",
+                ConnectionSettings(endpoint: .tcp(host: "h", port: 5432), username: "u", database: "d", connectTimeout: .seconds(12))
+            ),
         ]
     )
     func good(url: String, expected: ConnectionSettings) throws {
@@ -66,6 +70,9 @@ struct ConnectionSettingsTests {
             ("postgres://u@[::1/d", "lacks its closing ']'"),
             ("postgres://u@h/d/e", "the database name 'd/e' contains '/'"),
             ("postgres://u@h/d#frag", "it has a fragment"),
+            ("postgres://u@h/d?connect_timeout=0", "connect_timeout '0' is not a whole number of seconds from 1 to 3600"),
+            ("postgres://u@h/d?connect_timeout=2.5", "connect_timeout '2.5' is not a whole number of seconds from 1 to 3600"),
+            ("postgres://u@h/d?connect_timeout=3601", "connect_timeout '3601' is not a whole number of seconds from 1 to 3600"),
         ]
     )
     func bad(url: String, problem: String) {
@@ -80,5 +87,13 @@ struct ConnectionSettingsTests {
         let settings = try ConnectionSettings(url: "postgres://app:secret@db:5432/presence")
         #expect(settings.description == "postgres://app:***@db:5432/presence")
         #expect(!settings.description.contains("secret"))
+    }
+
+    @Test("a connect timeout other than the default of 5 seconds survives the description")
+    func connectTimeoutRoundTrip() throws {
+        #expect(try ConnectionSettings(url: "postgres://u@h/d").connectTimeout == .seconds(5))
+        let settings = try ConnectionSettings(url: "postgres://u@h/d?connect_timeout=7")
+        #expect(settings.description == "postgres://u@h:5432/d?connect_timeout=7")
+        #expect(try ConnectionSettings(url: settings.description) == settings)
     }
 }
