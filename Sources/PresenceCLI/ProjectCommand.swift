@@ -49,11 +49,15 @@ struct ProjectCommand: AsyncParsableCommand {
 
         if follow {
             let logger = global.makeLogger()
-            let client = try await global.connectionSettings(for: .projector, logger: logger).makeClient(logger: logger)
+            let settings = try await global.connectionSettings(for: .projector, logger: logger)
+            let client = settings.makeClient(logger: logger)
             let projector = Projector(client: client, configuration: configuration, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: client), .init(service: projector, successTerminationBehavior: .gracefullyShutdownGroup)],
+                    services: [
+                        .init(service: client), .init(service: ReachabilityMonitor(settings: settings, logger: logger)),
+                        .init(service: projector, successTerminationBehavior: .gracefullyShutdownGroup),
+                    ],
                     gracefulShutdownSignals: [.sigint, .sigterm],
                     logger: logger.forServiceGroup
                 )

@@ -117,6 +117,8 @@ struct ServeCommand: AsyncParsableCommand {
         let server = try PresenceServer(
             configuration: configuration, ingestClient: ingestClient, readClient: readClient, tracker: tracker, registry: registry,
             logger: logger)
+        // Says in the log why a database cannot be reached while the services retry.
+        for settings in pools.keys { services.append(ReachabilityMonitor(settings: settings, logger: logger)) }
         let application = server.makeApplication(services: services)
         print("serving http://\(host.contains(":") ? "[\(host)]" : host):\(port)\(withProjector ? " with the projector" : ""); stop with Ctrl-C")
         try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
