@@ -27,6 +27,7 @@ let package = Package(
             name: "BenchmarkSupport",
             dependencies: [
                 .product(name: "PresenceIngest", package: presence),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "BenchmarkSupport"
@@ -60,6 +61,7 @@ let package = Package(
         .executableTarget(
             name: "ServerBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "PresenceHummingbird", package: presence),
                 .product(name: "PresenceIngest", package: presence),

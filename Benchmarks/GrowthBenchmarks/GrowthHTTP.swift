@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BenchmarkSupport
 import Logging
 import PostgresNIO
 import PresenceIngest
@@ -27,7 +28,7 @@ enum GrowthHTTP {
             tasks.addTask { try await group.run() }
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
             do {
-                try await waitUntilServing(http)
+                try await waitUntilServing(http, port: port)
                 var figures: [(GrowthFigure, Int)] = []
                 for (figure, path) in paths {
                     figures.append((figure, try await GrowthRun.median { try await get(path, http) }))
@@ -48,17 +49,5 @@ enum GrowthHTTP {
         let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(60))
         let body = try await response.body.collect(upTo: 16 << 20)
         precondition(response.status == .ok, "GET \(path) answered \(response.status): \(String(buffer: body))")
-    }
-
-    private static func waitUntilServing(_ http: HTTPClient) async throws {
-        for _ in 0..<200 {
-            if let response = try? await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(1)),
-                response.status == .ok
-            {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        fatalError("presence serve did not start on port \(port)")
     }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BenchmarkSupport
 import Benchmark
 import Foundation
 import Logging
@@ -73,7 +74,7 @@ enum HTTPIngest {
                 var httpConfiguration = HTTPClient.Configuration()
                 httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections
                 let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
-                try await waitUntilServing(http)
+                try await waitUntilServing(http, port: port)
                 let next = Counter()
                 let start = ContinuousClock.now
                 stored = try await withThrowingTaskGroup(of: Int.self) { posters in
@@ -125,18 +126,6 @@ enum HTTPIngest {
             precondition(count == events, "the log holds \(count ?? 0) of \(events) events")
         }
         return Int(Double(events) / seconds)
-    }
-
-    static func waitUntilServing(_ http: HTTPClient) async throws {
-        for _ in 0..<200 {
-            if let response = try? await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(1)),
-                response.status == .ok
-            {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        fatalError("presence serve did not start on port \(port)")
     }
 
     struct Answer: Decodable {
