@@ -1,8 +1,8 @@
 -- Hour of day by weekday: the weekly rhythm behind the HTML page's heat map. For each local
 -- ISO weekday (1 = Monday … 7 = Sunday) and local hour (0–23) of a time zone, the events in
 -- those hours of the range and the distinct users with an event in any of them. The range is
--- the local hours that start in [from rounded down to its hour, to), as the activity
--- report's hour buckets; every one of the 7 × 24 slots is listed, empty ones too. Across a
+-- the local hours that start in [from rounded down to its hour, to), the activity report's
+-- hour buckets; every one of the 7 × 24 slots is listed, empty ones too. Across a
 -- daylight-saving change the repeated hour counts twice into its slot and the skipped one not
 -- at all. Answered from user_activity (through presence_activity, Migration 0016): every
 -- zone's offset is whole quarter hours, so each quarter lies in one local hour.
@@ -11,9 +11,11 @@
 -- $2  to    timestamptz
 -- $3  tz    text: an IANA time zone name
 WITH hours AS (
-    SELECT date_trunc('hour', $1::timestamptz AT TIME ZONE $3) AT TIME ZONE $3 AS first_start,
-           date_trunc('hour', ($2::timestamptz - interval '1 microsecond') AT TIME ZONE $3) AT TIME ZONE $3
-               + interval '1 hour' AS last_end
+    -- The first local hour's start and the last one's end (DESIGN.md, "Local time edges"):
+    -- when `from` falls in a repeated hour, the start of that one, not of the later. Each
+    -- from the edges around its own moment, so that a range of years lists no hours.
+    SELECT (presence_local_edges($1::timestamptz, $1::timestamptz, 'hour', $3))[1] AS first_start,
+           (SELECT e[cardinality(e)] FROM presence_local_edges($2::timestamptz, $2::timestamptz, 'hour', $3) AS e) AS last_end
 ),
 slots AS (
     SELECT weekday, hour

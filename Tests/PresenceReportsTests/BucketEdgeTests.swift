@@ -142,4 +142,57 @@ struct BucketEdgeTests {
             #expect(report.rows.map(\.events) == [1, 1])
         }
     }
+
+    @Test("a 30-minute fall-back (Lord Howe Island) ends an hour after 30 minutes, and later hours start on the local hour")
+    func halfHourChange() async throws {
+        // 2026-04-05 02:00 at +11:00 (15:00Z) goes back to 01:30 at +10:30.
+        let events = [
+            ReportFixture.event("l", "2026-04-04T14:10:00Z"),  // 01:10 +11:00
+            ReportFixture.event("l", "2026-04-04T15:10:00Z"),  // 01:40 +10:30, the repeated half hour
+            ReportFixture.event("l", "2026-04-04T15:40:00Z"),  // 02:10 +10:30
+        ]
+        try await ReportFixture.withProjected(events) { client in
+            let report = try await ActivityReport.run(
+                from: Self.at("2026-04-04T14:00:00Z"), to: Self.at("2026-04-04T16:30:00Z"), bucket: .hour,
+                timeZone: "Australia/Lord_Howe", client: client, logger: logger)
+            // 01:00 to the change (60 min), 01:30 to 02:00 (30 min), then 02:00 to 03:00 local.
+            #expect(report.rows.map { RFC3339.format($0.start) } == ["2026-04-04T14:00:00Z", "2026-04-04T15:00:00Z", "2026-04-04T15:30:00Z"])
+            #expect(report.rows.map { RFC3339.format($0.end) } == ["2026-04-04T15:00:00Z", "2026-04-04T15:30:00Z", "2026-04-04T16:30:00Z"])
+            #expect(report.rows.map(\.events) == [1, 1, 1])
+        }
+    }
+
+    @Test("where clocks go back over midnight (Havana), the day starts at the first midnight, in activity and active users alike")
+    func backOverMidnight() async throws {
+        // 2026-11-01 01:00 at -04:00 (05:00Z) goes back to 00:00 at -05:00: midnight twice,
+        // at 04:00Z and 05:00Z. The day starts at the first; it lasts 25 hours.
+        let events = [ReportFixture.event("h", "2026-11-01T04:30:00Z")]  // 00:30, the first time
+        try await ReportFixture.withProjected(events) { client in
+            let from = Self.at("2026-10-31T04:00:00Z")
+            let to = Self.at("2026-11-02T05:00:00Z")
+            let activity = try await ActivityReport.run(
+                from: from, to: to, bucket: .day, timeZone: "America/Havana", client: client, logger: logger)
+            #expect(activity.rows.map { RFC3339.format($0.start) } == ["2026-10-31T04:00:00Z", "2026-11-01T04:00:00Z"])
+            #expect(activity.rows.map { RFC3339.format($0.end) } == ["2026-11-01T04:00:00Z", "2026-11-02T05:00:00Z"])
+            #expect(activity.rows.map(\.events) == [0, 1])
+            let activeUsers = try await ActiveUsersReport.run(
+                from: from, to: to, timeZone: "America/Havana", client: client, logger: logger)
+            #expect(activeUsers.rows.map(\.day) == ["2026-10-31", "2026-11-01"])
+            #expect(activeUsers.rows.map(\.dau) == [0, 1])
+        }
+    }
+
+    @Test("hour by weekday from inside the first of two 02:00 hours starts at the first (Europe/Berlin)")
+    func hourByWeekdayRepeatedHour() async throws {
+        let events = [ReportFixture.event("w", "2026-10-25T00:10:00Z")]  // 02:10 CEST, the first 02:10
+        try await ReportFixture.withProjected(events) { client in
+            // from = the first 02:30 (00:30Z): its hour began at 00:00Z, so the event counts.
+            let report = try await HourByWeekdayReport.run(
+                from: Self.at("2026-10-25T00:30:00Z"), to: Self.at("2026-10-25T02:00:00Z"), timeZone: "Europe/Berlin",
+                client: client, logger: logger)
+            let sunday2 = report.rows.first { $0.weekday == 7 && $0.hour == 2 }
+            #expect(sunday2?.events == 1 && sunday2?.users == 1)
+            #expect(report.rows.map(\.events).reduce(0, +) == 1)
+        }
+    }
 }
