@@ -3,9 +3,9 @@
 -- users. `from` is rounded down to the start of its bucket; every bucket that starts in the
 -- widened [from, to) is listed, empty ones too. A day across a daylight-saving change lasts
 -- 23 or 25 hours, and a local hour ends at every clock change (DESIGN.md, "Local time
--- edges"): the hour that repeats is a bucket of its own. Answered from user_activity (events per user per UTC quarter hour, read
--- through presence_activity, Migration 0016): every zone's offset is whole quarter hours, so
--- each bucket is a union of whole quarters.
+-- edges"): the hour that repeats is a bucket of its own. Answered from user_activity (events
+-- per user per UTC quarter hour, read through presence_activity, Migration 0016): every
+-- zone's offset is whole quarter hours, so each bucket is a union of whole quarters.
 --
 -- $1  from    timestamptz
 -- $2  to      timestamptz
