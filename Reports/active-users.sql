@@ -13,13 +13,18 @@
 -- $1  from  timestamptz
 -- $2  to    timestamptz
 -- $3  tz    text: an IANA time zone name
-WITH days AS (
-    SELECT local_day::date AS day
-    FROM generate_series(
-        date_trunc('day', $1::timestamptz AT TIME ZONE $3),
-        $2::timestamptz AT TIME ZONE $3,
-        interval '1 day') AS local_day
-    WHERE local_day AT TIME ZONE $3 < $2::timestamptz
+WITH edges AS (
+    -- The local days that start in [from rounded down to its day, to), as DESIGN.md's "Local
+    -- time edges" define them (presence_local_edges, Migration 0018).
+    SELECT presence_local_edges($1::timestamptz, $2::timestamptz, 'day', $3) AS edges
+),
+days AS (
+    -- Each day's date, which the local clock shows at its start. A date the zone skips
+    -- whole (Samoa's 2011-12-30) starts no day and has no row; WAU and MAU still span 7 and
+    -- 30 calendar dates.
+    SELECT (e.edges[i] AT TIME ZONE $3)::date AS day
+    FROM edges AS e, generate_subscripts(e.edges, 1) AS i
+    WHERE i < cardinality(e.edges)
 ),
 calendar AS (
     -- The local days from 29 days before the first to the one after the last, each with its

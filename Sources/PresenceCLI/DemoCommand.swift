@@ -52,7 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
         let settings = try await server.start(logger: logger).with(database: Self.database)
         try await settings.with(database: "postgres").withClient(logger: logger) { client in
             // A typo in --tz fails now, not after a week of traffic has been simulated.
-            try await TimeZoneCheck.require(tz, client: client, logger: logger)
+            try await TimeZoneCheck.resolve(tz, client: client, logger: logger)
             try await client.dropDatabase(named: Self.database, logger: logger)
             try await client.createDatabase(named: Self.database, logger: logger)
         }
@@ -81,7 +81,7 @@ struct DemoCommand: AsyncParsableCommand {
             let daily = try await ActivityReport.run(
                 from: configuration.from, to: end, bucket: .day, timeZone: tz, client: client, logger: logger)
             printReports(reports, daily: daily)
-            return try reports.write(toFolder: folder, generatedAt: SeenEvent.microsecondsNow())
+            return try reports.write(toFolder: folder)
         }
         let seconds = (ContinuousClock.now - started).components.seconds
         print("""

@@ -66,7 +66,7 @@ extension ReportCommand {
 
         func run() async throws {
             let report = try await global.withMigratedClient(as: .read) { client, logger in
-                try await TimeZoneCheck.require(tz, client: client, logger: logger)
+                try await TimeZoneCheck.resolve(tz, client: client, logger: logger)
                 return try await SessionsReport.run(
                     from: from.microseconds, to: to.microseconds, gapSeconds: gap.seconds, client: client, logger: logger)
             }
@@ -171,13 +171,14 @@ extension ReportCommand {
             let now = SeenEvent.microsecondsNow()
             var configuration = ReportSet.Configuration(from: from.microseconds, to: to.microseconds, onlineAt: at?.microseconds ?? now)
             configuration.timeZone = tz
+            configuration.generatedAt = now
             configuration.bucket = bucket
             configuration.gapSeconds = gap.seconds
             configuration.onlineThresholdSeconds = threshold.seconds
             let reports = try await global.withMigratedClient(as: .read) { client, logger in
                 try await ReportSet.run(configuration: configuration, client: client, logger: logger)
             }
-            let written = try reports.write(toFolder: out, generatedAt: now)
+            let written = try reports.write(toFolder: out)
             print("wrote \(written.count) files to \(out); open \(written.last ?? "index.html")")
         }
     }

@@ -38,9 +38,9 @@ public struct ActiveUsersReport: Sendable, Hashable {
     {
         try ReportError.requireRange(from: from, to: to)
         try ReportError.requireRows(from: from, to: to, unit: "day", length: ActivityReport.Bucket.day.microseconds)
-        try await TimeZoneCheck.require(timeZone, client: client, logger: logger)
+        let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.activeUsers.rows(
-            [RFC3339.format(from), RFC3339.format(to), timeZone], client: client, logger: logger)
+            [RFC3339.format(from), RFC3339.format(to), zone], client: client, logger: logger)
         return ActiveUsersReport(
             timeZone: timeZone,
             rows: try rows.map { row in

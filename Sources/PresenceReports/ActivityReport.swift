@@ -68,9 +68,9 @@ public struct ActivityReport: Sendable, Hashable {
     ) async throws -> ActivityReport {
         try ReportError.requireRange(from: from, to: to)
         try ReportError.requireRows(from: from, to: to, unit: bucket.rawValue, length: bucket.microseconds, longerBucket: bucket != .week)
-        try await TimeZoneCheck.require(timeZone, client: client, logger: logger)
+        let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.activity.rows(
-            [RFC3339.format(from), RFC3339.format(to), bucket.rawValue, timeZone], client: client, logger: logger)
+            [RFC3339.format(from), RFC3339.format(to), bucket.rawValue, zone], client: client, logger: logger)
         return ActivityReport(
             bucket: bucket, timeZone: timeZone, from: from, to: to,
             rows: try rows.map { row in

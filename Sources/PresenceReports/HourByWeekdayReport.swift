@@ -39,9 +39,9 @@ public struct HourByWeekdayReport: Sendable, Hashable {
         -> HourByWeekdayReport
     {
         try ReportError.requireRange(from: from, to: to)
-        try await TimeZoneCheck.require(timeZone, client: client, logger: logger)
+        let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.hourByWeekday.rows(
-            [RFC3339.format(from), RFC3339.format(to), timeZone], client: client, logger: logger)
+            [RFC3339.format(from), RFC3339.format(to), zone], client: client, logger: logger)
         return HourByWeekdayReport(
             timeZone: timeZone, from: from, to: to,
             rows: try rows.map { row in

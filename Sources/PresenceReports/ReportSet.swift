@@ -23,6 +23,9 @@ public struct ReportSet: Sendable, Hashable {
         public var onlineAt: Int64
         /// How recent a last seen counts as online, in seconds. Default 5 minutes.
         public var onlineThresholdSeconds: Int64 = 300
+        /// When the page says it was made, in microseconds since 1970. Default: when the
+        /// configuration is made.
+        public var generatedAt = SeenEvent.microsecondsNow()
 
         /// Creates a configuration for a range, with the online list as of `onlineAt`.
         public init(from: Int64, to: Int64, onlineAt: Int64) {
@@ -44,6 +47,8 @@ public struct ReportSet: Sendable, Hashable {
     public var activeUsers: ActiveUsersReport
     /// The users online at ``Configuration/onlineAt``.
     public var online: OnlineReport
+    /// The local date and time of every moment the page names.
+    public var clock: LocalClock
 
     /// The bucket that shows a range best as a chart: hours up to 14 days (at most 336
     /// bars), days up to 26 weeks, weeks beyond.
@@ -59,20 +64,26 @@ public struct ReportSet: Sendable, Hashable {
         let from = configuration.from
         let to = configuration.to
         let zone = configuration.timeZone
+        let activity = try await ActivityReport.run(
+            from: from, to: to, bucket: configuration.bucket ?? bucket(from: from, to: to), timeZone: zone,
+            client: client, logger: logger)
+        let online = try await OnlineReport.run(
+            at: configuration.onlineAt, thresholdSeconds: configuration.onlineThresholdSeconds, client: client, logger: logger)
+        let moments = [from, to, configuration.onlineAt, configuration.generatedAt] + activity.rows.map(\.start)
+            + online.users.prefix(ReportPage.onlineListLength).map(\.lastSeen)
         return ReportSet(
             configuration: configuration,
-            activity: try await ActivityReport.run(
-                from: from, to: to, bucket: configuration.bucket ?? bucket(from: from, to: to), timeZone: zone,
-                client: client, logger: logger),
+            activity: activity,
             hourByWeekday: try await HourByWeekdayReport.run(
                 from: from, to: to, timeZone: zone, client: client, logger: logger),
             sessions: try await SessionsReport.run(
                 from: from, to: to, gapSeconds: configuration.gapSeconds, client: client, logger: logger),
             activeUsers: try await ActiveUsersReport.run(
                 from: from, to: to, timeZone: zone, client: client, logger: logger),
-            online: try await OnlineReport.run(
-                at: configuration.onlineAt, thresholdSeconds: configuration.onlineThresholdSeconds,
-                client: client, logger: logger)
+            online: online,
+            clock: try await LocalClock.read(
+                Set(moments), zone: try await TimeZoneCheck.resolve(zone, client: client, logger: logger), client: client,
+                logger: logger)
         )
     }
 
@@ -90,13 +101,11 @@ public struct ReportSet: Sendable, Hashable {
     /// Writes every report as `NAME.csv` and `NAME.json`, and the page as `index.html`, into
     /// a folder, creating it when missing.
     ///
-    /// - Parameters:
-    ///   - folder: The folder's path.
-    ///   - generatedAt: When the page says it was made, in microseconds since 1970.
+    /// - Parameter folder: The folder's path.
     /// - Returns: The paths written, the page last.
     /// - Throws: ``ReportError`` with code ``ReportError/Code/unwritableOutput`` when the
     ///   folder cannot be made or a file cannot be written.
-    public func write(toFolder folder: String, generatedAt: Int64) throws -> [String] {
+    public func write(toFolder folder: String) throws -> [String] {
         let base = URL(filePath: folder, directoryHint: .isDirectory)
         var written: [String] = []
         func write(_ text: String, _ name: String) throws {
@@ -118,7 +127,7 @@ public struct ReportSet: Sendable, Hashable {
             try write(file.table.render(.csv), file.name + ".csv")
             try write(file.json + "\n", file.name + ".json")
         }
-        try write(ReportPage(reports: self, generatedAt: generatedAt, linksToFiles: true).html, "index.html")
+        try write(ReportPage(reports: self, linksToFiles: true).html, "index.html")
         return written
     }
 }

@@ -56,7 +56,7 @@ struct QueryEndpoints: Sendable {
         case "sessions":
             let from = try query.requiredTime("from")
             let to = try query.requiredTime("to")
-            try await TimeZoneCheck.require(query.timeZone, client: client, logger: logger)
+            try await TimeZoneCheck.resolve(query.timeZone, client: client, logger: logger)
             let report = try await SessionsReport.run(
                 from: from, to: to, gapSeconds: try query.duration("gap", default: 1_800), client: client, logger: logger)
             return .json(report.json)

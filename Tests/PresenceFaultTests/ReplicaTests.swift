@@ -122,13 +122,15 @@ extension FaultTests {
             var zoned = ReportSet.Configuration(from: scenario.from, to: scenario.to, onlineAt: scenario.latest.microseconds)
             zoned.timeZone = "Europe/Berlin"
             zoned.gapSeconds = 600
-            let plain = ReportSet.Configuration(from: scenario.from, to: scenario.to, onlineAt: scenario.middle.microseconds)
+            zoned.generatedAt = scenario.now
+            var plain = ReportSet.Configuration(from: scenario.from, to: scenario.to, onlineAt: scenario.middle.microseconds)
+            plain.generatedAt = scenario.now
             for configuration in [zoned, plain] {
                 try await pair.expectSame("report all in \(configuration.timeZone), gap \(configuration.gapSeconds) s") { client in
                     try await ReportSet.run(configuration: configuration, client: client, logger: logger)
                 } printed: { reports in
                     reports.files.map { "\($0.name)\n\($0.table.render(.csv))\n\($0.json)" }.joined(separator: "\n")
-                        + ReportPage(reports: reports, generatedAt: scenario.now, linksToFiles: true).html
+                        + ReportPage(reports: reports, linksToFiles: true).html
                 }
             }
         }

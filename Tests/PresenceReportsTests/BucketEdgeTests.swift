@@ -179,6 +179,43 @@ struct BucketEdgeTests {
                 from: from, to: to, timeZone: "America/Havana", client: client, logger: logger)
             #expect(activeUsers.rows.map(\.day) == ["2026-10-31", "2026-11-01"])
             #expect(activeUsers.rows.map(\.dau) == [0, 1])
+            // A range that ends between the two midnights holds the start of 11-01: both
+            // reports list the day (AT TIME ZONE's reading of its midnight, 05:00Z, does not).
+            let early = Self.at("2026-11-01T04:30:00Z")
+            let earlyActivity = try await ActivityReport.run(
+                from: from, to: early, bucket: .day, timeZone: "America/Havana", client: client, logger: logger)
+            #expect(earlyActivity.rows.map(\.events) == [0, 1])
+            let earlyUsers = try await ActiveUsersReport.run(
+                from: from, to: early, timeZone: "America/Havana", client: client, logger: logger)
+            #expect(earlyUsers.rows.map(\.day) == ["2026-10-31", "2026-11-01"])
+            #expect(earlyUsers.rows.map(\.dau) == [0, 1])
+        }
+    }
+
+    @Test("a zone named like an abbreviation (CET, WET) follows the zone's summer time, not the abbreviation's fixed offset")
+    func abbreviationNames() async throws {
+        // CET: summer time from 2026-03-29 01:00Z. In the zone, 00:59:59.999999Z is 01:59:59.999999
+        // on 03-29 and 22:30Z is 00:30 on 03-30; as the fixed +01:00 the second would be 23:30
+        // on 03-29.
+        let events = [
+            ReportFixture.event("c", "2026-03-29T00:59:59.999999Z"),
+            ReportFixture.event("c", "2026-03-29T22:30:00Z"),
+        ]
+        try await ReportFixture.withProjected(events) { client in
+            let from = Self.at("2026-03-28T23:00:00Z")
+            let to = Self.at("2026-03-30T22:00:00Z")
+            let days = try await ActivityReport.run(from: from, to: to, bucket: .day, timeZone: "CET", client: client, logger: logger)
+            #expect(days.timeZone == "CET")
+            #expect(days.rows.map { RFC3339.format($0.start) } == ["2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z"])
+            #expect(days.rows.map(\.events) == [1, 1])
+            let activeUsers = try await ActiveUsersReport.run(from: from, to: to, timeZone: "CET", client: client, logger: logger)
+            #expect(activeUsers.rows.map(\.day) == ["2026-03-29", "2026-03-30"])
+            #expect(activeUsers.rows.map(\.dau) == [1, 1])
+            // WET: Western European summer time (+01:00) from 01:00Z; 22:30Z is 23:30 on 03-29.
+            let rhythm = try await HourByWeekdayReport.run(from: from, to: to, timeZone: "WET", client: client, logger: logger)
+            #expect(rhythm.rows.filter { $0.events > 0 }.map { [$0.weekday, $0.hour] } == [[7, 0], [7, 23]])
+            #expect(try await TimeZoneCheck.resolve("CET", client: client, logger: logger) == "posix/CET")
+            #expect(try await TimeZoneCheck.resolve("Europe/Paris", client: client, logger: logger) == "Europe/Paris")
         }
     }
 

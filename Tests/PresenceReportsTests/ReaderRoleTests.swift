@@ -38,6 +38,7 @@ struct ReaderRoleTests {
             let logger = TestDatabase.logger
             var configuration = ReportSet.Configuration(from: at("2026-03-28T00:00:00Z"), to: at("2026-04-04T00:00:00Z"), onlineAt: now)
             configuration.timeZone = "Europe/Berlin"
+            configuration.generatedAt = now
             let status = try await ProjectorStatus.read(client: client, logger: logger)
             let count = try await client.query("SELECT users FROM online_count", logger: logger).collect()
             return Answers(
@@ -72,7 +73,7 @@ struct ReaderRoleTests {
 
             try await TestDatabase.withLogin(as: .reader, settings: settings) { reader, _ in
                 #expect(try await Answers.read(reader, now: now) == expected)
-                let page = ReportPage(reports: try await Answers.read(reader, now: now).reports, generatedAt: now, linksToFiles: false)
+                let page = ReportPage(reports: try await Answers.read(reader, now: now).reports, linksToFiles: false)
                 #expect(page.html.contains("<svg"))
             }
         }

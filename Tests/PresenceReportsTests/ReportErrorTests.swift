@@ -38,16 +38,16 @@ struct ReportErrorTests {
             await refusal {
                 _ = try await ActiveUsersReport.run(from: from, to: to, timeZone: "Mars/Olympus", client: client, logger: logger)
             },
-            await refusal { try await TimeZoneCheck.require("Mars/Olympus", client: client, logger: logger) },
+            await refusal { try await TimeZoneCheck.resolve("Mars/Olympus", client: client, logger: logger) },
         ]
         #expect(errors.map { $0?.code } == [.unknownTimeZone, .unknownTimeZone, .unknownTimeZone])
         #expect(errors.map { $0?.description } == [Self.unknownZone, Self.unknownZone, Self.unknownZone])
         // An offset, or nothing, is no IANA name.
         for name in ["+05:30", ""] {
-            let error = await refusal { try await TimeZoneCheck.require(name, client: client, logger: logger) }
+            let error = await refusal { try await TimeZoneCheck.resolve(name, client: client, logger: logger) }
             #expect(error?.code == .unknownTimeZone)
         }
-        try await TimeZoneCheck.require("Asia/Kathmandu", client: client, logger: logger)
+        try await TimeZoneCheck.resolve("Asia/Kathmandu", client: client, logger: logger)
     }
 
     @Test("from equal to or after to is refused by every report of a range, in one sentence", arguments: [0, -1])

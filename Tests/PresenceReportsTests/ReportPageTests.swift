@@ -50,6 +50,7 @@ struct ReportPageTests {
             var configuration = ReportSet.Configuration(
                 from: at("2026-03-29T00:00:00Z"), to: at("2026-03-30T00:00:00Z"), onlineAt: at("2026-03-29T00:45:00Z"))
             configuration.timeZone = "Europe/Berlin"
+            configuration.generatedAt = at("2026-03-29T01:00:00Z")
             let reports = try await ReportSet.run(configuration: configuration, client: client, logger: logger)
             #expect(reports.activity.bucket == .hour)
             #expect(reports.online.users.map(\.user) == ["alice", "bob"])
@@ -57,7 +58,7 @@ struct ReportPageTests {
 
             let folder = FileManager.default.temporaryDirectory.appending(path: "presence-report-\(UUID())/nested")
             defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
-            let written = try reports.write(toFolder: folder.path(percentEncoded: false), generatedAt: at("2026-03-29T01:00:00Z"))
+            let written = try reports.write(toFolder: folder.path(percentEncoded: false))
             let names: [String] = ["activity", "hour-by-weekday", "sessions", "active-users", "online"]
             let expected: [String] = names.flatMap { name -> [String] in [name + ".csv", name + ".json"] } + ["index.html"]
             #expect(written.map { URL(filePath: $0).lastPathComponent } == expected)
@@ -77,6 +78,27 @@ struct ReportPageTests {
         }
     }
 
+    @Test("the page's times come from PostgreSQL's zone data, in a zone Foundation does not know (posixrules)")
+    func labelsFromPostgreSQL() async throws {
+        try await QueryReportTests().withExample { client in
+            // posixrules is America/New_York's zone under another name; Foundation does not
+            // know it. New York is on summer time (-04:00) from 03-08.
+            var configuration = ReportSet.Configuration(
+                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T05:00:00Z"), onlineAt: at("2026-03-29T00:45:00Z"))
+            configuration.timeZone = "posixrules"
+            configuration.generatedAt = at("2026-03-29T03:59:00Z")
+            let page = ReportPage(
+                reports: try await ReportSet.run(configuration: configuration, client: client, logger: logger), linksToFiles: false
+            ).html
+            #expect(page.contains("<p>Sat 28 Mar 2026 20:00 – Sun 29 Mar 2026 01:00 · times in posixrules</p>"))
+            #expect(page.contains("Made by Presence at Sat 28 Mar 2026 23:59 (posixrules)."))
+            // alice and bob were last seen at 00:40Z, 20:40 in New York.
+            #expect(page.contains("<td class=\"user\">alice</td><td>20:40 (5 min ago)</td>"))
+            // The hours' axis names each local day at its first hour: Sat 28 Mar at 20:00, Sun 29 Mar at 00:00.
+            #expect(page.contains(">Sat 28 Mar<") && page.contains(">Sun 29 Mar<"))
+        }
+    }
+
     @Test("user text on the page is escaped")
     func escapesUserText() async throws {
         try await TestDatabase.withFresh { client, _ in
@@ -88,7 +110,7 @@ struct ReportPageTests {
             let reports = try await ReportSet.run(
                 configuration: .init(from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T01:00:00Z"), onlineAt: at("2026-03-29T00:41:00Z")),
                 client: client, logger: logger)
-            let page = ReportPage(reports: reports, generatedAt: at("2026-03-29T01:00:00Z"), linksToFiles: false).html
+            let page = ReportPage(reports: reports, linksToFiles: false).html
             #expect(page.contains("&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"))
             #expect(page.contains("/&lt;script&gt;alert(1)&lt;/script&gt;"))
             #expect(!page.contains("<b>") && !page.contains("<script"))
@@ -106,7 +128,7 @@ struct ReportPageTests {
             try Data("not a folder".utf8).write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
             let error = #expect(throws: ReportError.self) {
-                try reports.write(toFolder: file.appending(path: "inside").path(percentEncoded: false), generatedAt: 0)
+                try reports.write(toFolder: file.appending(path: "inside").path(percentEncoded: false))
             }
             #expect(error?.code == .unwritableOutput)
             #expect(error?.description.hasPrefix("Cannot create the folder ") == true)

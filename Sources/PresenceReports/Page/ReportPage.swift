@@ -3,8 +3,6 @@
 public struct ReportPage: Sendable {
     /// The reports it shows.
     public var reports: ReportSet
-    /// When the page says it was made, in microseconds since 1970.
-    public var generatedAt: Int64
     /// Whether the footer links the CSV and JSON files that `report all` writes beside it.
     public var linksToFiles: Bool
     /// When set, the page reloads itself after this many seconds (a live dashboard).
@@ -16,13 +14,12 @@ public struct ReportPage: Sendable {
     static let colors = (events: "#4e79a7", users: "#f28e2b", dau: "#4e79a7", wau: "#59a14f", mau: "#e15759", sticky: "#b07aa1")
 
     /// Creates the page of a set of reports.
-    public init(reports: ReportSet, generatedAt: Int64, linksToFiles: Bool) {
+    public init(reports: ReportSet, linksToFiles: Bool) {
         self.reports = reports
-        self.generatedAt = generatedAt
         self.linksToFiles = linksToFiles
     }
 
-    private var clock: LocalTime { LocalTime(timeZone: reports.configuration.timeZone) }
+    private var clock: LocalClock { reports.clock }
 
     /// The page's HTML text.
     public var html: String {
@@ -112,7 +109,7 @@ public struct ReportPage: Sendable {
             <section class="cards">
             \(card("Events", PageText.count(activity.map(\.events).reduce(0, +)), "in \(activity.count) \(bucketName)s"))
             \(card("Peak active users", PageText.count(peak?.users ?? 0), peak.map { "per \(bucketName), \(bucketLabel($0.start))" } ?? "no \(bucketName)s"))
-            \(card("Average DAU", averageDAU.map { PageText.count(Int($0.rounded())) } ?? "–", days.last.map { "MAU \(PageText.count($0.mau)) on \(LocalTime.dayLabel(isoDate: $0.day)?.short ?? $0.day)" } ?? ""))
+            \(card("Average DAU", averageDAU.map { PageText.count(Int($0.rounded())) } ?? "–", days.last.map { "MAU \(PageText.count($0.mau)) on \(LocalClock.dayLabel(isoDate: $0.day)?.short ?? $0.day)" } ?? ""))
             \(card("Sessions", PageText.count(sessions.count), "gap \(PageText.duration(seconds: Double(sessions.gapSeconds)))"))
             \(card("Median session", PageText.duration(seconds: sessions.p50Seconds), "mean \(PageText.duration(seconds: sessions.meanSeconds))"))
             \(card("Online", PageText.count(online.users.count), "at \(clock.time(online.at)), seen within \(PageText.duration(seconds: Double(online.thresholdSeconds)))"))
@@ -142,7 +139,10 @@ public struct ReportPage: Sendable {
         let candidates: [TimeSeriesChart.Tick] = rows.indices.compactMap { index in
             let start = rows[index].start
             switch reports.activity.bucket {
-            case .hour: return clock.hour(start) == 0 || index == 0 ? .init(index: index, label: clock.day(start)) : nil
+            case .hour:
+                // The first hour of each local day, which need not start at midnight.
+                let newDay = index == 0 || clock.dayNumber(start) != clock.dayNumber(rows[index - 1].start)
+                return newDay ? .init(index: index, label: clock.day(start)) : nil
             case .day, .week: return .init(index: index, label: String(clock.day(start).dropFirst(4)))
             }
         }
@@ -201,7 +201,7 @@ public struct ReportPage: Sendable {
 
     private var activeUsersSection: String {
         let rows = reports.activeUsers.rows
-        let labels = rows.map { LocalTime.dayLabel(isoDate: $0.day) ?? ($0.day, $0.day) }
+        let labels = rows.map { LocalClock.dayLabel(isoDate: $0.day) ?? ($0.day, $0.day) }
         let stride = max(1, (rows.count + 15) / 16)
         let ticks = labels.indices.filter { $0 % stride == 0 }.map { TimeSeriesChart.Tick(index: $0, label: labels[$0].short) }
         let counts = TimeSeriesChart(
@@ -250,7 +250,7 @@ public struct ReportPage: Sendable {
     }
 
     private var footer: String {
-        var text = "Made by Presence at \(PageText.escape(clock.minute(generatedAt))) (\(PageText.escape(reports.configuration.timeZone)))."
+        var text = "Made by Presence at \(PageText.escape(clock.minute(reports.configuration.generatedAt))) (\(PageText.escape(reports.configuration.timeZone)))."
         if linksToFiles {
             let links = reports.files.map { file in
                 "\(file.name) <a href=\"\(file.name).csv\">CSV</a> <a href=\"\(file.name).json\">JSON</a>"
