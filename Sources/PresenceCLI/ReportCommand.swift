@@ -171,7 +171,6 @@ extension ReportCommand {
             let now = SeenEvent.microsecondsNow()
             var configuration = ReportSet.Configuration(from: from.microseconds, to: to.microseconds, onlineAt: at?.microseconds ?? now)
             configuration.timeZone = tz
-            configuration.generatedAt = now
             configuration.bucket = bucket
             configuration.gapSeconds = gap.seconds
             configuration.onlineThresholdSeconds = threshold.seconds

@@ -17,7 +17,6 @@ struct DashboardEndpoint: Sendable {
         let from = try query.time("from") ?? to - 7 * 86_400_000_000
         var configuration = ReportSet.Configuration(from: from, to: to, onlineAt: min(now, to))
         configuration.timeZone = query.timeZone
-        configuration.generatedAt = now
         if query.string("bucket") != nil { configuration.bucket = try query.bucket() }
         let reports = try await ReportSet.run(configuration: configuration, client: client, logger: context.logger)
         var page = ReportPage(reports: reports, linksToFiles: false)
