@@ -25,7 +25,7 @@ struct LocalTimePropertyTests {
     static let seed = ProcessInfo.processInfo.environment["PRESENCE_ZONE_SEED"].flatMap(UInt64.init) ?? 20_261_201
 
     /// With `PRESENCE_ZONE_CHANGES=all`, the edges are compared around every change of every
-    /// zone (about 175,000 windows, a few minutes), not a sample.
+    /// zone (about 178,000 windows, a minute), not a sample.
     static let everyChange = ProcessInfo.processInfo.environment["PRESENCE_ZONE_CHANGES"] == "all"
 
     /// A zone PostgreSQL knows, its file, and its clock changes from 1980 to 2040.
