@@ -1,13 +1,17 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The targets follow the data flow of DESIGN.md, each depending only on those before it:
+// The targets follow the data flow of DESIGN.md, each depending only on those before it and
+// declaring exactly what it imports:
 // PresenceModel (the event and its rules) → PresenceStore (PostgreSQL: connection settings,
-// migrations, the embedded server) → PresenceIngest (tracker, buffer, flusher, importers)
+// migrations, the log's maintenance) → PresenceIngest (tracker, buffer, flusher, importers)
 // → PresenceProjector (folds the log into the projections) → PresenceReports (the queries
 // of Reports/ and their formats) → the `presence` command on top. Beside them, for the web:
 // PresenceHummingbird (the request-path middleware, so the core never depends on
 // Hummingbird) and PresenceServer (`presence serve`: the HTTP API, dashboard and metrics).
+// For tools, not applications: PresenceEmbedded (a private PostgreSQL server, the embedded
+// default of the CLI, the tests, the benchmarks and the example) and PresenceSimulation
+// (synthetic traffic for the demo and the benchmarks).
 let package = Package(
     name: "Presence",
     platforms: [.macOS(.v15)],
@@ -19,6 +23,8 @@ let package = Package(
         .library(name: "PresenceReports", targets: ["PresenceReports"]),
         .library(name: "PresenceHummingbird", targets: ["PresenceHummingbird"]),
         .library(name: "PresenceServer", targets: ["PresenceServer"]),
+        .library(name: "PresenceEmbedded", targets: ["PresenceEmbedded"]),
+        .library(name: "PresenceSimulation", targets: ["PresenceSimulation"]),
         .executable(name: "presence", targets: ["PresenceCLI"]),
     ],
     dependencies: [
@@ -28,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -46,7 +53,6 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             plugins: ["EmbedSQL"]
@@ -59,7 +65,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -94,28 +100,45 @@ let package = Package(
         .target(
             name: "PresenceServer",
             dependencies: [
-                "PresenceHummingbird",
-                "PresenceIngest",
-                "PresenceProjector",
-                "PresenceReports",
+                "PresenceModel",
                 "PresenceStore",
+                "PresenceIngest",
+                "PresenceReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "PresenceEmbedded",
+            dependencies: [
+                "PresenceStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(name: "PresenceSimulation", dependencies: ["PresenceModel"]),
         .executableTarget(
             name: "PresenceCLI",
             dependencies: [
+                "PresenceModel",
                 "PresenceStore",
                 "PresenceIngest",
                 "PresenceProjector",
                 "PresenceReports",
                 "PresenceServer",
+                "PresenceEmbedded",
+                "PresenceSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -124,10 +147,12 @@ let package = Package(
         .executableTarget(
             name: "PresenceExampleApp",
             dependencies: [
-                "PresenceHummingbird",
+                "PresenceModel",
+                "PresenceStore",
                 "PresenceIngest",
                 "PresenceReports",
-                "PresenceStore",
+                "PresenceHummingbird",
+                "PresenceEmbedded",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,58 +162,16 @@ let package = Package(
         ),
         .target(
             name: "PresenceTestSupport",
-            dependencies: ["PresenceModel", "PresenceStore", "PresenceProjector"]
+            dependencies: [
+                "PresenceModel",
+                "PresenceStore",
+                "PresenceProjector",
+                "PresenceEmbedded",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "PresenceModelTests", dependencies: ["PresenceModel"]),
-        .testTarget(
-            name: "PresenceIngestTests",
-            dependencies: [
-                "PresenceIngest",
-                "PresenceTestSupport",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
-            ]
-        ),
-        .testTarget(
-            name: "PresenceProjectorTests",
-            dependencies: [
-                "PresenceProjector",
-                "PresenceIngest",
-                "PresenceTestSupport",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
-            ]
-        ),
-        .testTarget(
-            name: "PresenceReportsTests",
-            dependencies: [
-                "PresenceReports",
-                "PresenceProjector",
-                "PresenceIngest",
-                "PresenceTestSupport",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ]
-        ),
-        .testTarget(
-            name: "PresenceServerTests",
-            dependencies: [
-                "PresenceServer",
-                "PresenceHummingbird",
-                "PresenceIngest",
-                "PresenceTestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ]
-        ),
-        .testTarget(
-            name: "PresenceCLITests",
-            dependencies: [
-                "PresenceCLI",
-                "PresenceTestSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
         .testTarget(
             name: "PresenceStoreTests",
             dependencies: [
@@ -198,6 +181,83 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PresenceEmbeddedTests",
+            dependencies: [
+                "PresenceStore",
+                "PresenceEmbedded",
+                "PresenceTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PresenceIngestTests",
+            dependencies: [
+                "PresenceModel",
+                "PresenceStore",
+                "PresenceIngest",
+                "PresenceEmbedded",
+                "PresenceTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "PresenceProjectorTests",
+            dependencies: [
+                "PresenceModel",
+                "PresenceStore",
+                "PresenceIngest",
+                "PresenceProjector",
+                "PresenceTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "PresenceReportsTests",
+            dependencies: [
+                "PresenceModel",
+                "PresenceStore",
+                "PresenceIngest",
+                "PresenceProjector",
+                "PresenceReports",
+                "PresenceTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PresenceServerTests",
+            dependencies: [
+                "PresenceModel",
+                "PresenceIngest",
+                "PresenceReports",
+                "PresenceHummingbird",
+                "PresenceServer",
+                "PresenceTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "PresenceCLITests",
+            dependencies: [
+                "PresenceModel",
+                "PresenceStore",
+                "PresenceCLI",
+                "PresenceTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // Slower: each test starts a server of its own and breaks it on purpose (issue 7), or
@@ -205,16 +265,19 @@ let package = Package(
         .testTarget(
             name: "PresenceFaultTests",
             dependencies: [
-                "PresenceIngest",
                 "PresenceModel",
+                "PresenceStore",
+                "PresenceIngest",
                 "PresenceProjector",
                 "PresenceReports",
                 "PresenceServer",
-                "PresenceStore",
+                "PresenceEmbedded",
+                "PresenceSimulation",
                 "PresenceTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]

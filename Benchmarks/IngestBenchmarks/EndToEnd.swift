@@ -2,6 +2,7 @@ import Benchmark
 import Foundation
 import Logging
 import PostgresNIO
+import PresenceEmbedded
 import PresenceIngest
 import PresenceModel
 import PresenceStore

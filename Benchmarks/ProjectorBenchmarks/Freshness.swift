@@ -3,6 +3,7 @@ import BenchmarkSupport
 import Foundation
 import Logging
 import PostgresNIO
+import PresenceEmbedded
 import PresenceIngest
 import PresenceModel
 import PresenceProjector

@@ -2,9 +2,11 @@ import Benchmark
 import Foundation
 import Logging
 import PostgresNIO
+import PresenceEmbedded
 import PresenceIngest
 import PresenceModel
 import PresenceProjector
+import PresenceSimulation
 import PresenceStore
 import ServiceLifecycle
 import Synchronization

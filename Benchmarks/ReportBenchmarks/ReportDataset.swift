@@ -1,9 +1,11 @@
 import Foundation
 import Logging
 import PostgresNIO
+import PresenceEmbedded
 import PresenceIngest
 import PresenceModel
 import PresenceProjector
+import PresenceSimulation
 import PresenceStore
 
 /// A simulated log of 30 days loaded once into a database of its own on the embedded server

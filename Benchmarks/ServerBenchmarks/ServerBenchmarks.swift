@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import PostgresNIO
+import PresenceEmbedded
 import Prometheus
 import PresenceHummingbird
 import PresenceIngest

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
+import PresenceEmbedded
 import PresenceHummingbird
 import PresenceIngest
 import PresenceModel

@@ -4,6 +4,7 @@ import PresenceIngest
 import PresenceModel
 import PresenceProjector
 import PresenceReports
+import PresenceSimulation
 import PresenceStore
 
 /// `presence demo`: the whole data flow on the embedded server, in its own database.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresNIO
+import PresenceEmbedded
 import PresenceStore
 
 /// The options every command that touches the database shares.

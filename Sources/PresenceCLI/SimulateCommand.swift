@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PresenceIngest
 import PresenceModel
+import PresenceSimulation
 import PresenceStore
 
 /// `presence simulate`: seeded, reproducible synthetic traffic.

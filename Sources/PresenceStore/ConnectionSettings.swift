@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 
 /// Where and how to reach a PostgreSQL server: parsed from a `postgres://` URL, or made by
-/// ``EmbeddedServer`` for the private server it starts.
+/// `EmbeddedServer` (in `PresenceEmbedded`) for the private server it starts.
 ///
 /// The URL follows libpq's form: `postgres://user:password@host:port/database?sslmode=require`,
 /// and `postgres:///database?host=/run/postgresql` for a Unix socket folder.

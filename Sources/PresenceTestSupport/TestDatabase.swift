@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import PresenceEmbedded
 import PresenceStore
 
 /// A database of its own for one test, on the server the tests use.

@@ -1,6 +1,7 @@
 import Foundation
 import PresenceIngest
 import PresenceModel
+import PresenceSimulation
 import Testing
 
 /// The seed of a fault test: it fixes the generated traffic and the moments the faults strike

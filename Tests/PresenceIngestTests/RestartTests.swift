@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import PresenceEmbedded
 import PresenceIngest
 import PresenceModel
 import PresenceStore

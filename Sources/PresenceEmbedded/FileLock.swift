@@ -1,3 +1,5 @@
+import PresenceStore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

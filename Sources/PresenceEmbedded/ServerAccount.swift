@@ -1,4 +1,5 @@
 import Foundation
+import PresenceStore
 import Subprocess
 
 #if canImport(System)

@@ -1,10 +1,11 @@
 import Foundation
 import Logging
 import PostgresNIO
+import PresenceStore
 import PresenceTestSupport
 import Testing
 
-@testable import PresenceStore
+@testable import PresenceEmbedded
 
 /// These tests start their own servers in temporary data folders, never the shared one.
 @Suite("Embedded server")

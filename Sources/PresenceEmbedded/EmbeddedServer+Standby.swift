@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PresenceStore
 
 extension EmbeddedServer {
     /// Makes this data folder's cluster a streaming hot standby of another embedded server:

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import PostgresNIO
+import PresenceStore
 
 #if canImport(Glibc)
 import Glibc
@@ -279,12 +280,5 @@ public struct EmbeddedServer: Sendable {
         } catch {
             throw StoreError(.dataFolderUnusable, "Cannot create the folder \(path): \(error.localizedDescription).")
         }
-    }
-}
-
-extension String {
-    /// The last `count` non-empty lines, joined by spaces: the tail of a program's output.
-    func lastLines(_ count: Int) -> String {
-        split(whereSeparator: \.isNewline).suffix(count).joined(separator: " ")
     }
 }
