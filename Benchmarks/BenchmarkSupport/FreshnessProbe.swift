@@ -50,7 +50,7 @@ public enum FreshnessProbe {
             probe += 1
             let user = "probe-\(probe)"
             let seenAt = ContinuousClock.now
-            tracker.seen(user: user, location: "/probe")
+            await tracker.seen(user: user, location: "/probe")
             while try await client.query("SELECT 1 FROM online_users WHERE user_id = \(user)", logger: logger).collect().isEmpty {
                 try await Task.sleep(for: .milliseconds(5))
             }

@@ -58,7 +58,7 @@ public struct PresenceMiddleware<Context: RequestContext>: RouterMiddleware {
                 case .path: request.uri.path
                 case .none: nil
                 }
-            tracker.seen(user: user, location: location)
+            await tracker.seen(user: user, location: location)
         }
         return try await next(request, context)
     }

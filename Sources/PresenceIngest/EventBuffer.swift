@@ -32,23 +32,27 @@ final class EventBuffer: Sendable {
         var head = 0
         var count = 0
         var inFlight = 0
-        /// When the oldest buffered entry arrived; `nil` when the buffer is empty.
-        var oldestArrival: ContinuousClock.Instant?
+        /// When the oldest buffered entry arrived, on the clock's uptime; `nil` when the
+        /// buffer is empty.
+        var oldestArrival: Duration?
         var statistics = PresenceTracker.Statistics()
         var flusher: CheckedContinuation<Void, Never>?
-        var shutdownStarted: ContinuousClock.Instant?
+        var shutdownStarted: Duration?
     }
 
     let capacity: Int
     let batchSize: Int
+    let clock: any TrackerClock
     private let state: Mutex<State>
 
     /// A buffer of `capacity` entries handed out in batches of at most `batchSize`; both are
-    /// at least 1 (``PresenceTracker`` raises smaller configured values).
-    init(capacity: Int, batchSize: Int) {
+    /// at least 1 (``PresenceTracker`` raises smaller configured values). Batch ages are
+    /// measured on the clock's uptime.
+    init(capacity: Int, batchSize: Int, clock: any TrackerClock = SystemTrackerClock()) {
         precondition(capacity > 0 && batchSize > 0, "capacity and batch size must be positive")
         self.capacity = capacity
         self.batchSize = min(batchSize, capacity)
+        self.clock = clock
         self.state = Mutex(State(slots: Array(repeating: nil, count: capacity)))
     }
 
@@ -73,7 +77,7 @@ final class EventBuffer: Sendable {
             state.slots[index] = entry
             state.count += 1
             state.statistics.accepted += 1
-            if state.count == 1 { state.oldestArrival = .now }
+            if state.count == 1 { state.oldestArrival = clock.uptime }
             // Wake a waiting flusher when its timer must start (first entry) or a batch is full.
             guard state.count == 1 || state.count >= batchSize, let flusher = state.flusher else {
                 return .appended(wake: nil)
@@ -104,7 +108,7 @@ final class EventBuffer: Sendable {
             guard state.count > 0 else { return nil }
             let due =
                 force || state.shutdownStarted != nil || state.count >= batchSize
-                || (state.oldestArrival.map { ContinuousClock.now - $0 >= maximumAge } ?? false)
+                || (state.oldestArrival.map { clock.uptime - $0 >= maximumAge } ?? false)
             guard due else { return nil }
             let size = min(state.count, batchSize)
             var batch: [Entry] = []
@@ -171,14 +175,14 @@ final class EventBuffer: Sendable {
     /// Marks the buffer as shutting down: every remaining entry is due, and the flusher wakes.
     func beginShutdown() {
         let flusher = state.withLock { state in
-            if state.shutdownStarted == nil { state.shutdownStarted = .now }
+            if state.shutdownStarted == nil { state.shutdownStarted = clock.uptime }
             return state.flusher.take()
         }
         flusher?.resume()
     }
 
-    /// When graceful shutdown began, if it has.
-    var shutdownStarted: ContinuousClock.Instant? { state.withLock { $0.shutdownStarted } }
+    /// When graceful shutdown began on the clock's uptime, if it has.
+    var shutdownStarted: Duration? { state.withLock { $0.shutdownStarted } }
 
     /// Waits until a batch may be due: a full batch, the first entry's arrival, the oldest
     /// entry's age reaching `maximumAge`, shutdown, or `idleTimeout` when empty.
@@ -186,12 +190,12 @@ final class EventBuffer: Sendable {
         let (sleep, wasEmpty): (Duration?, Bool) = state.withLock { state in
             if state.shutdownStarted != nil || state.count >= batchSize { return (nil, false) }
             guard let oldest = state.oldestArrival else { return (idleTimeout, true) }
-            let remaining = oldest + maximumAge - ContinuousClock.now
+            let remaining = oldest + maximumAge - clock.uptime
             return (remaining > .zero ? remaining : nil, false)
         }
         guard let sleep else { return }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: sleep) }
+            group.addTask { try? await self.clock.sleep(for: sleep) }
             group.addTask { await self.parkFlusher(wasEmpty: wasEmpty) }
             await group.next()
             group.cancelAll()

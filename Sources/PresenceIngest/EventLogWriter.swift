@@ -18,15 +18,7 @@ import Synchronization
 ///
 /// ``PresenceTracker``'s flusher writes through one; a service that must answer how many
 /// events of a request were stored (`presence serve`) writes through its own, one per batch.
-public struct EventLogWriter: Sendable {
-    /// How many events of a batch were new and how many the log already had.
-    public struct Result: Sendable, Hashable {
-        /// Events the log did not have, now stored.
-        public var stored: Int
-        /// Events the log already had (the same `at` and `id`).
-        public var duplicates: Int
-    }
-
+public struct EventLogWriter: EventSink {
     let client: PostgresClient
     let logger: Logger
     /// UTC days known to have a partition, so the common batch costs no partition check.
@@ -35,7 +27,7 @@ public struct EventLogWriter: Sendable {
     /// lock), and when to try again; their events go to `seen_events_default` meanwhile.
     private var deferredDays: (days: Set<Int64>, until: ContinuousClock.Instant) = ([], .now)
     /// A transaction whose COMMIT was sent but not acknowledged, and what it would have stored.
-    var unconfirmed: (transaction: String, result: Result)?
+    var unconfirmed: (transaction: String, result: BatchResult)?
 
     /// Creates a writer.
     ///
@@ -51,7 +43,7 @@ public struct EventLogWriter: Sendable {
     ///
     /// - Returns: How many events were stored and how many were already in the log.
     /// - Throws: Whatever the database threw; the batch may then be retried as it is.
-    public mutating func write(_ batch: [SeenEvent]) async throws -> Result {
+    public mutating func write(_ batch: [SeenEvent]) async throws -> BatchResult {
         var skipExisting = false
         if let unconfirmed {
             switch try await outcome(of: unconfirmed.transaction, writing: batch) {
@@ -121,7 +113,7 @@ public struct EventLogWriter: Sendable {
         }
     }
 
-    private mutating func write(_ batch: [SeenEvent], skippingExisting: Bool) async throws -> Result {
+    private mutating func write(_ batch: [SeenEvent], skippingExisting: Bool) async throws -> BatchResult {
         let commit = SentCommit()
         let logger = logger
         do {
@@ -144,10 +136,10 @@ public struct EventLogWriter: Sendable {
         on connection: PostgresConnection,
         commit: SentCommit,
         logger: Logger
-    ) async throws -> Result {
+    ) async throws -> BatchResult {
         try await connection.query("BEGIN", logger: logger)
         do {
-            let result: Result
+            let result: BatchResult
             if skippingExisting {
                 try await connection.query(
                     """
@@ -169,10 +161,10 @@ public struct EventLogWriter: Sendable {
                     logger: logger
                 ).collect()
                 let stored = try rows.first?.decode(Int.self) ?? 0
-                result = Result(stored: stored, duplicates: batch.count - stored)
+                result = BatchResult(stored: stored, duplicates: batch.count - stored)
             } else {
                 try await copy(batch, into: "seen_events", on: connection, logger: logger)
-                result = Result(stored: batch.count, duplicates: 0)
+                result = BatchResult(stored: batch.count, duplicates: 0)
             }
             // The notification is delivered when the transaction commits.
             let rows = try await connection.query(
@@ -262,13 +254,13 @@ public struct EventLogWriter: Sendable {
 
 /// The transaction of a batch whose COMMIT was sent, and what it stored, once it is sent.
 private final class SentCommit: Sendable {
-    private let state = Mutex<(transaction: String, result: EventLogWriter.Result)?>(nil)
+    private let state = Mutex<(transaction: String, result: BatchResult)?>(nil)
 
     /// The transaction and its result, when COMMIT was sent.
-    var sent: (transaction: String, result: EventLogWriter.Result)? { state.withLock { $0 } }
+    var sent: (transaction: String, result: BatchResult)? { state.withLock { $0 } }
 
     /// Notes that COMMIT is about to be sent.
-    func record(transaction: String, result: EventLogWriter.Result) {
+    func record(transaction: String, result: BatchResult) {
         state.withLock { $0 = (transaction, result) }
     }
 }

@@ -6,8 +6,9 @@ extension PresenceTracker {
         case dropNewest
         /// Drop the oldest buffered event to make room for the new one.
         case dropOldest
-        /// Block the calling thread until there is room, at most for the given time, then drop
-        /// the event. Use it only where a short wait on the request path is acceptable.
+        /// Wait until there is room, at most for the given time, then drop the event: the
+        /// synchronous `seen()` blocks its thread meanwhile, the `async` one suspends its task.
+        /// Use it only where a short wait on the request path is acceptable.
         case wait(deadline: Duration)
     }
 

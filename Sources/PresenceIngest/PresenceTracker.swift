@@ -31,18 +31,37 @@ public final class PresenceTracker: Service, Sendable {
 
     let buffer: EventBuffer
     let rules: SeenEvent.Rules
-    private let client: PostgresClient
+    private let sink: any EventSink
+    private let clock: any TrackerClock
     private let logger: Logger
     private let metrics: TrackerMetrics
 
-    /// Creates a tracker; nothing is written until ``run()`` runs.
+    /// Creates a tracker that writes into the event log; nothing is written until ``run()``
+    /// runs.
     ///
     /// - Parameters:
     ///   - client: The pool to write through; the event log must be migrated.
     ///   - configuration: Buffer size, batching, overflow policy, retries.
     ///   - logger: Where the flusher logs failed writes and retries.
-    public init(client: PostgresClient, configuration: Configuration = Configuration(), logger: Logger) {
-        self.client = client
+    public convenience init(client: PostgresClient, configuration: Configuration = Configuration(), logger: Logger) {
+        self.init(sink: EventLogWriter(client: client, logger: logger), configuration: configuration, logger: logger)
+    }
+
+    /// Creates a tracker that writes through a sink of its own, on a clock of its own.
+    ///
+    /// - Parameters:
+    ///   - sink: Where the flusher writes its batches.
+    ///   - configuration: Buffer size, batching, overflow policy, retries.
+    ///   - clock: The time it reads and waits on. Default: the system's.
+    ///   - logger: Where the flusher logs failed writes and retries.
+    public init(
+        sink: some EventSink,
+        configuration: Configuration = Configuration(),
+        clock: some TrackerClock = SystemTrackerClock(),
+        logger: Logger
+    ) {
+        self.sink = sink
+        self.clock = clock
         self.configuration = configuration
         self.logger = logger
         if configuration.capacity < 1 || configuration.maximumBatchSize < 1 {
@@ -50,7 +69,8 @@ public final class PresenceTracker: Service, Sendable {
                 "the tracker's buffer capacity and batch size must be at least 1; taking 1 for what is smaller",
                 metadata: ["capacity": "\(configuration.capacity)", "maximum_batch_size": "\(configuration.maximumBatchSize)"])
         }
-        self.buffer = EventBuffer(capacity: max(1, configuration.capacity), batchSize: max(1, configuration.maximumBatchSize))
+        self.buffer = EventBuffer(
+            capacity: max(1, configuration.capacity), batchSize: max(1, configuration.maximumBatchSize), clock: clock)
         var rules = SeenEvent.Rules()
         rules.allowedClockSkew = configuration.allowedClockSkew
         self.rules = rules
@@ -60,7 +80,9 @@ public final class PresenceTracker: Service, Sendable {
     /// Records that a user was seen.
     ///
     /// Validates the event (DESIGN.md's rules) and appends it to the buffer. Never awaits, and
-    /// allocates nothing beyond what the strings themselves hold.
+    /// allocates nothing beyond what the strings themselves hold. Under
+    /// ``OverflowPolicy/wait(deadline:)`` a full buffer blocks the calling thread; from async
+    /// code (a request handler, a middleware) call the `async` variant, which suspends instead.
     ///
     /// - Parameters:
     ///   - user: Who was seen, 1 to 256 bytes of UTF-8.
@@ -71,22 +93,60 @@ public final class PresenceTracker: Service, Sendable {
     /// - Returns: Whether the event was accepted, rejected (and why) or dropped.
     @discardableResult
     public func seen(user: String, at: Date? = nil, location: String? = nil, id: UUID? = nil) -> SeenOutcome {
-        let now = SeenEvent.microsecondsNow()
+        switch admit(user: user, at: at, location: location, id: id) {
+        case .decided(let outcome): outcome
+        case .waitForRoom(let entry, let deadline): waitForRoom(entry, deadline: deadline)
+        }
+    }
+
+    /// Records that a user was seen, from async code.
+    ///
+    /// The same as the synchronous ``seen(user:at:location:id:)``, but under
+    /// ``OverflowPolicy/wait(deadline:)`` it waits for room by suspending the task, never by
+    /// blocking its thread: a thread of Swift's cooperative pool or of an event loop serves
+    /// others meanwhile. Cancelling the task ends the wait, and the event is dropped as when
+    /// the deadline passes. Under the other policies it never suspends.
+    ///
+    /// - Parameters:
+    ///   - user: Who was seen, 1 to 256 bytes of UTF-8.
+    ///   - at: When; `nil` (the default) for now.
+    ///   - location: Where in the application, up to 2048 bytes, if known.
+    ///   - id: The event's id, when the producer has one; a UUIDv7 is made otherwise.
+    /// - Returns: Whether the event was accepted, rejected (and why) or dropped.
+    @discardableResult
+    public func seen(user: String, at: Date? = nil, location: String? = nil, id: UUID? = nil) async -> SeenOutcome {
+        switch admit(user: user, at: at, location: location, id: id) {
+        case .decided(let outcome): outcome
+        case .waitForRoom(let entry, let deadline): await suspendForRoom(entry, deadline: deadline)
+        }
+    }
+
+    /// What became of an event offered under the tracker's policy, or that it waits for room.
+    private enum Admission {
+        case decided(SeenOutcome)
+        case waitForRoom(EventBuffer.Entry, deadline: Duration)
+    }
+
+    /// Validates an event and offers it to the buffer under the overflow policy.
+    private func admit(user: String, at: Date?, location: String?, id: UUID?) -> Admission {
+        let now = clock.microsecondsNow()
         let microseconds = at.map(SeenEvent.microseconds(of:)) ?? now
         if let reason = SeenEvent.validate(
             user: user, microseconds: microseconds, location: location, receivedAt: now, rules: rules)
         {
             buffer.countRejected(reason.code)
-            return .rejected(reason)
+            return .decided(.rejected(reason))
         }
         let entry = EventBuffer.Entry(id: id, user: user, microseconds: microseconds, location: location)
         switch configuration.overflowPolicy {
         case .dropNewest:
-            return Self.outcome(buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: false))
+            return .decided(Self.outcome(buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: false)))
         case .dropOldest:
-            return Self.outcome(buffer.offer(entry, dropOldestWhenFull: true, waitWhenFull: false))
+            return .decided(Self.outcome(buffer.offer(entry, dropOldestWhenFull: true, waitWhenFull: false)))
         case .wait(let deadline):
-            return waitForRoom(entry, deadline: deadline)
+            let offer = buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: true)
+            guard case .full = offer else { return .decided(Self.outcome(offer)) }
+            return .waitForRoom(entry, deadline: deadline)
         }
     }
 
@@ -101,7 +161,7 @@ public final class PresenceTracker: Service, Sendable {
     @discardableResult
     public func record(_ event: SeenEvent) async throws -> SeenOutcome {
         let entry = EventBuffer.Entry(id: event.id, user: event.user, microseconds: event.microseconds, location: event.location)
-        if let reason = event.validate(receivedAt: SeenEvent.microsecondsNow(), rules: rules) {
+        if let reason = event.validate(receivedAt: clock.microsecondsNow(), rules: rules) {
             buffer.countRejected(reason.code)
             return .rejected(reason)
         }
@@ -109,7 +169,7 @@ public final class PresenceTracker: Service, Sendable {
         while true {
             let offer = buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: true)
             guard case .full = offer else { return Self.outcome(offer) }
-            try await Task.sleep(for: delay)
+            try await clock.sleep(for: delay)
             delay = min(delay * 2, .milliseconds(20))
         }
     }
@@ -118,21 +178,36 @@ public final class PresenceTracker: Service, Sendable {
     /// snapshot.
     public var statistics: Statistics { buffer.statistics }
 
-    /// Offers an entry under the `wait` policy: sleeps this thread briefly while the buffer is
-    /// full, up to the deadline, then drops the entry.
+    /// Offers an entry under the `wait` policy again and again, sleeping this thread briefly
+    /// between tries while the buffer is full, up to the deadline; then drops the entry.
     private func waitForRoom(_ entry: EventBuffer.Entry, deadline: Duration) -> SeenOutcome {
-        let giveUp = ContinuousClock.now + deadline
+        let giveUp = clock.uptime + deadline
         var pause: UInt32 = 20
         while true {
             let offer = buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: true)
             guard case .full = offer else { return Self.outcome(offer) }
-            guard ContinuousClock.now < giveUp else {
-                buffer.countDropped(.waitTimedOut)
-                return .dropped(.waitTimedOut)
-            }
+            guard clock.uptime < giveUp else { return dropWaiting() }
             usleep(pause)
             pause = min(pause * 2, 1_000)
         }
+    }
+
+    /// The same as ``waitForRoom(_:deadline:)``, suspending the task between tries.
+    private func suspendForRoom(_ entry: EventBuffer.Entry, deadline: Duration) async -> SeenOutcome {
+        let giveUp = clock.uptime + deadline
+        var pause = Duration.microseconds(20)
+        while true {
+            let offer = buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: true)
+            guard case .full = offer else { return Self.outcome(offer) }
+            guard clock.uptime < giveUp, (try? await clock.sleep(for: pause)) != nil else { return dropWaiting() }
+            pause = min(pause * 2, .milliseconds(1))
+        }
+    }
+
+    /// Counts an entry that waited for room in vain as dropped.
+    private func dropWaiting() -> SeenOutcome {
+        buffer.countDropped(.waitTimedOut)
+        return .dropped(.waitTimedOut)
     }
 
     private static func outcome(_ offer: EventBuffer.Offer) -> SeenOutcome {
@@ -157,7 +232,7 @@ public final class PresenceTracker: Service, Sendable {
     /// its task is cancelled (a hard stop) it returns at once, counting what it still held as
     /// dropped.
     public func run() async {
-        var writer = EventLogWriter(client: client, logger: logger)
+        var writer = sink
         await withGracefulShutdownHandler {
             while !Task.isCancelled {
                 await buffer.waitForWork(maximumAge: configuration.maximumBatchAge, idleTimeout: .seconds(1))
@@ -181,17 +256,17 @@ public final class PresenceTracker: Service, Sendable {
     }
 
     /// Writes one batch, retrying until it is committed or shutdown gives up on it.
-    private func write(_ entries: [EventBuffer.Entry], with writer: inout EventLogWriter) async {
+    private func write(_ entries: [EventBuffer.Entry], with writer: inout any EventSink) async {
         let batch = entries.map { entry in
             SeenEvent(id: entry.id, user: entry.user, microseconds: entry.microseconds, location: entry.location)
         }
-        let started = ContinuousClock.now
+        let started = clock.uptime
         var delay = configuration.initialRetryDelay
         var failures = 0
         while true {
             do {
                 let result = try await writer.write(batch)
-                let duration = ContinuousClock.now - started
+                let duration = clock.uptime - started
                 buffer.complete(batch.count, stored: result.stored, duplicates: result.duplicates, duration: duration)
                 metrics.recordBatch(size: batch.count, duration: duration)
                 if failures > 0 {
@@ -206,7 +281,7 @@ public final class PresenceTracker: Service, Sendable {
                 }
                 let message = StoreError(database: error, while: "writing events").message
                 if let shutdownStarted = buffer.shutdownStarted,
-                    ContinuousClock.now >= shutdownStarted + configuration.shutdownTimeout
+                    clock.uptime >= shutdownStarted + configuration.shutdownTimeout
                 {
                     logger.error(
                         "giving up on a batch at shutdown; its events are counted as dropped",
@@ -221,7 +296,7 @@ public final class PresenceTracker: Service, Sendable {
                         metadata: ["error": "\(message)", "attempt": "\(failures)", "retry_in": "\(delay)"]
                     )
                 }
-                try? await Task.sleep(for: delay)
+                try? await clock.sleep(for: delay)
                 delay = min(delay * 2, configuration.maximumRetryDelay)
             }
         }

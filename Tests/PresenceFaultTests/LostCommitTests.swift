@@ -47,8 +47,8 @@ extension FaultTests {
                     let transaction = try await Self.crashBeforeCommit(fault, client)
                     try await fault.restart()
                     var writer = EventLogWriter(client: client, logger: Self.logger)
-                    writer.unconfirmed = (transaction, EventLogWriter.Result(stored: 50, duplicates: 0))
-                    #expect(try await writer.write(events) == EventLogWriter.Result(stored: 50, duplicates: 0), "\(seed)")
+                    writer.unconfirmed = (transaction, BatchResult(stored: 50, duplicates: 0))
+                    #expect(try await writer.write(events) == BatchResult(stored: 50, duplicates: 0), "\(seed)")
                     try await FaultChecks.expectLog(holds: Set(events.map(\.id)), client, seed)
                 }
             }
@@ -69,8 +69,8 @@ extension FaultTests {
                     let lost = Int(transaction)!
                     while try await FaultChecks.number("SELECT pg_current_xact_id()::text::int8", client) < lost {}
                     var writer = EventLogWriter(client: client, logger: Self.logger)
-                    writer.unconfirmed = (transaction, EventLogWriter.Result(stored: 50, duplicates: 0))
-                    #expect(try await writer.write(events) == EventLogWriter.Result(stored: 50, duplicates: 0), "\(seed)")
+                    writer.unconfirmed = (transaction, BatchResult(stored: 50, duplicates: 0))
+                    #expect(try await writer.write(events) == BatchResult(stored: 50, duplicates: 0), "\(seed)")
                     try await FaultChecks.expectLog(holds: Set(events.map(\.id)), client, seed)
                 }
             }

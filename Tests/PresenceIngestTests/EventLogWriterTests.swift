@@ -41,9 +41,9 @@ struct EventLogWriterTests {
             let events = (0..<3).map { SeenEvent(user: "u\($0)", microseconds: base + Int64($0)) }
             let xid = try await transaction(inserting: events, ending: "COMMIT", client: client)
             var writer = EventLogWriter(client: client, logger: logger)
-            writer.unconfirmed = (xid, EventLogWriter.Result(stored: 3, duplicates: 0))
+            writer.unconfirmed = (xid, BatchResult(stored: 3, duplicates: 0))
             let result = try await writer.write(events)
-            #expect(result == EventLogWriter.Result(stored: 3, duplicates: 0))
+            #expect(result == BatchResult(stored: 3, duplicates: 0))
             #expect(writer.unconfirmed == nil)
             #expect(try await count(client) == 3)
         }
@@ -55,9 +55,9 @@ struct EventLogWriterTests {
             let events = (0..<3).map { SeenEvent(user: "u\($0)", microseconds: base + Int64($0)) }
             let xid = try await transaction(inserting: events, ending: "ROLLBACK", client: client)
             var writer = EventLogWriter(client: client, logger: logger)
-            writer.unconfirmed = (xid, EventLogWriter.Result(stored: 3, duplicates: 0))
+            writer.unconfirmed = (xid, BatchResult(stored: 3, duplicates: 0))
             let result = try await writer.write(events)
-            #expect(result == EventLogWriter.Result(stored: 3, duplicates: 0))
+            #expect(result == BatchResult(stored: 3, duplicates: 0))
             #expect(try await count(client) == 3)
         }
     }

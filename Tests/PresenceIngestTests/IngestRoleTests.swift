@@ -43,13 +43,13 @@ struct IngestRoleTests {
             ]
             try await TestDatabase.withLogin(as: .ingest, settings: settings) { ingest, _ in
                 var writer = EventLogWriter(client: ingest, logger: logger)
-                #expect(try await writer.write(batch) == EventLogWriter.Result(stored: 4, duplicates: 0))
+                #expect(try await writer.write(batch) == BatchResult(stored: 4, duplicates: 0))
                 // Sent again: the COPY fails on the key and the batch goes through the
                 // temporary table, ON CONFLICT DO NOTHING, with no SELECT privilege.
                 var again = EventLogWriter(client: ingest, logger: logger)
-                #expect(try await again.write(batch) == EventLogWriter.Result(stored: 0, duplicates: 4))
+                #expect(try await again.write(batch) == BatchResult(stored: 0, duplicates: 4))
                 let more = SeenEvent(user: "dave", microseconds: now, location: "/d")
-                #expect(try await again.write(batch + [more]) == EventLogWriter.Result(stored: 1, duplicates: 4))
+                #expect(try await again.write(batch + [more]) == BatchResult(stored: 1, duplicates: 4))
 
                 // A transaction that wrote erin's event and whose COMMIT answer was lost: asked
                 // after, through presence_commit_outcome, without reading the log.
@@ -64,8 +64,8 @@ struct IngestRoleTests {
                     return try rows.first?.decode(String.self) ?? ""
                 }
                 var lost = EventLogWriter(client: ingest, logger: logger)
-                lost.unconfirmed = (transaction, EventLogWriter.Result(stored: 1, duplicates: 0))
-                #expect(try await lost.write([erin]) == EventLogWriter.Result(stored: 1, duplicates: 0))
+                lost.unconfirmed = (transaction, BatchResult(stored: 1, duplicates: 0))
+                #expect(try await lost.write([erin]) == BatchResult(stored: 1, duplicates: 0))
 
                 do {
                     _ = try await ingest.query("SELECT count(*) FROM seen_events", logger: logger).collect()

@@ -22,7 +22,7 @@ struct PresenceTrackerTests {
                     for task in 0..<8 {
                         group.addTask {
                             for index in 0..<2_500 {
-                                tracker.seen(user: "user-\(task)", at: Date(), location: "/page/\(index)")
+                                await tracker.seen(user: "user-\(task)", at: Date(), location: "/page/\(index)")
                                 if index.isMultiple(of: 500) { await Task.yield() }
                             }
                         }
@@ -103,7 +103,7 @@ struct PresenceTrackerTests {
             configuration.overflowPolicy = .wait(deadline: .milliseconds(100))
             let statistics = try await withTracker(client: client, configuration: configuration, startFlusher: false) {
                 tracker, startFlusher in
-                for index in 0..<5 { #expect(tracker.seen(user: "u\(index)") == .accepted) }
+                for index in 0..<5 { #expect(await tracker.seen(user: "u\(index)") == .accepted) }
                 let clock = ContinuousClock()
                 var outcome: SeenOutcome?
                 let waited = clock.measure { outcome = tracker.seen(user: "late") }

@@ -30,12 +30,12 @@ struct RestartTests {
                 configuration.initialRetryDelay = .milliseconds(50)
                 configuration.maximumRetryDelay = .milliseconds(200)
                 let statistics = try await withTracker(client: client, configuration: configuration) { tracker, _ in
-                    for index in 0..<500 { tracker.seen(user: "before-\(index % 10)", location: "/\(index)") }
+                    for index in 0..<500 { await tracker.seen(user: "before-\(index % 10)", location: "/\(index)") }
                     try await waitUntil { tracker.statistics.stored == 500 }
                     #expect(tracker.statistics.stored == 500)
 
                     try await server.stop(logger: logger)
-                    for index in 0..<500 { tracker.seen(user: "during-\(index % 10)", location: "/\(index)") }
+                    for index in 0..<500 { await tracker.seen(user: "during-\(index % 10)", location: "/\(index)") }
                     try await Task.sleep(for: .milliseconds(500))
                     let down = tracker.statistics
                     #expect(down.stored == 500 && down.buffered == 500 && down.isBalanced)

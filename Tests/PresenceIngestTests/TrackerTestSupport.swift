@@ -16,7 +16,17 @@ func withTracker(
     startFlusher: Bool = true,
     _ body: (PresenceTracker, _ startFlusher: @escaping @Sendable () -> Void) async throws -> Void
 ) async throws -> PresenceTracker.Statistics {
-    let tracker = PresenceTracker(client: client, configuration: configuration, logger: TestDatabase.logger)
+    try await withRunning(
+        PresenceTracker(client: client, configuration: configuration, logger: TestDatabase.logger), startFlusher: startFlusher, body)
+}
+
+/// Runs `body` beside the tracker's flusher (started at once, or when `body` calls the given
+/// closure), then shuts the tracker down gracefully and returns its final statistics.
+func withRunning(
+    _ tracker: PresenceTracker,
+    startFlusher: Bool = true,
+    _ body: (PresenceTracker, _ startFlusher: @escaping @Sendable () -> Void) async throws -> Void
+) async throws -> PresenceTracker.Statistics {
     try await testGracefulShutdown { trigger in
         let (started, startedContinuation) = AsyncStream<Void>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
