@@ -165,6 +165,7 @@ let package = Package(
             dependencies: [
                 "PresenceModel",
                 "PresenceStore",
+                "PresenceIngest",
                 "PresenceProjector",
                 "PresenceEmbedded",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

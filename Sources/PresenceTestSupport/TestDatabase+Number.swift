@@ -11,4 +11,9 @@ extension TestDatabase {
         let rows = try await client.query(query, logger: logger).collect()
         return try rows.first?.decode(Int.self) ?? -1
     }
+
+    /// How many events the log holds.
+    public static func eventCount(_ client: PostgresClient) async throws -> Int {
+        try await number(client, "SELECT count(*)::int8 FROM seen_events")
+    }
 }

@@ -7,45 +7,18 @@ import PresenceProjector
 import PresenceTestSupport
 import Testing
 
-/// What every fault test checks once the fault is over, and the waits it needs on the way.
+/// What every fault test checks once the fault is over.
 enum FaultChecks {
     static let logger = TestDatabase.logger
 
-    /// Something a fault test waited for did not happen in time.
-    struct Timeout: Error, CustomStringConvertible {
-        var what: String
-        var description: String { "gave up waiting for \(what)" }
-    }
-
-    /// Waits until `condition` holds, looking every `poll`; throws ``Timeout`` after `timeout`.
-    /// Deadlines are generous: the machine is small and shared.
-    static func eventually(
-        _ what: String,
-        timeout: Duration = .seconds(120),
-        poll: Duration = .milliseconds(20),
-        _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw Timeout(what: what) }
-            try await Task.sleep(for: poll)
-        }
-    }
-
-    /// The first column of the first row of a query, as an integer.
-    static func number(_ query: PostgresQuery, _ client: PostgresClient) async throws -> Int {
-        let rows = try await client.query(query, logger: logger).collect()
-        return try rows.first?.decode(Int.self) ?? -1
-    }
-
     /// How many events the projector's checkpoint says it has folded.
     static func folded(_ client: PostgresClient) async throws -> Int {
-        try await number("SELECT events FROM presence_projector", client)
+        try await TestDatabase.number(client, "SELECT events FROM presence_projector")
     }
 
     /// How many rows the event log holds.
     static func logged(_ client: PostgresClient) async throws -> Int {
-        try await number("SELECT count(*)::int8 FROM seen_events", client)
+        try await TestDatabase.eventCount(client)
     }
 
     /// Writes events in batches straight to the log, as an import would.

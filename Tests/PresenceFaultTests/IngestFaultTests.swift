@@ -50,7 +50,7 @@ extension FaultTests {
                             try await run.reach(Double(index + 1) / 4)
                             // Strike while a batch is being written (there is one within a
                             // moment, nearly always).
-                            try? await FaultChecks.eventually("a batch in flight", timeout: .seconds(2), poll: .milliseconds(2)) {
+                            try? await eventually("a batch in flight", timeout: .seconds(2), poll: .milliseconds(2)) {
                                 try await FaultChecks.writing(client)
                             }
                             try await fault.crash()

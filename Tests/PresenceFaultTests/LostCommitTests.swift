@@ -67,7 +67,7 @@ extension FaultTests {
                     // PostgreSQL 15 hands the lost id out again to one of them. (Should a later
                     // version not, the writer finds the transaction aborted, and this holds too.)
                     let lost = Int(transaction)!
-                    while try await FaultChecks.number("SELECT pg_current_xact_id()::text::int8", client) < lost {}
+                    while try await TestDatabase.number(client, "SELECT pg_current_xact_id()::text::int8") < lost {}
                     var writer = EventLogWriter(client: client, logger: Self.logger)
                     writer.unconfirmed = (transaction, BatchResult(stored: 50, duplicates: 0))
                     #expect(try await writer.write(events) == BatchResult(stored: 50, duplicates: 0), "\(seed)")

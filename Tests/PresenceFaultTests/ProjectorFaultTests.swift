@@ -29,7 +29,7 @@ extension FaultTests {
         /// before a batch was seen.
         static func midBatch(_ client: PostgresClient, _ random: inout SplitMix64) async throws -> Int? {
             var session: Int?
-            try await FaultChecks.eventually("a batch being folded", timeout: .seconds(60), poll: .milliseconds(2)) {
+            try await eventually("a batch being folded", timeout: .seconds(60), poll: .milliseconds(2)) {
                 session = try await FaultChecks.foldingSession(client)
                 if session != nil { return true }
                 return try await FaultChecks.folded(client) == FaultChecks.logged(client)
@@ -90,7 +90,7 @@ extension FaultTests {
                             try await fault.restart()
                             try await FaultChecks.write(events[second...], client)
                             let logged = try await FaultChecks.logged(client)
-                            try await FaultChecks.eventually("the follower to fold all \(logged) events") {
+                            try await eventually("the follower to fold all \(logged) events") {
                                 if let error = stopped.error.withLock({ $0 }) { throw error }
                                 return try await FaultChecks.folded(client) >= logged
                             }
@@ -129,10 +129,10 @@ extension FaultTests {
 
                     // Its server session ends (once it finds the client gone) and the advisory
                     // lock with it.
-                    try await FaultChecks.eventually("the killed projector's session to end") {
-                        try await FaultChecks.number("SELECT count(*)::int8 FROM pg_stat_activity WHERE pid = \(session)", client) == 0
+                    try await eventually("the killed projector's session to end") {
+                        try await TestDatabase.number(client, "SELECT count(*)::int8 FROM pg_stat_activity WHERE pid = \(session)") == 0
                     }
-                    let locks = try await FaultChecks.number("SELECT count(*)::int8 FROM pg_locks WHERE locktype = 'advisory'", client)
+                    let locks = try await TestDatabase.number(client, "SELECT count(*)::int8 FROM pg_locks WHERE locktype = 'advisory'")
                     #expect(locks == 0, "\(seed)")
                     let foldedAtKill = try await FaultChecks.folded(client)
                     #expect(

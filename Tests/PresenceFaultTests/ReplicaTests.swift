@@ -156,10 +156,10 @@ extension FaultTests {
         /// replay resumes, both agree again.
         static func expectLagShows(_ pair: ReplicaPair, waiting: Int) async throws {
             try await pair.standbyClient.query("SELECT pg_wal_replay_pause()", logger: logger)
-            try await FaultChecks.eventually("the standby's replay to pause") {
-                try await FaultChecks.number(
-                    "SELECT count(*)::int8 FROM pg_get_wal_replay_pause_state() AS state WHERE state = 'paused'",
-                    pair.standbyClient) == 1
+            try await eventually("the standby's replay to pause") {
+                try await TestDatabase.number(
+                    pair.standbyClient,
+                    "SELECT count(*)::int8 FROM pg_get_wal_replay_pause_state() AS state WHERE state = 'paused'") == 1
             }
             try await pair.projectAll()
             try await StandbyServer.waitUntil(.received, primary: pair.primaryClient, standby: pair.standbyClient)

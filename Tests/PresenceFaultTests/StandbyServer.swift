@@ -55,7 +55,7 @@ struct StandbyServer: Sendable {
     static func waitUntil(_ progress: Progress, primary: PostgresClient, standby: PostgresClient) async throws {
         let rows = try await primary.query("SELECT pg_current_wal_lsn()::text", logger: logger).collect()
         let target = try rows.first?.decode(String.self) ?? "0/0"
-        try await FaultChecks.eventually("the standby to have \(progress) the primary's log up to \(target)", timeout: .seconds(60)) {
+        try await eventually("the standby to have \(progress) the primary's log up to \(target)", timeout: .seconds(60)) {
             let reached = try await standby.query(
                 "SELECT \(unescaped: progress.rawValue) >= \(target)::pg_lsn", logger: logger
             ).collect()

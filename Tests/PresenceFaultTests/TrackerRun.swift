@@ -53,7 +53,7 @@ final class TrackerRun: Sendable {
                 // The flusher runs until shutdown; the other two end on their own.
                 try await group.next()
                 try await group.next()
-                try await FaultChecks.eventually("the tracker to write all it holds") { tracker.statistics.buffered == 0 }
+                try await eventually("the tracker to write all it holds") { tracker.statistics.buffered == 0 }
                 trigger.triggerGracefulShutdown()
                 try await group.waitForAll()
             }

@@ -30,11 +30,6 @@ struct EventLogWriterTests {
         }
     }
 
-    func count(_ client: PostgresClient) async throws -> Int {
-        let rows = try await client.query("SELECT count(*)::int8 FROM seen_events", logger: logger).collect()
-        return try rows.first?.decode(Int.self) ?? -1
-    }
-
     @Test("after a COMMIT whose answer was lost, a batch that did commit is not written again")
     func lostAnswerCommitted() async throws {
         try await TestDatabase.withFresh { client, _ in
@@ -45,7 +40,7 @@ struct EventLogWriterTests {
             let result = try await writer.write(events)
             #expect(result == BatchResult(stored: 3, duplicates: 0))
             #expect(writer.unconfirmed == nil)
-            #expect(try await count(client) == 3)
+            #expect(try await TestDatabase.eventCount(client) == 3)
         }
     }
 
@@ -58,7 +53,7 @@ struct EventLogWriterTests {
             writer.unconfirmed = (xid, BatchResult(stored: 3, duplicates: 0))
             let result = try await writer.write(events)
             #expect(result == BatchResult(stored: 3, duplicates: 0))
-            #expect(try await count(client) == 3)
+            #expect(try await TestDatabase.eventCount(client) == 3)
         }
     }
 
@@ -67,8 +62,7 @@ struct EventLogWriterTests {
         try await TestDatabase.withFresh { client, _ in
             try await client.withConnection { connection in
                 try await connection.listen(on: EventLog.notificationChannel) { notifications in
-                    var writer = EventLogWriter(client: client, logger: logger)
-                    _ = try await writer.write([SeenEvent(user: "a", microseconds: base)])
+                    try await TestDatabase.store([SeenEvent(user: "a", microseconds: base)], client)
                     let received = try await withThrowingTaskGroup(of: Bool.self) { group in
                         group.addTask {
                             for try await _ in notifications { return true }

@@ -14,11 +14,6 @@ import Testing
 struct IngestRoleTests {
     let logger = TestDatabase.logger
 
-    func count(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
-        let rows = try await client.query(query, logger: logger).collect()
-        return try rows.first?.decode(Int.self) ?? -1
-    }
-
     func sqlState(_ error: any Error) -> String? {
         (error as? PSQLError)?.serverInfo?[.sqlState]
             ?? ((error as? PostgresTransactionError)?.closureError as? PSQLError)?.serverInfo?[.sqlState]
@@ -74,17 +69,17 @@ struct IngestRoleTests {
                     #expect(sqlState(error) == "42501")
                 }
             }
-            #expect(try await count(owner, "SELECT count(*)::int8 FROM seen_events") == 7)
+            #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM seen_events") == 7)
             // The partitions the writer needed exist, owned by the log's owner, and the early
             // event moved out of the default partition into its day.
-            #expect(try await count(owner, "SELECT count(*)::int8 FROM seen_events_20010203") == 1)
-            #expect(try await count(owner, "SELECT count(*)::int8 FROM seen_events_20020304") == 2)
-            #expect(try await count(owner, "SELECT count(*)::int8 FROM seen_events_default") == 0)
-            #expect(try await count(
+            #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM seen_events_20010203") == 1)
+            #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM seen_events_20020304") == 2)
+            #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM seen_events_default") == 0)
+            #expect(try await TestDatabase.number(
                 owner,
                 "SELECT count(*)::int8 FROM pg_tables WHERE tablename IN ('seen_events_20010203', 'seen_events_20020304') AND tableowner = current_user"
             ) == 2)
-            #expect(try await count(owner, "SELECT count(DISTINCT id)::int8 FROM seen_events") == 7)
+            #expect(try await TestDatabase.number(owner, "SELECT count(DISTINCT id)::int8 FROM seen_events") == 7)
         }
     }
 
@@ -105,8 +100,8 @@ struct IngestRoleTests {
             #expect(statistics.accepted == 501)
             #expect(statistics.stored == 501)
             #expect(statistics.droppedTotal == 0)
-            #expect(try await count(owner, "SELECT count(*)::int8 FROM seen_events") == 501)
-            #expect(try await count(owner, "SELECT count(*)::int8 FROM seen_events_20010909") == 1)
+            #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM seen_events") == 501)
+            #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM seen_events_20010909") == 1)
         }
     }
 }

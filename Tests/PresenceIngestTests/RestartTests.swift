@@ -11,11 +11,6 @@ import Testing
 struct RestartTests {
     let logger = TestDatabase.logger
 
-    func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-    }
-
     @Test("events seen while PostgreSQL is down are kept, retried, and stored once when it is back")
     func survivesRestart() async throws {
         let folder = "/tmp/presence-restart-" + UUID().uuidString.prefix(8).lowercased()
@@ -31,7 +26,7 @@ struct RestartTests {
                 configuration.maximumRetryDelay = .milliseconds(200)
                 let statistics = try await withTracker(client: client, configuration: configuration) { tracker, _ in
                     for index in 0..<500 { await tracker.seen(user: "before-\(index % 10)", location: "/\(index)") }
-                    try await waitUntil { tracker.statistics.stored == 500 }
+                    try await eventually("the first 500 stored", timeout: .seconds(60)) { tracker.statistics.stored == 500 }
                     #expect(tracker.statistics.stored == 500)
 
                     try await server.stop(logger: logger)
@@ -41,7 +36,7 @@ struct RestartTests {
                     #expect(down.stored == 500 && down.buffered == 500 && down.isBalanced)
 
                     try await server.start(logger: logger)
-                    try await waitUntil { tracker.statistics.stored == 1_000 }
+                    try await eventually("all 1,000 stored", timeout: .seconds(60)) { tracker.statistics.stored == 1_000 }
                 }
                 #expect(statistics.accepted == 1_000 && statistics.stored == 1_000)
                 #expect(statistics.duplicates == 0 && statistics.droppedTotal == 0 && statistics.isBalanced)

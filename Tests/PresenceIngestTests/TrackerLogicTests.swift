@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PresenceIngest
 import PresenceModel
+import PresenceTestSupport
 import Synchronization
 import Testing
 
@@ -75,12 +76,6 @@ struct TrackerLogicTests {
 
     let logger = Logger(label: "tracker-logic")
 
-    /// Waits (in real time, at most 10 s) until `condition` holds.
-    func eventually(_ condition: () -> Bool) async throws {
-        let giveUp = ContinuousClock.now + .seconds(10)
-        while !condition() && ContinuousClock.now < giveUp { try await Task.sleep(for: .milliseconds(1)) }
-    }
-
     @Test("a sink that fails keeps the batch and retries with doubling waits until it takes it: nothing lost or doubled")
     func retries() async throws {
         let sink = ScriptedSink(failures: 5)
@@ -88,7 +83,7 @@ struct TrackerLogicTests {
         let started = ContinuousClock.now
         let statistics = try await withRunning(PresenceTracker(sink: sink, clock: clock, logger: logger)) { tracker, _ in
             for index in 0..<10 { await tracker.seen(user: "u\(index)") }
-            try await eventually { tracker.statistics.stored == 10 }
+            try await eventually("all ten stored", poll: .milliseconds(1)) { tracker.statistics.stored == 10 }
         }
         #expect(statistics.accepted == 10 && statistics.stored == 10 && statistics.buffered == 0 && statistics.dropped.isEmpty)
         let state = sink.state.withLock { $0 }
@@ -108,7 +103,7 @@ struct TrackerLogicTests {
         let started = ContinuousClock.now
         let statistics = try await withRunning(PresenceTracker(sink: sink, clock: clock, logger: logger)) { tracker, _ in
             for index in 0..<5 { await tracker.seen(user: "u\(index)") }
-            try await eventually { sink.state.withLock { $0.attempts } > 0 }
+            try await eventually("a first attempt", poll: .milliseconds(1)) { sink.state.withLock { $0.attempts } > 0 }
         }
         #expect(statistics.accepted == 5 && statistics.stored == 0 && statistics.buffered == 0)
         #expect(statistics.dropped == [.shutdown: 5])

@@ -110,8 +110,7 @@ struct ActivityPackingTests {
             let now = SeenEvent.microsecondsNow()
             let today = now / Self.day * Self.day
             let events = [10, 3, 0].map { SeenEvent(user: "u", microseconds: now - Int64($0) * Self.day) }
-            var writer = EventLogWriter(client: client, logger: logger)
-            _ = try await writer.write(events)
+            try await TestDatabase.store(events, client)
             try await TestDatabase.projectAll(client, count: events.count)
 
             var configuration = Projector.Configuration()
@@ -139,8 +138,7 @@ struct ActivityPackingTests {
                 try await testGracefulShutdown { trigger in
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { try await projector.run() }
-                        var writer = EventLogWriter(client: owner, logger: logger)
-                        _ = try await writer.write(events)
+                        try await TestDatabase.store(events, owner)
                         // Generous: on a busy server, other tests' CREATE and DROP DATABASE hold
                         // the read horizon back for seconds.
                         let deadline = ContinuousClock.now + .seconds(90)

@@ -78,8 +78,7 @@ struct BatchPlanTests {
         try await TestDatabase.withFresh { client, settings in
             try await loadHistory(client)
             let events = Self.batch()
-            var writer = EventLogWriter(client: client, logger: logger)
-            _ = try await writer.write(events)
+            try await TestDatabase.store(events, client)
 
             let plans = try await foldWhenVisible(events.count, settings: settings, client: client)
             Self.expectBounded(plans, events: events.count)
@@ -142,8 +141,7 @@ struct BatchPlanTests {
             #expect(try await TestDatabase.number(client, "SELECT count(*) FROM user_activity_days") == 90 * Self.users)
 
             let batch = Self.batch()
-            var writer = EventLogWriter(client: client, logger: logger)
-            _ = try await writer.write(batch)
+            try await TestDatabase.store(batch, client)
             let plans = try await foldWhenVisible(batch.count, settings: settings, client: client)
             Self.expectBounded(plans, events: batch.count, projections: ["user_sessions", "user_activity", "user_activity_days"])
 
@@ -183,8 +181,7 @@ struct BatchPlanTests {
             try await client.withConnection { holder in
                 _ = try await holder.query("BEGIN", logger: logger).collect()
                 _ = try await holder.query("SELECT pg_current_xact_id()", logger: logger).collect()
-                var writer = EventLogWriter(client: client, logger: logger)
-                _ = try await writer.write([SeenEvent(user: "late", microseconds: Self.base)])
+                try await TestDatabase.store([SeenEvent(user: "late", microseconds: Self.base)], client)
 
                 let rows = try await client.query("SELECT folded, held_back FROM presence_fold(100)", logger: logger).collect()
                 let (folded, heldBack) = try rows.first!.decode((Int, Bool).self)

@@ -22,8 +22,7 @@ struct OnlineRebuildTests {
     }
 
     func write(_ events: [SeenEvent], client: PostgresClient) async throws {
-        var writer = EventLogWriter(client: client, logger: logger)
-        _ = try await writer.write(events)
+        try await TestDatabase.store(events, client)
     }
 
     @Test("while writers write, readers read and the follower folds, a rebuild ends equal to the definition; no reader waits long or sees less")

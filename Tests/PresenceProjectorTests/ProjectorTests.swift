@@ -35,8 +35,7 @@ struct ProjectorTests {
     }
 
     func write(_ events: [SeenEvent], client: PostgresClient) async throws {
-        var writer = EventLogWriter(client: client, logger: logger)
-        _ = try await writer.write(events)
+        try await TestDatabase.store(events, client)
     }
 
     func project(_ client: PostgresClient, batchSize: Int) async throws {

@@ -16,13 +16,7 @@ struct RestoreTests {
     let logger = TestDatabase.logger
 
     func write(_ events: [SeenEvent], _ client: PostgresClient) async throws {
-        var writer = EventLogWriter(client: client, logger: logger)
-        _ = try await writer.write(events)
-    }
-
-    func number(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
-        let rows = try await client.query(query, logger: logger).collect()
-        return try rows.first?.decode(Int.self) ?? -1
+        try await TestDatabase.store(events, client)
     }
 
     @Test("after a restore whose transaction ids lie above this server's, restamping keeps what was folded and folds the rest")
@@ -44,14 +38,14 @@ struct RestoreTests {
             // The restored events lie above the read horizon: the projector folds none of them;
             // and events written from now on would sort below the checkpoint, never folded.
             #expect(try await Projector(client: client, logger: logger).catchUp() == 0)
-            #expect(try await number(
+            #expect(try await TestDatabase.number(
                 client, "SELECT count(*)::int8 FROM presence_projector WHERE pg_current_xact_id() < position_tx") == 1)
 
             // Right after the restore, before anything writes.
-            let changed = try await number(client, "SELECT presence_restamp_log()")
+            let changed = try await TestDatabase.number(client, "SELECT presence_restamp_log()")
             #expect(changed == events.count)
-            #expect(try await number(client, "SELECT count(*)::int8 FROM seen_events WHERE tx = '3'") == folded.count)
-            #expect(try await number(client, "SELECT events FROM presence_projector") == folded.count)
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events WHERE tx = '3'") == folded.count)
+            #expect(try await TestDatabase.number(client, "SELECT events FROM presence_projector") == folded.count)
 
             let fresh = SeenEvent(user: "after-restore", microseconds: SeenEvent.microsecondsNow() - 1_000_000, location: "/new")
             try await write([fresh], client)
@@ -70,8 +64,8 @@ struct RestoreTests {
             try await write(events, client)
             try await client.query(
                 "UPDATE seen_events SET tx = (tx::text::numeric + 1000000000)::text::xid8", logger: logger)
-            #expect(try await number(client, "SELECT presence_restamp_log()") == events.count)
-            #expect(try await number(client, "SELECT count(*)::int8 FROM presence_projector WHERE position_tx = '0'") == 1)
+            #expect(try await TestDatabase.number(client, "SELECT presence_restamp_log()") == events.count)
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM presence_projector WHERE position_tx = '0'") == 1)
             try await TestDatabase.projectAll(client, count: events.count)
             #expect(try await ProjectionSnapshot.read(client) == ProjectionSnapshot.expected(from: Set(events)))
         }

@@ -58,8 +58,7 @@ struct WrittenDaysTests {
             let base = RFC3339.parse("2026-03-01T12:00:00Z")!
             // Ten events over ten days, one transaction.
             let events = (0..<10).map { SeenEvent(user: "u\($0)", microseconds: base + Int64($0) * 86_400_000_000) }
-            var writer = EventLogWriter(client: client, logger: logger)
-            _ = try await writer.write(events)
+            try await TestDatabase.store(events, client)
             #expect(try await TestDatabase.number(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 10)
             #expect(try await TestDatabase.number(client, "SELECT waiting FROM presence_waiting_events(4)") == 4)
             #expect(

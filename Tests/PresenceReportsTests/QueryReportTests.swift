@@ -27,8 +27,7 @@ struct QueryReportTests {
     /// A fresh database holding the worked example, projected.
     func withExample(_ body: (PostgresClient) async throws -> Void) async throws {
         try await TestDatabase.withFresh { client, _ in
-            var writer = EventLogWriter(client: client, logger: logger)
-            _ = try await writer.write(Self.example)
+            try await TestDatabase.store(Self.example, client)
             try await TestDatabase.projectAll(client, count: 4)
             try await body(client)
         }
@@ -112,8 +111,7 @@ struct ActivityReportTests {
     @Test("empty buckets are listed, from is widened to its bucket, and an event at an edge starts its bucket")
     func edges() async throws {
         try await TestDatabase.withFresh { client, _ in
-            var writer = EventLogWriter(client: client, logger: logger)
-            _ = try await writer.write([SeenEvent(user: "edge", microseconds: at("2026-03-29T02:00:00Z"))])
+            try await TestDatabase.store([SeenEvent(user: "edge", microseconds: at("2026-03-29T02:00:00Z"))], client)
             try await TestDatabase.projectAll(client, count: 1)
             let report = try await ActivityReport.run(
                 from: at("2026-03-29T00:59:59Z"), to: at("2026-03-29T03:00:00Z"), bucket: .hour, timeZone: "UTC",

@@ -62,8 +62,7 @@ struct ReaderRoleTests {
     @Test("the reader runs every report, those that read the log too, with the owner's answers")
     func everyReport() async throws {
         try await TestDatabase.withFresh { owner, settings in
-            var writer = EventLogWriter(client: owner, logger: logger)
-            _ = try await writer.write(Self.events)
+            try await TestDatabase.store(Self.events, owner)
             try await TestDatabase.projectAll(owner, count: Set(Self.events).count)
             let now = SeenEvent.microsecondsNow()
             let expected = try await Answers.read(owner, now: now)

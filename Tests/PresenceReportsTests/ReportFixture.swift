@@ -26,8 +26,7 @@ enum ReportFixture {
     static func withProjected(_ events: [SeenEvent], _ body: (PostgresClient) async throws -> Void) async throws {
         try await TestDatabase.withFresh { client, _ in
             if !events.isEmpty {
-                var writer = EventLogWriter(client: client, logger: TestDatabase.logger)
-                _ = try await writer.write(events)
+                try await TestDatabase.store(events, client)
             }
             try await TestDatabase.projectAll(client, count: Set(events.map(\.id)).count)
             var packing = Projector.Configuration()

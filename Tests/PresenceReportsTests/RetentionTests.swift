@@ -48,13 +48,7 @@ struct RetentionTests {
     }
 
     func write(_ events: [SeenEvent], _ client: PostgresClient) async throws {
-        var writer = EventLogWriter(client: client, logger: logger)
-        _ = try await writer.write(events)
-    }
-
-    func number(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
-        let rows = try await client.query(query, logger: logger).collect()
-        return try rows.first?.decode(Int.self) ?? -1
+        try await TestDatabase.store(events, client)
     }
 
     func strings(_ client: PostgresClient, _ query: PostgresQuery) async throws -> [String] {
@@ -105,17 +99,17 @@ struct RetentionTests {
             let dry = try await Self.dryRun.run(client: client, logger: logger)
             #expect(dry.map(\.name) == names)
             #expect(dry.allSatisfy { $0.outcome == .wouldDrop && $0.bytes > 0 })
-            #expect(try await number(client, "SELECT count(*)::int8 FROM seen_events") == old.count + recent.count)
-            #expect(try await number(client, "SELECT count(*)::int8 FROM presence_dropped_partitions") == 0)
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events") == old.count + recent.count)
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM presence_dropped_partitions") == 0)
 
             let dropped = try await Self.keep.run(client: client, logger: logger)
             #expect(dropped.map(\.name) == names)
             #expect(dropped.map(\.day) == [100, 99, 98].map { String(RFC3339.format(Self.dayStart($0)).prefix(10)) })
             #expect(dropped.allSatisfy { $0.outcome == .dropped })
             for name in names {
-                #expect(try await number(client, "SELECT count(*)::int8 FROM pg_class WHERE relname = \(name)") == 0)
+                #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM pg_class WHERE relname = \(name)") == 0)
             }
-            #expect(try await number(client, "SELECT count(*)::int8 FROM seen_events") == recent.count)
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events") == recent.count)
             #expect(try await strings(client, "SELECT name FROM presence_dropped_partitions ORDER BY day") == names)
             #expect(try await projections(client) == projectionsBefore)
             for (after, before) in zip(try await reports(client, now: now), reportsBefore) {
@@ -130,7 +124,7 @@ struct RetentionTests {
             // ... unless asked for: then the projections hold the days still in the log.
             let rebuilt = try await Projector(client: client, logger: logger).rebuild(forgettingDroppedDays: true)
             #expect(rebuilt == recent.count)
-            #expect(try await number(client, "SELECT sum(event_count)::int8 FROM presence_current") == recent.count)
+            #expect(try await TestDatabase.number(client, "SELECT sum(event_count)::int8 FROM presence_current") == recent.count)
         }
     }
 
@@ -147,7 +141,7 @@ struct RetentionTests {
             let first = try await Self.keep.run(client: client, logger: logger)
             #expect(first.map(\.name) == [Self.partition(100), Self.partition(99)])
             #expect(first.map(\.outcome) == [.unprojected, .dropped])
-            #expect(try await number(client, "SELECT count(*)::int8 FROM \(unescaped: Self.partition(100))") == 4)
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM \(unescaped: Self.partition(100))") == 4)
 
             try await TestDatabase.projectAll(client, count: old.count + 1)
             let second = try await Self.keep.run(client: client, logger: logger)
@@ -198,7 +192,7 @@ struct RetentionTests {
             }
             // Folding the rest counts every event once, those of dropped days included.
             try await TestDatabase.projectAll(client, count: events.count)
-            #expect(try await number(client, "SELECT sum(event_count)::int8 FROM presence_current") == events.count)
+            #expect(try await TestDatabase.number(client, "SELECT sum(event_count)::int8 FROM presence_current") == events.count)
         }
     }
 
@@ -238,7 +232,7 @@ struct RetentionTests {
                     // Retention starts while the row is not committed, and must wait for it.
                     async let retention = Self.keep.run(client: leveled, logger: logger)
                     let deadline = ContinuousClock.now + .seconds(8)
-                    while try await number(
+                    while try await TestDatabase.number(
                         client,
                         "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
                     ) == 0 {
@@ -253,7 +247,7 @@ struct RetentionTests {
                 }
                 #expect(outcomes == [.unprojected])
             }
-            #expect(try await number(client, "SELECT count(*)::int8 FROM \(unescaped: Self.partition(100))") == 4)
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM \(unescaped: Self.partition(100))") == 4)
         }
     }
 
@@ -264,7 +258,7 @@ struct RetentionTests {
             try await client.query("INSERT INTO seen_events (id, user_id, at) VALUES (\(UUID()), 'old', \(ancient))", logger: logger)
             try await TestDatabase.projectAll(client, count: 1)
             #expect(try await Self.keep.run(client: client, logger: logger).isEmpty)
-            #expect(try await number(client, "SELECT count(*)::int8 FROM seen_events_default") == 1)
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events_default") == 1)
 
             let error = await #expect(throws: StoreError.self) {
                 try await Retention(keep: .seconds(86_399)).run(client: client, logger: logger)

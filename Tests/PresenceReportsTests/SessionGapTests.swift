@@ -130,8 +130,7 @@ struct SessionGapTests {
             ReportFixture.event("other", "2026-12-29T12:00:00Z"),
         ]
         try await TestDatabase.withFresh { client, settings in
-            var writer = EventLogWriter(client: client, logger: logger)
-            _ = try await writer.write(events)
+            try await TestDatabase.store(events, client)
             let plans = try TestDatabase.plans(
                 running: "SELECT count(*) FROM presence_log_sessions('2026-11-29T00:00:00Z', '2026-11-30T00:00:00Z', '10 minutes');",
                 on: settings)

@@ -77,7 +77,7 @@ struct EventsBodyFuzzTests {
                 }
             }
             print("fuzz POST /v1/events: \(requests) requests: \(ok) answered 200, \(refused) 400; \(storedInAll) events stored")
-            #expect(try await eventCount(database) == storedInAll)
+            #expect(try await TestDatabase.eventCount(database) == storedInAll)
         }
     }
 
@@ -96,7 +96,7 @@ struct EventsBodyFuzzTests {
                 #expect([.ok, .badRequest].contains(response.status), "\(response.status): \(response.text)")
                 if response.status == .ok { #expect(try Self.answer(response).stored == 0) }
             }
-            #expect(try await eventCount(database) == 0)
+            #expect(try await TestDatabase.eventCount(database) == 0)
         }
     }
 }

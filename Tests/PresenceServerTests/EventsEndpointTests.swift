@@ -39,13 +39,13 @@ struct EventsEndpointTests {
                 {"index":6,"code":"time_in_future","reason":"\(future)"}]}
 
                 """)
-            #expect(try await eventCount(database) == 2)
+            #expect(try await TestDatabase.eventCount(database) == 2)
 
             // The same body again stores nothing: alice by her id, bob by the id derived from
             // his event's content.
             let again = try await client.execute(uri: "/v1/events", method: .post, headers: Self.json, body: .text(body))
             #expect(again.text.hasPrefix(#"{"stored":0,"duplicates":3,"rejected":4"#))
-            #expect(try await eventCount(database) == 2)
+            #expect(try await TestDatabase.eventCount(database) == 2)
         }
     }
 
@@ -62,7 +62,7 @@ struct EventsEndpointTests {
             let response = try await client.execute(uri: "/v1/events", method: .post, headers: Self.lines, body: .text(body))
             #expect(response.status == .ok)
             #expect(response.text == #"{"stored":2,"duplicates":0,"rejected":1,"rejections":[{"index":2,"code":"malformed","reason":"the line is not valid JSON"}]}"# + "\n")
-            #expect(try await eventCount(database) == 2)
+            #expect(try await TestDatabase.eventCount(database) == 2)
         }
     }
 
@@ -94,7 +94,7 @@ struct EventsEndpointTests {
                 uri: "/v1/events", method: .post, headers: Self.json, body: .text("[\(event),\(event),\(event)]"))
             #expect(many.status == .contentTooLarge)
             #expect(many.text.contains("at most 2 events and this one has 3"))
-            #expect(try await eventCount(database) == 0)
+            #expect(try await TestDatabase.eventCount(database) == 0)
         }
     }
 
@@ -128,9 +128,9 @@ struct EventsEndpointTests {
                     uri: "/v1/events?buffered=true", method: .post, headers: Self.json, body: .text(body))
                 #expect(response.status == .accepted)
                 #expect(response.text.hasPrefix(#"{"accepted":2,"rejected":1,"#))
-                #expect(try await eventCount(database) == 0)
+                #expect(try await TestDatabase.eventCount(database) == 0)
             }
-            #expect(try await eventCount(database) == 2)
+            #expect(try await TestDatabase.eventCount(database) == 2)
             #expect(tracker.statistics.stored == 2)
         }
     }

@@ -57,7 +57,7 @@ struct RolePoolsTests {
                     }
                 }
             }
-            #expect(try await eventCount(owner) == 3)
+            #expect(try await TestDatabase.eventCount(owner) == 3)
         }
     }
 }

@@ -50,8 +50,3 @@ extension ByteBuffer {
     static func text(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
 }
 
-/// How many events the log holds.
-func eventCount(_ client: PostgresClient) async throws -> Int {
-    let rows = try await client.query("SELECT count(*)::int8 FROM seen_events", logger: TestDatabase.logger).collect()
-    return try rows.first?.decode(Int.self) ?? 0
-}

@@ -14,12 +14,6 @@ struct EventLogSchemaTests {
         (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
-    func count(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
-        let rows = try await client.query(query, logger: logger)
-        for try await value in rows.decode(Int.self) { return value }
-        return 0
-    }
-
     @Test("the same event (same id, same time) cannot be stored twice")
     func duplicateRefused() async throws {
         try await TestDatabase.withFresh { client, _ in
@@ -42,7 +36,7 @@ struct EventLogSchemaTests {
                 "INSERT INTO seen_events (id, user_id, at) VALUES (\(id), 'alice', now() - interval '1 hour')",
                 logger: logger
             )
-            #expect(try await count(client, "SELECT count(*)::int8 FROM seen_events") == 2)
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events") == 2)
         }
     }
 
@@ -94,23 +88,23 @@ struct EventLogSchemaTests {
                 )
                 // 'late' has committed, but a reader that takes only rows below the horizon
                 // must not see it yet: 'early' may still commit with a smaller transaction id.
-                #expect(try await count(client, belowHorizon) == 0)
+                #expect(try await TestDatabase.number(client, belowHorizon) == 0)
                 try await early.query("COMMIT", logger: logger)
             }
             // Transactions of tests running beside this one (creating or dropping their
             // databases) can hold the horizon, for seconds on a busy machine.
             let deadline = ContinuousClock.now + .seconds(90)
-            while try await count(client, belowHorizon) < 2, ContinuousClock.now < deadline {
+            while try await TestDatabase.number(client, belowHorizon) < 2, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
             }
-            #expect(try await count(client, belowHorizon) == 2)
+            #expect(try await TestDatabase.number(client, belowHorizon) == 2)
         }
     }
 
     @Test("migrate creates the partitions of yesterday, today and the next 30 days, so a writer creates none")
     func partitionsAhead() async throws {
         try await TestDatabase.withFresh { client, _ in
-            let today = try await count(
+            let today = try await TestDatabase.number(
                 client,
                 """
                 SELECT count(*)::int8 FROM pg_inherits
@@ -119,7 +113,7 @@ struct EventLogSchemaTests {
                 """
             )
             #expect(today == 1)
-            let partitions = try await count(
+            let partitions = try await TestDatabase.number(
                 client, "SELECT count(*)::int8 FROM pg_inherits WHERE inhparent = 'seen_events'::regclass"
             )
             #expect(partitions == 1 + 1 + 1 + 30)  // default, yesterday, today, 30 days ahead
@@ -143,15 +137,15 @@ struct EventLogSchemaTests {
                     logger: logger
                 )
             }
-            let before = try await count(client, "SELECT sum(tx::text::int8)::int8 FROM seen_events")
-            let created = try await count(client, "SELECT presence_ensure_partitions('2000-01-01', '2000-01-01')::int8")
+            let before = try await TestDatabase.number(client, "SELECT sum(tx::text::int8)::int8 FROM seen_events")
+            let created = try await TestDatabase.number(client, "SELECT presence_ensure_partitions('2000-01-01', '2000-01-01')::int8")
             #expect(created == 1)
-            #expect(try await count(client, "SELECT count(*)::int8 FROM seen_events_20000101") == 2)
-            #expect(try await count(client, "SELECT count(*)::int8 FROM seen_events_default") == 1)
-            #expect(try await count(client, "SELECT sum(tx::text::int8)::int8 FROM seen_events") == before)
-            #expect(try await count(client, "SELECT presence_ensure_partitions('2000-01-01', '2000-01-01')::int8") == 0)
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events_20000101") == 2)
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events_default") == 1)
+            #expect(try await TestDatabase.number(client, "SELECT sum(tx::text::int8)::int8 FROM seen_events") == before)
+            #expect(try await TestDatabase.number(client, "SELECT presence_ensure_partitions('2000-01-01', '2000-01-01')::int8") == 0)
             #expect(
-                try await count(client, "SELECT count(*)::int8 FROM seen_events WHERE user_id = E'tab\\there' AND location = E'new\\nline'")
+                try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events WHERE user_id = E'tab\\there' AND location = E'new\\nline'")
                     == 3
             )
         }
@@ -168,7 +162,7 @@ struct EventLogSchemaTests {
                         // as the writer and the maintenance do.
                         while true {
                             do {
-                                return try await count(client, "SELECT presence_ensure_partitions('2001-01-01', '2001-01-10')::int8")
+                                return try await TestDatabase.number(client, "SELECT presence_ensure_partitions('2001-01-01', '2001-01-10')::int8")
                             } catch where PartitionMaintenance.isLockTimeout(error) {
                                 try await Task.sleep(for: .milliseconds(50))
                             } catch {

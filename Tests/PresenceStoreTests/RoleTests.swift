@@ -26,11 +26,6 @@ struct RoleTests {
         return result
     }
 
-    func count(_ client: PostgresClient, _ query: PostgresQuery) async throws -> Int {
-        let rows = try await client.query(query, logger: logger).collect()
-        return try rows.first?.decode(Int.self) ?? -1
-    }
-
     static let insufficientPrivilege = "42501"
 
     @Test("migrating makes the three roles, which cannot log in, and grants them again at every run")
@@ -87,8 +82,8 @@ struct RoleTests {
                     #expect(await failure(ingest, query) == Self.insufficientPrivilege, "\(query.sql)")
                 }
             }
-            #expect(try await count(owner, "SELECT count(*)::int8 FROM seen_events") == 2)
-            #expect(try await count(owner, "SELECT count(*)::int8 FROM presence_projector WHERE events = 0") == 1)
+            #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM seen_events") == 2)
+            #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM presence_projector WHERE events = 0") == 1)
         }
     }
 
@@ -150,7 +145,7 @@ struct RoleTests {
                 }
             }
             #expect(try await strings(owner, "SELECT concat_ws('|', user_id, event_count) FROM presence_current") == before)
-            #expect(try await count(owner, "SELECT count(*)::int8 FROM seen_events") == 1)
+            #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM seen_events") == 1)
         }
     }
 
@@ -174,7 +169,7 @@ struct RoleTests {
                     #expect(await failure(projector, query) == Self.insufficientPrivilege, "\(query.sql)")
                 }
             }
-            #expect(try await count(owner, "SELECT events FROM presence_projector") == 1)
+            #expect(try await TestDatabase.number(owner, "SELECT events FROM presence_projector") == 1)
             #expect(try await strings(owner, "SELECT user_id FROM presence_current") == ["alice"])
         }
     }
