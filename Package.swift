@@ -73,6 +73,7 @@ let package = Package(
         .target(
             name: "PresenceProjector",
             dependencies: [
+                "PresenceModel",
                 "PresenceStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,6 +117,7 @@ let package = Package(
         .target(
             name: "PresenceEmbedded",
             dependencies: [
+                "PresenceModel",
                 "PresenceStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -19,4 +19,19 @@ struct Presence: AsyncParsableCommand {
             LastSeenCommand.self, HistoryCommand.self, ReportCommand.self, ServeCommand.self, DemoCommand.self, EmbeddedCommand.self,
         ]
     )
+
+    /// Runs the command as ArgumentParser does, wording the library's errors for the command
+    /// line (``CommandError/init(wording:)``).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: CommandError(wording: error) ?? error)
+        }
+    }
 }

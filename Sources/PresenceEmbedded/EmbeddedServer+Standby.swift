@@ -15,13 +15,13 @@ extension EmbeddedServer {
     /// - Parameters:
     ///   - primary: The embedded server to copy; it must be running.
     ///   - logger: Where to log what it does.
-    /// - Throws: ``StoreError`` when this data folder already holds a cluster, or
+    /// - Throws: ``EmbeddedServerError`` when this data folder already holds a cluster, or
     ///   `pg_basebackup` fails (with its output).
     package func createStandby(of primary: EmbeddedServer, logger: Logger) async throws {
         try createFolder(configuration.dataFolder, mode: 0o755)
         try await FileLock(path: lockFile).withLock(timeout: configuration.timeout) {
             guard try self.clusterMajorVersion() == nil else {
-                throw StoreError(
+                throw EmbeddedServerError(
                     .dataFolderUnusable,
                     "\(clusterFolder) already holds a cluster: a standby is copied into an empty data folder."
                 )
@@ -45,7 +45,7 @@ extension EmbeddedServer {
             )
             guard result.status == 0 else {
                 try? FileManager.default.removeItem(atPath: scratch)
-                throw StoreError(
+                throw EmbeddedServerError(
                     .serverProgramFailed,
                     "pg_basebackup could not copy the server of \(primary.configuration.dataFolder): \(result.output.lastLines(5))"
                 )

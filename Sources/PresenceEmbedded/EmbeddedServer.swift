@@ -62,7 +62,7 @@ public struct EmbeddedServer: Sendable {
     ///
     /// - Parameter logger: Where to log what it does.
     /// - Returns: The settings that reach the database.
-    /// - Throws: ``StoreError`` with one sentence that says what to do: missing server
+    /// - Throws: ``EmbeddedServerError`` with one sentence that says what to do: missing server
     ///   programs, a cluster of another major version, a socket in use by another server, a
     ///   failed program (with its output).
     @discardableResult
@@ -73,7 +73,7 @@ public struct EmbeddedServer: Sendable {
             let clusterMajor = try self.clusterMajorVersion()
             let programs = try await ServerPrograms.locate(preferredMajor: clusterMajor)
             if let clusterMajor, clusterMajor != programs.majorVersion {
-                throw StoreError(
+                throw EmbeddedServerError(
                     .clusterVersionMismatch,
                     "The data folder \(clusterFolder) was made by PostgreSQL \(clusterMajor), but this machine has PostgreSQL \(programs.majorVersion): install version \(clusterMajor)'s server programs, or remove the folder to start afresh."
                 )
@@ -125,7 +125,7 @@ public struct EmbeddedServer: Sendable {
                 in: configuration.dataFolder
             )
             guard result.status == 0 else {
-                throw StoreError(.serverProgramFailed, "pg_ctl could not stop the embedded server: \(result.output)")
+                throw EmbeddedServerError(.serverProgramFailed, "pg_ctl could not stop the embedded server: \(result.output)")
             }
             logger.info("embedded PostgreSQL stopped", metadata: ["data": "\(configuration.dataFolder)", "mode": "\(mode)"])
             return true
@@ -146,7 +146,7 @@ public struct EmbeddedServer: Sendable {
         guard let text = try? String(contentsOfFile: versionFile, encoding: .utf8) else {
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: clusterFolder)) ?? []
             guard contents.isEmpty else {
-                throw StoreError(
+                throw EmbeddedServerError(
                     .dataFolderUnusable,
                     "\(clusterFolder) exists but holds no PostgreSQL cluster (no PG_VERSION): move it away so that Presence can create one."
                 )
@@ -154,7 +154,7 @@ public struct EmbeddedServer: Sendable {
             return nil
         }
         guard let major = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw StoreError(.dataFolderUnusable, "\(versionFile) does not hold a version number: remove \(clusterFolder) to start afresh.")
+            throw EmbeddedServerError(.dataFolderUnusable, "\(versionFile) does not hold a version number: remove \(clusterFolder) to start afresh.")
         }
         return major
     }
@@ -178,7 +178,7 @@ public struct EmbeddedServer: Sendable {
             if account.switchTo != nil {
                 message += " (as root, every folder above the data folder must be searchable by the '\(account.name)' account; set \(Configuration.dataFolderVariable) to a folder such as /var/tmp/presence)"
             }
-            throw StoreError(.serverProgramFailed, message)
+            throw EmbeddedServerError(.serverProgramFailed, message)
         }
         let include = "\n# Presence writes its own settings at every start of the embedded server.\ninclude_if_exists = 'presence.conf'\n"
         let handle = try FileHandle(forWritingTo: URL(filePath: scratch + "/postgresql.conf"))
@@ -199,7 +199,7 @@ public struct EmbeddedServer: Sendable {
         case 0: return true
         case 3: return false
         default:
-            throw StoreError(.serverProgramFailed, "pg_ctl could not read the state of \(clusterFolder): \(result.output)")
+            throw EmbeddedServerError(.serverProgramFailed, "pg_ctl could not read the state of \(clusterFolder): \(result.output)")
         }
     }
 
@@ -223,12 +223,12 @@ public struct EmbeddedServer: Sendable {
         guard result.status == 0 else {
             let log = (try? String(contentsOfFile: logFile, encoding: .utf8))?.lastLines(5) ?? ""
             if log.contains("already exists") || log.contains("could not bind") {
-                throw StoreError(
+                throw EmbeddedServerError(
                     .socketInUse,
                     "Another server already uses the socket folder \(socket) on port \(configuration.port): stop it, or choose another data folder with \(Configuration.dataFolderVariable)."
                 )
             }
-            throw StoreError(.serverProgramFailed, "pg_ctl could not start the embedded server: \(result.output) \(log)")
+            throw EmbeddedServerError(.serverProgramFailed, "pg_ctl could not start the embedded server: \(result.output) \(log)")
         }
         logger.info("embedded PostgreSQL started", metadata: ["data": "\(configuration.dataFolder)", "socket": "\(socket)"])
     }
@@ -241,7 +241,7 @@ public struct EmbeddedServer: Sendable {
             pid > 0
         else { return }
         if kill(pid, 0) == 0 || errno == EPERM {
-            throw StoreError(
+            throw EmbeddedServerError(
                 .socketInUse,
                 "Another PostgreSQL server (process \(pid)) already uses the socket folder \(socket) on port \(configuration.port): stop it, or choose another data folder with \(Configuration.dataFolderVariable)."
             )
@@ -278,7 +278,7 @@ public struct EmbeddedServer: Sendable {
                 attributes: [.posixPermissions: mode]
             )
         } catch {
-            throw StoreError(.dataFolderUnusable, "Cannot create the folder \(path): \(error.localizedDescription).")
+            throw EmbeddedServerError(.dataFolderUnusable, "Cannot create the folder \(path): \(error.localizedDescription).")
         }
     }
 }

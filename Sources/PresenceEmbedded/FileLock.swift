@@ -19,12 +19,12 @@ struct FileLock {
 
     /// Runs `body` while holding the lock, waiting up to `timeout` for it.
     ///
-    /// - Throws: ``StoreError`` when the file cannot be opened or the lock stays taken for
+    /// - Throws: ``EmbeddedServerError`` when the file cannot be opened or the lock stays taken for
     ///   longer than `timeout`; whatever `body` throws.
     func withLock<Result>(timeout: Duration, _ body: () async throws -> Result) async throws -> Result {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw StoreError(
+            throw EmbeddedServerError(
                 .dataFolderUnusable,
                 "Cannot open the lock file \(path): \(String(cString: strerror(errno))); check that the data folder is writable."
             )
@@ -33,10 +33,10 @@ struct FileLock {
         let deadline = ContinuousClock.now + timeout
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
-                throw StoreError(.dataFolderUnusable, "Cannot lock \(path): \(String(cString: strerror(errno))).")
+                throw EmbeddedServerError(.dataFolderUnusable, "Cannot lock \(path): \(String(cString: strerror(errno))).")
             }
             guard ContinuousClock.now < deadline else {
-                throw StoreError(
+                throw EmbeddedServerError(
                     .dataFolderUnusable,
                     "Another process has held \(path) for over \(timeout); wait for it to finish or stop it."
                 )

@@ -29,13 +29,13 @@ struct ServerAccount: Sendable {
 
     /// The account for this process.
     ///
-    /// - Throws: ``StoreError`` when the process is root and no `postgres` account exists.
+    /// - Throws: ``EmbeddedServerError`` when the process is root and no `postgres` account exists.
     static func current() throws -> ServerAccount {
         guard geteuid() == 0 else {
             return ServerAccount(name: ProcessInfo.processInfo.userName, switchTo: nil)
         }
         guard let entry = getpwnam("postgres") else {
-            throw StoreError(
+            throw EmbeddedServerError(
                 .noUnprivilegedAccount,
                 "PostgreSQL cannot run as root and there is no 'postgres' account to run it as: create one (apt-get install postgresql does), or run as an ordinary user."
             )
@@ -47,7 +47,7 @@ struct ServerAccount: Sendable {
     func own(_ path: String) throws {
         guard let (uid, gid) = switchTo else { return }
         guard chown(path, uid, gid) == 0 else {
-            throw StoreError(
+            throw EmbeddedServerError(
                 .dataFolderUnusable,
                 "Cannot give \(path) to the '\(name)' account: \(String(cString: strerror(errno)))."
             )
@@ -82,7 +82,7 @@ struct ServerAccount: Sendable {
             terminationStatus = record.terminationStatus
             output = record.standardOutput
         } catch {
-            throw StoreError(.serverProgramFailed, "Cannot run \(program): \(error).")
+            throw EmbeddedServerError(.serverProgramFailed, "Cannot run \(program): \(error).")
         }
         let status: Int32
         switch terminationStatus {

@@ -32,7 +32,7 @@ struct ServerPrograms: Sendable {
     ///   - preferredMajor: The major version of an existing cluster, if there is one.
     ///   - searchPath: The folders to search, as in `PATH`; by default the process's `PATH`.
     ///   - root: The folder of Debian's per-version installations.
-    /// - Throws: ``StoreError`` with code ``StoreError/Code/serverProgramsMissing`` when no folder
+    /// - Throws: ``EmbeddedServerError`` with code ``ErrorCode/serverProgramsMissing`` when no folder
     ///   has both programs.
     static func locate(
         preferredMajor: Int?,
@@ -60,7 +60,7 @@ struct ServerPrograms: Sendable {
                 return ServerPrograms(directory: directory, majorVersion: major)
             }
         }
-        throw StoreError(
+        throw EmbeddedServerError(
             .serverProgramsMissing,
             "PostgreSQL's server programs (initdb, pg_ctl) are not installed: install them (on Debian or Ubuntu: apt-get install postgresql), or set DATABASE_URL to a server you have."
         )

@@ -14,8 +14,8 @@ extension Projector {
     /// batches, and a rebuild packs the rebuilt days as it goes.
     ///
     /// - Returns: How many days were packed.
-    /// - Throws: ``StoreError`` when another projector works on the database (unless
-    ///   configured to wait) or the database fails; the days packed before stay packed.
+    /// - Throws: ``ProjectorError`` when another projector works on the database (unless
+    ///   configured to wait), ``StoreError`` when the database fails; the days packed before stay packed.
     @discardableResult
     public func compactActivity() async throws -> Int {
         try await withProjectorLock { connection in

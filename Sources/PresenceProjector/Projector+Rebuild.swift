@@ -23,9 +23,9 @@ extension Projector {
     ///     projections then hold only the days still in the log.
     ///   - progress: Called after each batch with how far the rebuild has come.
     /// - Returns: How many events the projections now hold.
-    /// - Throws: ``StoreError`` when retention dropped days (and `forgettingDroppedDays` is
-    ///   `false`), another rebuild is under way (unless configured to wait), or the database
-    ///   fails; the projections are then unchanged, and the rebuild goes on from where it
+    /// - Throws: ``ProjectorError`` when another rebuild is under way (unless configured to
+    ///   wait), ``StoreError`` when retention dropped days (and `forgettingDroppedDays` is
+    ///   `false`) or the database fails; the projections are then unchanged, and the rebuild goes on from where it
     ///   stopped the next time.
     @discardableResult
     public func rebuild(
@@ -37,7 +37,7 @@ extension Projector {
                 try await connection.failingWhenClosed { connection in
                     try await locked(
                         connection, lock: "presence_rebuild",
-                        busy: "Another rebuild is already under way on this database: let it finish, or wait for it with --wait."
+                        busy: "Another rebuild is already under way on this database: let it finish, or wait for it."
                     ) { connection in
                         let rebuild = Rebuild(
                             connection: connection, batchSize: configuration.batchSize, packing: packingQuery,
@@ -48,6 +48,8 @@ extension Projector {
                     }
                 }
             }
+        } catch let error as ProjectorError {
+            throw error
         } catch {
             throw StoreError(database: error, while: "rebuilding the projections")
         }

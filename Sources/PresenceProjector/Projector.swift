@@ -41,8 +41,8 @@ public struct Projector: Service {
     /// Folds every committed event not yet folded, batch by batch.
     ///
     /// - Returns: How many events were folded.
-    /// - Throws: ``StoreError`` when another projector works on the database (unless configured
-    ///   to wait) or the database fails; what was folded before stays folded.
+    /// - Throws: ``ProjectorError`` when another projector works on the database (unless
+    ///   configured to wait), ``StoreError`` when the database fails; what was folded before stays folded.
     @discardableResult
     public func catchUp() async throws -> Int {
         try await withProjectorLock { connection in try await catchUp(on: connection).folded }
@@ -56,7 +56,7 @@ public struct Projector: Service {
     /// and the projector starts over after a pause that doubles from 100 ms up to 5 seconds,
     /// so it outlives a database restart as the tracker does.
     ///
-    /// - Throws: ``StoreError`` with code ``StoreError/Code/projectorBusy`` when another
+    /// - Throws: ``ProjectorError`` with code ``ErrorCode/busy`` when another
     ///   projector works on the database and the configuration does not wait for it.
     public func run() async throws {
         var delay = Duration.milliseconds(100)
@@ -69,7 +69,7 @@ public struct Projector: Service {
             } catch where Task.isShuttingDownGracefully {
                 logger.debug("projector stopped for shutdown")
                 return
-            } catch let error as StoreError where error.code == .projectorBusy {
+            } catch let error as ProjectorError where error.code == .busy {
                 throw error
             } catch {
                 if Task.isCancelled { throw error }
@@ -241,7 +241,7 @@ public struct Projector: Service {
             try await connection.failingWhenClosed { connection in
                 try await locked(
                     connection, lock: "presence_projector",
-                    busy: "Another projector is already working on this database: let it run, stop it, or wait for it with --wait.",
+                    busy: "Another projector is already working on this database: let it run, stop it, or wait for it.",
                     body)
             }
         }
@@ -261,7 +261,7 @@ public struct Projector: Service {
                 logger: logger
             ).collect()
             if try rows.first?.decode(Bool.self) == true { break }
-            guard configuration.waitForOtherProjector else { throw StoreError(.projectorBusy, busy) }
+            guard configuration.waitForOtherProjector else { throw ProjectorError(.busy, busy) }
             try await Task.sleep(for: .seconds(1))
         }
         do {

@@ -44,7 +44,9 @@ public struct HistoryReport: Sendable, Hashable {
                 "SELECT 1 FROM presence_current WHERE user_id = \(user)", logger: logger
             ).collect()
             guard !known.isEmpty else {
-                throw ReportError(.unknownUser, "No events of the user \(JSONText.string(user)) have been projected; check the name, or run 'presence project'.")
+                throw ReportError(
+                    .unknownUser,
+                    "No events of the user \(JSONText.string(user)) have been projected: check the name, or let the projector catch up.")
             }
         }
         return HistoryReport(user: user, sessions: sessions)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import PresenceModel
+import PresenceStore
 
 /// How long sessions last (`presence report sessions`).
 public struct SessionsReport: Sendable, Hashable {
@@ -54,7 +55,7 @@ public struct SessionsReport: Sendable, Hashable {
         try ReportError.requireRange(from: from, to: to)
         let rows = try await ReportQuery.sessions.rows(
             [RFC3339.format(from), RFC3339.format(to), "\(gapSeconds) seconds"], client: client, logger: logger)
-        guard let row = rows.first else { throw ReportError(.invalidRange, "The sessions report returned nothing.") }
+        guard let row = rows.first else { throw StoreError(.databaseFailed, "PostgreSQL answered the sessions report with no row.") }
         let columns = try row.decode((Int, Double?, Double?, Double?, Double?, Int, Int, Int, Int, Int, Int, Int).self)
         let counts = [columns.5, columns.6, columns.7, columns.8, columns.9, columns.10, columns.11]
         let histogram = counts.enumerated().map { index, sessions in

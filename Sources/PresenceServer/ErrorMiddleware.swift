@@ -12,7 +12,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             throw error
         } catch let error as ReportError {
-            throw APIError(error.code == .unknownUser ? .notFound : .badRequest, error.description)
+            throw APIError(error.code == .unknownUser ? .notFound : .badRequest, Self.words(for: error))
         } catch let error as HTTPError {
             throw APIError(error.status, error.body ?? "\(error.status.reasonPhrase).")
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
@@ -26,5 +26,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             throw APIError(.internalServerError, "The server failed to answer; its log says why.")
         }
+    }
+
+    /// The API's words for a report's error whose remedy is a parameter the client sends.
+    static func words(for error: ReportError) -> String {
+        error.code == .emptyRange ? "The range is empty: from must be before to." : error.message
     }
 }

@@ -89,18 +89,21 @@ public struct PresenceServer: Sendable {
     private static func check(_ configuration: Configuration) throws(ServerError) {
         if configuration.insecureLocal {
             guard isLoopback(configuration.host) else {
-                throw ServerError("--insecure-local serves without tokens and so binds only to a loopback address such as 127.0.0.1 or ::1, not \(configuration.host).")
+                throw ServerError(
+                    .insecureOffLoopback,
+                    "A server without tokens binds only to a loopback address such as 127.0.0.1 or ::1, not \(configuration.host).")
             }
             return
         }
         guard let ingest = configuration.ingestToken, let read = configuration.readToken, !ingest.isEmpty, !read.isEmpty else {
-            throw ServerError("presence serve needs an ingest token and a read token: set PRESENCE_INGEST_TOKEN and PRESENCE_READ_TOKEN, or pass --insecure-local to serve on loopback without tokens.")
+            throw ServerError(
+                .tokensMissing, "The server needs an ingest token and a read token, or to serve on loopback without tokens.")
         }
         guard ingest.count >= Configuration.minimumTokenLength, read.count >= Configuration.minimumTokenLength else {
-            throw ServerError("Each token must be at least \(Configuration.minimumTokenLength) characters long; make them with, for example, 'openssl rand -hex 32'.")
+            throw ServerError(.tokenTooShort, "Each token must be at least \(Configuration.minimumTokenLength) characters long; make them with, for example, 'openssl rand -hex 32'.")
         }
         guard ingest != read else {
-            throw ServerError("The ingest token and the read token must differ, so that a reader cannot write.")
+            throw ServerError(.tokensEqual, "The ingest token and the read token must differ, so that a reader cannot write.")
         }
     }
 

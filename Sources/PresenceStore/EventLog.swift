@@ -62,7 +62,7 @@ extension EventLog {
         guard exists else {
             throw StoreError(
                 .notMigrated,
-                "The database has no event log yet: run 'presence migrate' first (with the same database URL)."
+                "The database has no event log yet: apply Presence's migrations first (presence migrate, or Migrator) with the same database URL."
             )
         }
     }

@@ -77,12 +77,12 @@ public struct Retention: Sendable {
     ///   - client: The pool of the migrated database.
     ///   - logger: Where to log each partition dropped.
     /// - Returns: Every partition older than ``keep``, oldest first, with what happened to it.
-    /// - Throws: ``StoreError`` when ``keep`` is under a day or the database fails; nothing is
-    ///   dropped then.
+    /// - Throws: ``RetentionError`` when ``keep`` is under a day, ``StoreError`` when the
+    ///   database fails; nothing is dropped then.
     public func run(client: PostgresClient, logger: Logger) async throws -> [Partition] {
         let (seconds, attoseconds) = keep.components
         guard seconds >= 86_400 else {
-            throw StoreError(.retentionTooShort, "Retention keeps at least 1 day of raw events (reports of the moment read the last minutes of the log); choose --keep 1d or more.")
+            throw RetentionError(.periodTooShort, "Retention keeps at least 1 day of raw events: reports of the moment read the last minutes of the log.")
         }
         let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
         var partitions: [Partition] = []

@@ -1,4 +1,5 @@
 import PostgresNIO
+import PresenceModel
 
 extension StoreError {
     /// Turns an error from PostgresNIO into one sentence a person can act on.

@@ -18,6 +18,7 @@ enum CommandLine {
         var exitCode: Int32
 
         init(_ error: any Error) {
+            let error = CommandError(wording: error) ?? error
             message = Presence.message(for: error)
             fullMessage = Presence.fullMessage(for: error)
             exitCode = Presence.exitCode(for: error).rawValue

@@ -55,7 +55,7 @@ struct ReportCommandErrorTests {
     @Test("history of a user never seen is an error; last-seen of one succeeds (and prints null)")
     func unknownUser() async throws {
         let history = try #require(try await run(["history", "carol", "--format", "json"]))
-        #expect(history.fullMessage == #"Error: No events of the user "carol" have been projected; check the name, or run 'presence project'."#)
+        #expect(history.fullMessage == #"Error: No events of the user "carol" have been projected: check the name, or let the projector catch up."#)
         #expect(history.exitCode == ExitCode.failure.rawValue)
         #expect(try await run(["last-seen", "carol", "--as-of", "2026-11-29T10:00:00Z", "--format", "json"]) == nil)
     }

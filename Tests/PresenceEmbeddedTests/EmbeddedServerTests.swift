@@ -82,7 +82,7 @@ struct EmbeddedServerTests {
             let cluster = server.configuration.dataFolder + "/postgres"
             try FileManager.default.createDirectory(atPath: cluster, withIntermediateDirectories: true)
             try "9\n".write(toFile: cluster + "/PG_VERSION", atomically: true, encoding: .utf8)
-            let error = await #expect(throws: StoreError.self) { try await server.start(logger: logger) }
+            let error = await #expect(throws: EmbeddedServerError.self) { try await server.start(logger: logger) }
             #expect(error?.code == .clusterVersionMismatch)
             #expect(error?.message.contains("was made by PostgreSQL 9") == true)
             #expect(error?.message.contains("install version 9's server programs, or remove the folder") == true)
@@ -96,7 +96,7 @@ struct EmbeddedServerTests {
             let cluster = server.configuration.dataFolder + "/postgres"
             try FileManager.default.createDirectory(atPath: cluster, withIntermediateDirectories: true)
             try "keep me".write(toFile: cluster + "/notes.txt", atomically: true, encoding: .utf8)
-            let error = await #expect(throws: StoreError.self) { try await server.start(logger: logger) }
+            let error = await #expect(throws: EmbeddedServerError.self) { try await server.start(logger: logger) }
             #expect(error?.code == .dataFolderUnusable)
             #expect(FileManager.default.fileExists(atPath: cluster + "/notes.txt"))
             try FileManager.default.removeItem(atPath: cluster)
@@ -110,7 +110,7 @@ struct EmbeddedServerTests {
             try FileManager.default.createDirectory(atPath: socket, withIntermediateDirectories: true)
             // A live process (this one) claims the socket, as another postmaster would.
             try "\(getpid())\n/elsewhere\n".write(toFile: socket + "/.s.PGSQL.5432.lock", atomically: true, encoding: .utf8)
-            let error = await #expect(throws: StoreError.self) { try await server.start(logger: logger) }
+            let error = await #expect(throws: EmbeddedServerError.self) { try await server.start(logger: logger) }
             #expect(error?.code == .socketInUse)
             #expect(error?.message.contains("already uses the socket folder \(socket)") == true)
             try FileManager.default.removeItem(atPath: socket + "/.s.PGSQL.5432.lock")
@@ -119,7 +119,7 @@ struct EmbeddedServerTests {
 
     @Test("missing server programs are named with the package to install")
     func programsMissing() async throws {
-        let error = await #expect(throws: StoreError.self) {
+        let error = await #expect(throws: EmbeddedServerError.self) {
             try await ServerPrograms.locate(preferredMajor: nil, searchPath: "/nonexistent", root: "/nonexistent")
         }
         #expect(error?.code == .serverProgramsMissing)

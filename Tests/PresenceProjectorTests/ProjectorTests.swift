@@ -184,8 +184,8 @@ struct ProjectorTests {
                 _ = try await connection.query(
                     "SELECT pg_advisory_lock(hashtextextended('presence_projector', 0))", logger: logger
                 ).collect()
-                let error = await #expect(throws: StoreError.self) { try await Projector(client: client, logger: logger).catchUp() }
-                #expect(error?.code == .projectorBusy)
+                let error = await #expect(throws: ProjectorError.self) { try await Projector(client: client, logger: logger).catchUp() }
+                #expect(error?.code == .busy)
                 _ = try await connection.query(
                     "SELECT pg_advisory_unlock(hashtextextended('presence_projector', 0))", logger: logger
                 ).collect()

@@ -80,7 +80,7 @@ struct QueryReportTests {
             let reversed = await #expect(throws: ReportError.self) {
                 try await HistoryReport.run(user: "alice", from: 1, to: 1, client: client, logger: logger)
             }
-            #expect(reversed?.code == .invalidRange)
+            #expect(reversed?.code == .emptyRange)
         }
     }
 }
@@ -135,7 +135,7 @@ struct ActivityReportTests {
             let range = await #expect(throws: ReportError.self) {
                 try await ActivityReport.run(from: 1, to: 1, bucket: .day, timeZone: "UTC", client: client, logger: logger)
             }
-            #expect(range?.code == .invalidRange)
+            #expect(range?.code == .emptyRange)
         }
     }
 }

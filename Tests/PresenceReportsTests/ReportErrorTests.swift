@@ -18,7 +18,7 @@ struct ReportErrorTests {
 
     static let unknownZone =
         #"The time zone "Mars/Olympus" is unknown: use an IANA name such as UTC, Europe/Berlin or America/New_York."#
-    static let emptyRange = "The range is empty: --from must be before --to."
+    static let emptyRange = "The range is empty: its start must lie before its end."
 
     /// Runs `body`, which must throw a ``ReportError``, and returns it.
     func refusal(sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async -> ReportError? {
@@ -64,7 +64,7 @@ struct ReportErrorTests {
             await refusal { _ = try await ActiveUsersReport.run(from: from, to: to, timeZone: "UTC", client: client, logger: logger) },
             await refusal { _ = try await HistoryReport.run(user: "alice", from: from, to: to, client: client, logger: logger) },
         ]
-        #expect(errors.map { $0?.code } == Array(repeating: .invalidRange, count: 4))
+        #expect(errors.map { $0?.code } == Array(repeating: ReportError.Code.emptyRange, count: 4))
         #expect(errors.map { $0?.description } == Array(repeating: Self.emptyRange, count: 4))
     }
 
@@ -76,7 +76,7 @@ struct ReportErrorTests {
                 user: "carol", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger)
         }
         #expect(error?.code == .unknownUser)
-        #expect(error?.description == #"No events of the user "carol" have been projected; check the name, or run 'presence project'."#)
+        #expect(error?.description == #"No events of the user "carol" have been projected: check the name, or let the projector catch up."#)
         let lastSeen = try await LastSeenReport.run(user: "carol", asOf: Self.at("2026-11-30T00:00:00Z"), client: client, logger: logger)
         #expect(lastSeen.json == #"{"user":"carol","as_of":"2026-11-30T00:00:00Z","last_seen":null,"location":null}"#)
         // A known user with nothing in the range is no error either.

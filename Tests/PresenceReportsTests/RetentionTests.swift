@@ -260,10 +260,10 @@ struct RetentionTests {
             #expect(try await Self.keep.run(client: client, logger: logger).isEmpty)
             #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events_default") == 1)
 
-            let error = await #expect(throws: StoreError.self) {
+            let error = await #expect(throws: RetentionError.self) {
                 try await Retention(keep: .seconds(86_399)).run(client: client, logger: logger)
             }
-            #expect(error?.code == .retentionTooShort)
+            #expect(error?.code == .periodTooShort)
             await #expect(throws: PSQLError.self) {
                 try await client.query("SELECT * FROM presence_drop_old_partitions('23 hours')", logger: logger).collect()
             }

@@ -29,7 +29,7 @@ struct AccessTests {
 
     @Test("without tokens the server refuses to start, unless --insecure-local on loopback")
     func startRules() async throws {
-        #expect(try await startError { _ in }?.hasPrefix("presence serve needs an ingest token and a read token") == true)
+        #expect(try await startError { _ in }?.hasPrefix("The server needs an ingest token and a read token") == true)
         #expect(try await startError { $0.ingestToken = TestTokens.ingest } != nil)
         #expect(try await startError { $0.insecureLocal = true } == nil)
         #expect(try await startError { $0.insecureLocal = true; $0.host = "::1" } == nil)

@@ -106,7 +106,8 @@ struct QueryEndpointTests {
                 ("/v1/reports/nope?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z", "There is no report \\\"nope\\\""),
                 ("/v1/reports/activity?to=2026-03-30T00:00:00Z", "The parameter from is missing"),
                 ("/v1/reports/activity?from=yesterday&to=2026-03-30T00:00:00Z", "The parameter from=\\\"yesterday\\\" is not an RFC 3339 time"),
-                ("/v1/reports/activity?from=2026-03-30T00:00:00Z&to=2026-03-29T00:00:00Z", "The range is empty"),
+                // In the API's own words: its parameters, not the command line's flags.
+                ("/v1/reports/activity?from=2026-03-30T00:00:00Z&to=2026-03-29T00:00:00Z", "The range is empty: from must be before to."),
                 ("/v1/reports/activity?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&tz=Mars/Olympus", "The time zone \\\"Mars/Olympus\\\" is unknown"),
                 ("/v1/reports/activity?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&bucket=month", "bucket=\\\"month\\\" is unknown"),
                 ("/v1/reports/sessions?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&gap=0m", "is not a duration"),
