@@ -18,7 +18,11 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark(
             "growth, \(dataset.name) history",
             configuration: .init(
-                metrics: GrowthFigure.allCases.map(\.metric), warmupIterations: 0, maxDuration: .seconds(3_600), maxIterations: 1)
+                metrics: GrowthFigure.allCases.map(\.metric),
+                warmupIterations: 0,
+                maxDuration: .seconds(3_600),
+                maxIterations: 1
+            )
         ) { benchmark in
             _ = try await dataset.prepare(logger: logger)
             let figures = try await dataset.withCopy(logger: logger) { client, _ in

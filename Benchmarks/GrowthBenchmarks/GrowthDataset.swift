@@ -90,12 +90,15 @@ struct GrowthDataset: Sendable, Hashable {
         let current = try await settings.withClient(logger: logger) { client in
             try await Migrator(client: client).migrate(logger: logger)
             try await client.query(
-                "CREATE TABLE IF NOT EXISTS bench_dataset (stamp text NOT NULL, version integer NOT NULL)", logger: logger)
+                "CREATE TABLE IF NOT EXISTS bench_dataset (stamp text NOT NULL, version integer NOT NULL)",
+                logger: logger
+            )
             let rows = try await client.query(
                 """
                 SELECT d.version = (SELECT max(version) FROM presence_migrations)
                 FROM bench_dataset AS d WHERE d.stamp = \(stamp)
-                """, logger: logger
+                """,
+                logger: logger
             ).collect()
             return try rows.first?.decode(Bool.self)
         }
@@ -120,7 +123,9 @@ struct GrowthDataset: Sendable, Hashable {
                 started = ContinuousClock.now
                 try await client.query("VACUUM ANALYZE seen_events", logger: logger)
                 try await client.query(
-                    "CREATE TABLE IF NOT EXISTS bench_dataset (stamp text NOT NULL, version integer NOT NULL)", logger: logger)
+                    "CREATE TABLE IF NOT EXISTS bench_dataset (stamp text NOT NULL, version integer NOT NULL)",
+                    logger: logger
+                )
             }
             // Rebuilt batch by batch in the log's order, packing the old days of activity as it
             // passes them, as a follower leaves the projections in live operation (the
@@ -128,18 +133,23 @@ struct GrowthDataset: Sendable, Hashable {
             // a range of time over the whole table).
             try await Projector(client: client, logger: logger).rebuild()
             try await client.query(
-                "VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days", logger: logger)
+                "VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days",
+                logger: logger
+            )
             note("projected it with a rebuild and analyzed it", since: started)
             try await client.query("DELETE FROM bench_dataset", logger: logger)
             try await client.query(
-                "INSERT INTO bench_dataset SELECT \(stamp), max(version) FROM presence_migrations", logger: logger)
+                "INSERT INTO bench_dataset SELECT \(stamp), max(version) FROM presence_migrations",
+                logger: logger
+            )
         }
         return settings
     }
 
     /// A copy of the history to change (`CREATE DATABASE … TEMPLATE`), dropped after `body`.
     func withCopy<Result: Sendable>(
-        logger: Logger, _ body: (PostgresClient, ConnectionSettings) async throws -> Result
+        logger: Logger,
+        _ body: (PostgresClient, ConnectionSettings) async throws -> Result
     ) async throws -> Result {
         let admin = try await EmbeddedServer().start(logger: logger)
         let copy = database + "_run"
@@ -147,7 +157,9 @@ struct GrowthDataset: Sendable, Hashable {
         try await admin.withClient(logger: logger) { client in
             try await client.dropDatabase(named: copy, logger: logger)
             try await client.query(
-                "CREATE DATABASE \(unescaped: copy) TEMPLATE \(unescaped: database) STRATEGY FILE_COPY", logger: logger)
+                "CREATE DATABASE \(unescaped: copy) TEMPLATE \(unescaped: database) STRATEGY FILE_COPY",
+                logger: logger
+            )
         }
         note("copied it for the write path", since: started)
         let settings = admin.with(database: copy)

@@ -15,14 +15,21 @@ enum GrowthHTTP {
     /// Starts the server on `client`'s database, and gives each path's median time (nine GETs
     /// after one unmeasured) in microseconds; every answer must be 200.
     static func measure(
-        _ paths: [(GrowthFigure, String)], client: PostgresClient, logger: Logger
+        _ paths: [(GrowthFigure, String)],
+        client: PostgresClient,
+        logger: Logger
     ) async throws -> [(GrowthFigure, Int)] {
         let tracker = PresenceTracker(client: client, logger: logger)
         var configuration = PresenceServer.Configuration()
         configuration.port = port
         configuration.insecureLocal = true
         let server = try PresenceServer(
-            configuration: configuration, client: client, tracker: tracker, registry: PrometheusCollectorRegistry(), logger: logger)
+            configuration: configuration,
+            client: client,
+            tracker: tracker,
+            registry: PrometheusCollectorRegistry(),
+            logger: logger
+        )
         let group = ServiceGroup(services: [server.makeApplication(services: [tracker])], logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

@@ -26,7 +26,14 @@ struct GrowthRun {
             let user = users[Int(random.next() % UInt64(users.count))]
             var at = GrowthDataset.end + Int64(random.next() % 72_000) * 1_000_000
             for _ in 0..<(2 + Int(random.next() % 10)) where events.count < 200_000 {
-                events.append(SeenEvent(id: UUID.version7(microseconds: at, using: &random), user: user, microseconds: at, location: "/page/\(random.next() % 200)"))
+                events.append(
+                    SeenEvent(
+                        id: UUID.version7(microseconds: at, using: &random),
+                        user: user,
+                        microseconds: at,
+                        location: "/page/\(random.next() % 200)"
+                    )
+                )
                 at += Int64(1 + random.next() % 8) * 60_000_000
             }
         }
@@ -66,7 +73,8 @@ struct GrowthRun {
             )
             SELECT sum(pg_prewarm(r))::int8
             FROM (SELECT relation FROM tables UNION ALL SELECT i.indexrelid FROM pg_index AS i JOIN tables ON i.indrelid = tables.relation) AS all_relations (r)
-            """, logger: logger
+            """,
+            logger: logger
         ).collect()
     }
 
@@ -77,13 +85,19 @@ struct GrowthRun {
         let log = try await value(
             """
             SELECT sum(pg_total_relation_size(inhrelid))::int8 FROM pg_inherits WHERE inhparent = 'seen_events'::regclass
-            """, as: Int.self)
+            """,
+            as: Int.self
+        )
         return [
             (.bytesPerEvent, perEvent(database)), (.logBytesPerEvent, perEvent(log)),
             (
                 .activityBytesPerEvent,
-                perEvent(try await value(
-                    "SELECT (pg_total_relation_size('user_activity') + pg_total_relation_size('user_activity_days'))::int8", as: Int.self))
+                perEvent(
+                    try await value(
+                        "SELECT (pg_total_relation_size('user_activity') + pg_total_relation_size('user_activity_days'))::int8",
+                        as: Int.self
+                    )
+                )
             ),
             (.sessionsBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('user_sessions')", as: Int.self))),
             (.currentBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('presence_current')", as: Int.self))),
@@ -97,17 +111,39 @@ struct GrowthRun {
         let day = GrowthDataset.day
         // The first user, by name, seen on the last day: the same in every history.
         let user = try await value(
-            "SELECT min(user_id) FROM presence_current WHERE last_seen >= \(RFC3339.format(end - day))::timestamptz", as: String.self)
+            "SELECT min(user_id) FROM presence_current WHERE last_seen >= \(RFC3339.format(end - day))::timestamptz",
+            as: String.self
+        )
         let lastSeen = try await value(
-            "SELECT (extract(epoch FROM last_seen) * 1e6)::int8 FROM presence_current WHERE user_id = \(user)", as: Int.self)
+            "SELECT (extract(epoch FROM last_seen) * 1e6)::int8 FROM presence_current WHERE user_id = \(user)",
+            as: Int.self
+        )
         let (client, logger) = (client, logger)
         let cases: [(GrowthFigure, () async throws -> Void)] = [
-            (.activityHour, { _ = try await ActivityReport.run(from: end - day, to: end, bucket: .hour, timeZone: "UTC", client: client, logger: logger) }),
-            (.activityDay, { _ = try await ActivityReport.run(from: end - 7 * day, to: end, bucket: .day, timeZone: "Europe/Berlin", client: client, logger: logger) }),
+            (
+                .activityHour,
+                { _ = try await ActivityReport.run(from: end - day, to: end, bucket: .hour, timeZone: "UTC", client: client, logger: logger) }
+            ),
+            (
+                .activityDay,
+                {
+                    _ = try await ActivityReport.run(
+                        from: end - 7 * day,
+                        to: end,
+                        bucket: .day,
+                        timeZone: "Europe/Berlin",
+                        client: client,
+                        logger: logger
+                    )
+                }
+            ),
             (.sessions, { _ = try await SessionsReport.run(from: end - 7 * day, to: end, gapSeconds: 1_800, client: client, logger: logger) }),
             (.sessionsOtherGap, { _ = try await SessionsReport.run(from: end - day, to: end, gapSeconds: 600, client: client, logger: logger) }),
             (.activeUsers, { _ = try await ActiveUsersReport.run(from: end - 7 * day, to: end, timeZone: "UTC", client: client, logger: logger) }),
-            (.hourByWeekday, { _ = try await HourByWeekdayReport.run(from: end - 7 * day, to: end, timeZone: "UTC", client: client, logger: logger) }),
+            (
+                .hourByWeekday,
+                { _ = try await HourByWeekdayReport.run(from: end - 7 * day, to: end, timeZone: "UTC", client: client, logger: logger) }
+            ),
             (.online, { _ = try await OnlineReport.run(at: end - day / 4, thresholdSeconds: 300, client: client, logger: logger) }),
             // Just before the user's last event: answered from the log, not presence_current.
             (.lastSeenAsOf, { _ = try await LastSeenReport.run(user: user, asOf: Int64(lastSeen) - 1, client: client, logger: logger) }),
@@ -125,7 +161,10 @@ struct GrowthRun {
                 (.httpOnline, "/v1/online?at=\(RFC3339.format(end - day / 4))"),
                 (.httpLastSeen, "/v1/users/\(escapedUser)/last-seen?as_of=\(RFC3339.format(Int64(lastSeen) - 1))"),
                 (.httpActiveUsers, "/v1/reports/active-users?from=\(RFC3339.format(end - 7 * day))&to=\(RFC3339.format(end))&tz=UTC"),
-            ], client: client, logger: logger)
+            ],
+            client: client,
+            logger: logger
+        )
         return figures
     }
 
@@ -192,7 +231,11 @@ struct GrowthRun {
                 return []
             }
             let latencies = try await FreshnessProbe.measure(
-                tracker: tracker, client: client, eventsPerSecond: 5_000, duration: .seconds(12), logger: logger
+                tracker: tracker,
+                client: client,
+                eventsPerSecond: 5_000,
+                duration: .seconds(12),
+                logger: logger
             ) { "user-\($0 * 7_919 % users)" }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()

@@ -42,7 +42,11 @@ enum Freshness {
                     return []
                 }
                 let latencies = try await FreshnessProbe.measure(
-                    tracker: tracker, client: client, eventsPerSecond: rate, duration: .seconds(seconds), logger: logger
+                    tracker: tracker,
+                    client: client,
+                    eventsPerSecond: rate,
+                    duration: .seconds(seconds),
+                    logger: logger
                 ) { "user-\($0 % 50_000)" }
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()

@@ -84,7 +84,8 @@ final class Fixture: Sendable {
         let client = settings.makeClient(logger: logger)
         let running = Task { await client.run() }
         let rows = try await client.query(
-            "SELECT extract(epoch FROM session_gap)::int8 FROM presence_settings", logger: logger
+            "SELECT extract(epoch FROM session_gap)::int8 FROM presence_settings",
+            logger: logger
         ).collect()
         let fixture = Fixture(client: client, running: running, gapSeconds: try rows[0].decode(Int64.self))
         current.withLock { $0 = fixture }

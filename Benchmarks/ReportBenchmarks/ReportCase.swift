@@ -49,7 +49,13 @@ enum ReportCase: String, CaseIterable, Sendable {
         switch self {
         case .activityByDay, .activityByHour:
             let report = try await ActivityReport.run(
-                from: from, to: to, bucket: self == .activityByDay ? .day : .hour, timeZone: zone, client: client, logger: logger)
+                from: from,
+                to: to,
+                bucket: self == .activityByDay ? .day : .hour,
+                timeZone: zone,
+                client: client,
+                logger: logger
+            )
             return Answer(rows: report.rows.map { [.integer($0.start), .integer($0.end), .integer(Int64($0.events)), .integer(Int64($0.users))] })
         case .sessions:
             let report = try await SessionsReport.run(from: from, to: to, gapSeconds: gapSeconds, client: client, logger: logger)
@@ -60,7 +66,11 @@ enum ReportCase: String, CaseIterable, Sendable {
             return Answer(rows: [summary + report.histogram.map { .integer(Int64($0.sessions)) }])
         case .activeUsers:
             let report = try await ActiveUsersReport.run(from: from, to: to, timeZone: zone, client: client, logger: logger)
-            return Answer(rows: report.rows.map { [.text($0.day), .integer(Int64($0.dau)), .integer(Int64($0.wau)), .integer(Int64($0.mau)), .real($0.stickiness)] })
+            return Answer(
+                rows: report.rows.map {
+                    [.text($0.day), .integer(Int64($0.dau)), .integer(Int64($0.wau)), .integer(Int64($0.mau)), .real($0.stickiness)]
+                }
+            )
         }
     }
 
@@ -70,12 +80,19 @@ enum ReportCase: String, CaseIterable, Sendable {
         switch self {
         case .activityByDay, .activityByHour:
             let rows = try await RawLogReports.rows(
-                RawLogReports.activity, [from, to, self == .activityByDay ? "day" : "hour", zone], client: client, logger: logger)
+                RawLogReports.activity,
+                [from, to, self == .activityByDay ? "day" : "hour", zone],
+                client: client,
+                logger: logger
+            )
             return Answer(
                 rows: try rows.map { row in
                     let (start, end, events, users) = try row.decode((Date, Date, Int64, Int64).self)
-                    return [.integer(SeenEvent.microseconds(of: start)), .integer(SeenEvent.microseconds(of: end)), .integer(events), .integer(users)]
-                })
+                    return [
+                        .integer(SeenEvent.microseconds(of: start)), .integer(SeenEvent.microseconds(of: end)), .integer(events), .integer(users),
+                    ]
+                }
+            )
         case .sessions:
             let rows = try await RawLogReports.rows(RawLogReports.sessions, [from, to, "\(gapSeconds) seconds"], client: client, logger: logger)
             return Answer(
@@ -85,14 +102,16 @@ enum ReportCase: String, CaseIterable, Sendable {
                         .integer(c.0), .real(c.1), .real(c.2), .real(c.3), .real(c.4), .integer(c.5), .integer(c.6), .integer(c.7),
                         .integer(c.8), .integer(c.9), .integer(c.10), .integer(c.11),
                     ]
-                })
+                }
+            )
         case .activeUsers:
             let rows = try await RawLogReports.rows(RawLogReports.activeUsers, [from, to, zone], client: client, logger: logger)
             return Answer(
                 rows: try rows.map { row in
                     let (day, dau, wau, mau, stickiness) = try row.decode((String, Int64, Int64, Int64, Double?).self)
                     return [.text(day), .integer(dau), .integer(wau), .integer(mau), .real(stickiness)]
-                })
+                }
+            )
         }
     }
 

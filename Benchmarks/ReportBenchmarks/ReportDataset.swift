@@ -55,7 +55,9 @@ struct ReportDataset: Sendable, Hashable {
         let state = try await settings.withClient(logger: logger) { client in
             try await Migrator(client: client).migrate(logger: logger)
             try await client.query(
-                "CREATE TABLE IF NOT EXISTS bench_dataset (stamp text NOT NULL, projected_at_version integer NOT NULL)", logger: logger)
+                "CREATE TABLE IF NOT EXISTS bench_dataset (stamp text NOT NULL, projected_at_version integer NOT NULL)",
+                logger: logger
+            )
             let rows = try await client.query(
                 """
                 SELECT d.projected_at_version = (SELECT max(version) FROM presence_migrations)
@@ -87,7 +89,9 @@ struct ReportDataset: Sendable, Hashable {
         note("loaded them with psql \\copy", since: started)
         try await settings.withClient(logger: logger) { client in
             try await client.query(
-                "CREATE TABLE bench_dataset (stamp text NOT NULL, projected_at_version integer NOT NULL)", logger: logger)
+                "CREATE TABLE bench_dataset (stamp text NOT NULL, projected_at_version integer NOT NULL)",
+                logger: logger
+            )
             try await client.query("INSERT INTO bench_dataset VALUES (\(stamp), 0)", logger: logger)
             try await project(client)
         }
@@ -105,7 +109,9 @@ struct ReportDataset: Sendable, Hashable {
         try await client.query("VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days", logger: logger)
         note("vacuumed and analyzed the projections", since: started)
         try await client.query(
-            "UPDATE bench_dataset SET projected_at_version = (SELECT max(version) FROM presence_migrations)", logger: logger)
+            "UPDATE bench_dataset SET projected_at_version = (SELECT max(version) FROM presence_migrations)",
+            logger: logger
+        )
     }
 
     /// Writes the first `events` simulated events as COPY text, one day at a time.

@@ -1,15 +1,15 @@
 import AsyncHTTPClient
-import BenchmarkSupport
 import Benchmark
+import BenchmarkSupport
 import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
-import Prometheus
 import PresenceIngest
 import PresenceModel
 import PresenceServer
 import PresenceStore
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 
@@ -39,8 +39,10 @@ enum HTTPIngest {
         let now = SeenEvent.microsecondsNow()
         return (0..<events).map { index in
             SeenEvent(
-                user: "user-\(index % 50_000)", microseconds: now - 86_400_000_000 + Int64(index) * 150,
-                location: "/forum/\(index % 997)")
+                user: "user-\(index % 50_000)",
+                microseconds: now - 86_400_000_000 + Int64(index) * 150,
+                location: "/forum/\(index % 997)"
+            )
         }
     }
 
@@ -66,8 +68,12 @@ enum HTTPIngest {
             configuration.port = port
             configuration.insecureLocal = true
             let server = try PresenceServer(
-                configuration: configuration, client: client, tracker: tracker, registry: PrometheusCollectorRegistry(),
-                logger: logger)
+                configuration: configuration,
+                client: client,
+                tracker: tracker,
+                registry: PrometheusCollectorRegistry(),
+                logger: logger
+            )
             let group = ServiceGroup(services: [server.makeApplication(services: [client, tracker])], logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }

@@ -25,7 +25,11 @@ enum MiddlewareCost {
 
     static func register() {
         let configuration = Benchmark.Configuration(
-            metrics: [p50, p99, baselineP50, baselineP99], warmupIterations: 0, maxDuration: .seconds(300), maxIterations: 1)
+            metrics: [p50, p99, baselineP50, baselineP99],
+            warmupIterations: 0,
+            maxDuration: .seconds(300),
+            maxIterations: 1
+        )
         Benchmark("request in process x\(requests), with and without the middleware", configuration: configuration) { benchmark in
             let (without, with) = try await inProcess()
             record(benchmark, without: without, with: with)
@@ -71,8 +75,12 @@ enum MiddlewareCost {
                 with.reserveCapacity(requests)
                 for index in 0..<requests {
                     let head = HTTPRequest(
-                        method: .get, scheme: "http", authority: "localhost", path: "/forum/\(index % 1_000)",
-                        headerFields: [userHeader: "user-\(index % 10_000)"])
+                        method: .get,
+                        scheme: "http",
+                        authority: "localhost",
+                        path: "/forum/\(index % 1_000)",
+                        headerFields: [userHeader: "user-\(index % 10_000)"]
+                    )
                     let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
                     let first = index % 2 == 0
                     for variant in first ? [0, 1] : [1, 0] {
@@ -97,7 +105,11 @@ enum MiddlewareCost {
         try await withFreshDatabase("presence_bench_middleware") { settings, client in
             let tracker = PresenceTracker(client: client, logger: logger)
             let plain = Application(router: router(tracker: nil), configuration: .init(address: .hostname("127.0.0.1", port: 18_481)), logger: logger)
-            let tracked = Application(router: router(tracker: tracker), configuration: .init(address: .hostname("127.0.0.1", port: 18_482)), logger: logger)
+            let tracked = Application(
+                router: router(tracker: tracker),
+                configuration: .init(address: .hostname("127.0.0.1", port: 18_482)),
+                logger: logger
+            )
             let group = ServiceGroup(services: [tracker, plain, tracked], logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }

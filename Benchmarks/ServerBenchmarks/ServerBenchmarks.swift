@@ -7,12 +7,12 @@ import NIOCore
 import NIOEmbedded
 import PostgresNIO
 import PresenceEmbedded
-import Prometheus
 import PresenceHummingbird
 import PresenceIngest
 import PresenceModel
 import PresenceServer
 import PresenceStore
+import Prometheus
 import ServiceLifecycle
 
 // presence serve beside the library, from one run: events per second through

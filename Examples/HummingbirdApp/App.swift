@@ -41,8 +41,11 @@ struct App {
         Site(client: client, logger: logger).addRoutes(to: router)
 
         let application = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 8081)),
-            services: [client, tracker], logger: logger)
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 8081)),
+            services: [client, tracker],
+            logger: logger
+        )
         try await application.runService()
     }
 }

@@ -25,7 +25,8 @@ struct CommandError: Error, CustomStringConvertible {
             self.init("\(error.message) Pass --wait to wait for it.")
         case let error as ServerError where error.code == .tokensMissing:
             self.init(
-                "presence serve needs an ingest token and a read token: set PRESENCE_INGEST_TOKEN and PRESENCE_READ_TOKEN, or pass --insecure-local to serve on loopback without tokens.")
+                "presence serve needs an ingest token and a read token: set PRESENCE_INGEST_TOKEN and PRESENCE_READ_TOKEN, or pass --insecure-local to serve on loopback without tokens."
+            )
         case let error as ServerError where error.code == .insecureOffLoopback:
             self.init("--insecure-local: \(error.message)")
         default:

@@ -60,7 +60,9 @@ struct DemoCommand: AsyncParsableCommand {
         try await settings.withClient(logger: logger) { client in
             _ = try await Migrator(client: client).migrate(logger: logger)
         }
-        print("Presence demo: \(users) simulated users over \(days) days, in the database \(Self.database) of the embedded server in \(server.configuration.dataFolder)")
+        print(
+            "Presence demo: \(users) simulated users over \(days) days, in the database \(Self.database) of the embedded server in \(server.configuration.dataFolder)"
+        )
 
         let end = SeenEvent.microsecondsNow()
         var simulation = TrafficSimulator.Configuration(end: end)
@@ -80,18 +82,26 @@ struct DemoCommand: AsyncParsableCommand {
             configuration.timeZone = tz
             let reports = try await ReportSet.run(configuration: configuration, client: client, logger: logger)
             let daily = try await ActivityReport.run(
-                from: configuration.from, to: end, bucket: .day, timeZone: tz, client: client, logger: logger)
+                from: configuration.from,
+                to: end,
+                bucket: .day,
+                timeZone: tz,
+                client: client,
+                logger: logger
+            )
             printReports(reports, daily: daily)
             return try reports.write(toFolder: folder)
         }
         let seconds = (ContinuousClock.now - started).components.seconds
-        print("""
+        print(
+            """
 
             The HTML page with charts: \(written.last ?? folder)
             Each report as CSV and JSON beside it, in \(folder)
             Done in \(seconds) s. Ask more of the same data with --database-url, for example:
               swift run presence last-seen \(TrafficSimulator.userName(0)) --database-url '\(settings)'
-            """)
+            """
+        )
     }
 
     private func printReports(_ reports: ReportSet, daily: ActivityReport) {
@@ -99,7 +109,10 @@ struct DemoCommand: AsyncParsableCommand {
         let shown = 10
         let more = online.users.count - shown
         online.users = Array(online.users.prefix(shown))
-        print("\nOnline now: \(reports.online.users.count) users seen in the last \(reports.online.thresholdSeconds / 60) minutes" + (more > 0 ? " (the \(shown) most recent)" : ""))
+        print(
+            "\nOnline now: \(reports.online.users.count) users seen in the last \(reports.online.thresholdSeconds / 60) minutes"
+                + (more > 0 ? " (the \(shown) most recent)" : "")
+        )
         print(online.table.render(.table), terminator: "")
         print("\nActivity per day (\(tz))")
         print(daily.table.render(.table), terminator: "")

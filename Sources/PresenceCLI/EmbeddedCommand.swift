@@ -30,7 +30,11 @@ struct EmbeddedCommand: AsyncParsableCommand {
         func run() async throws {
             let server = global.embeddedServer
             let stopped = try await server.stop(logger: global.makeLogger())
-            print(stopped ? "stopped the embedded server in \(server.configuration.dataFolder)" : "the embedded server in \(server.configuration.dataFolder) was not running")
+            print(
+                stopped
+                    ? "stopped the embedded server in \(server.configuration.dataFolder)"
+                    : "the embedded server in \(server.configuration.dataFolder) was not running"
+            )
         }
     }
 

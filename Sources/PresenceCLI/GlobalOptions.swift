@@ -11,7 +11,8 @@ struct GlobalOptions: ParsableArguments {
         name: .customLong("database-url"),
         help: ArgumentHelp(
             "The PostgreSQL server, as postgres://user:password@host:port/database?sslmode=…",
-            discussion: "Default: the variable of the command's role (PRESENCE_INGEST_DATABASE_URL, PRESENCE_PROJECTOR_DATABASE_URL or PRESENCE_READ_DATABASE_URL), else DATABASE_URL, else the embedded server.",
+            discussion:
+                "Default: the variable of the command's role (PRESENCE_INGEST_DATABASE_URL, PRESENCE_PROJECTOR_DATABASE_URL or PRESENCE_READ_DATABASE_URL), else DATABASE_URL, else the embedded server.",
             valueName: "url"
         )
     )

@@ -27,8 +27,12 @@ struct MigrateCommand: AsyncParsableCommand {
         if !report.missingRoles.isEmpty {
             let roles = report.missingRoles.joined(separator: ", ")
             let statements = report.missingRoles.map { "CREATE ROLE \($0) NOLOGIN;" }.joined(separator: " ")
-            FileHandle.standardError.write(Data(
-                "note: the roles \(roles) do not exist and \(settings.username) may not create them: a DBA runs '\(statements)', then presence migrate grants them.\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "note: the roles \(roles) do not exist and \(settings.username) may not create them: a DBA runs '\(statements)', then presence migrate grants them.\n"
+                        .utf8
+                )
+            )
         }
     }
 }

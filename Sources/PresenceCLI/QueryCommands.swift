@@ -21,9 +21,12 @@ struct OnlineCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report = try await global.withMigratedClient(as: .read) { client, logger in
-            return try await OnlineReport.run(
-                at: at?.microseconds ?? SeenEvent.microsecondsNow(), thresholdSeconds: threshold.seconds,
-                client: client, logger: logger)
+            try await OnlineReport.run(
+                at: at?.microseconds ?? SeenEvent.microsecondsNow(),
+                thresholdSeconds: threshold.seconds,
+                client: client,
+                logger: logger
+            )
         }
         output.print(json: report.json, table: report.table)
     }
@@ -47,8 +50,12 @@ struct LastSeenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report = try await global.withMigratedClient(as: .read) { client, logger in
-            return try await LastSeenReport.run(
-                user: user, asOf: asOf?.microseconds ?? SeenEvent.microsecondsNow(), client: client, logger: logger)
+            try await LastSeenReport.run(
+                user: user,
+                asOf: asOf?.microseconds ?? SeenEvent.microsecondsNow(),
+                client: client,
+                logger: logger
+            )
         }
         output.print(json: report.json, table: report.table)
     }
@@ -75,9 +82,13 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report = try await global.withMigratedClient(as: .read) { client, logger in
-            return try await HistoryReport.run(
-                user: user, from: from?.microseconds ?? SeenEvent.Rules.earliest,
-                to: to?.microseconds ?? SeenEvent.Rules.latest, client: client, logger: logger)
+            try await HistoryReport.run(
+                user: user,
+                from: from?.microseconds ?? SeenEvent.Rules.earliest,
+                to: to?.microseconds ?? SeenEvent.Rules.latest,
+                client: client,
+                logger: logger
+            )
         }
         output.print(json: report.json, table: report.table)
     }

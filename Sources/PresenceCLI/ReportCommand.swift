@@ -34,8 +34,14 @@ struct ReportCommand: AsyncParsableCommand {
 
         func run() async throws {
             let report = try await global.withMigratedClient(as: .read) { client, logger in
-                return try await ActivityReport.run(
-                    from: from.microseconds, to: to.microseconds, bucket: bucket, timeZone: tz, client: client, logger: logger)
+                try await ActivityReport.run(
+                    from: from.microseconds,
+                    to: to.microseconds,
+                    bucket: bucket,
+                    timeZone: tz,
+                    client: client,
+                    logger: logger
+                )
             }
             output.print(json: report.json, table: report.table)
         }
@@ -68,7 +74,12 @@ extension ReportCommand {
             let report = try await global.withMigratedClient(as: .read) { client, logger in
                 try await TimeZoneCheck.resolve(tz, client: client, logger: logger)
                 return try await SessionsReport.run(
-                    from: from.microseconds, to: to.microseconds, gapSeconds: gap.seconds, client: client, logger: logger)
+                    from: from.microseconds,
+                    to: to.microseconds,
+                    gapSeconds: gap.seconds,
+                    client: client,
+                    logger: logger
+                )
             }
             output.print(json: report.json, table: report.table)
         }
@@ -95,8 +106,13 @@ extension ReportCommand {
 
         func run() async throws {
             let report = try await global.withMigratedClient(as: .read) { client, logger in
-                return try await ActiveUsersReport.run(
-                    from: from.microseconds, to: to.microseconds, timeZone: tz, client: client, logger: logger)
+                try await ActiveUsersReport.run(
+                    from: from.microseconds,
+                    to: to.microseconds,
+                    timeZone: tz,
+                    client: client,
+                    logger: logger
+                )
             }
             output.print(json: report.json, table: report.table)
         }
@@ -125,8 +141,13 @@ extension ReportCommand {
 
         func run() async throws {
             let report = try await global.withMigratedClient(as: .read) { client, logger in
-                return try await HourByWeekdayReport.run(
-                    from: from.microseconds, to: to.microseconds, timeZone: tz, client: client, logger: logger)
+                try await HourByWeekdayReport.run(
+                    from: from.microseconds,
+                    to: to.microseconds,
+                    timeZone: tz,
+                    client: client,
+                    logger: logger
+                )
             }
             output.print(json: report.json, table: report.table)
         }

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import Metrics
 import PostgresNIO
-import Prometheus
 import PresenceIngest
 import PresenceProjector
 import PresenceServer
 import PresenceStore
+import Prometheus
 import ServiceLifecycle
 
 /// `presence serve`: the HTTP API, dashboard and metrics, with the tracker's flusher and,
@@ -81,7 +81,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = global.makeLogger()
         let ingestSettings = try await global.connectionSettings(for: .ingest, flag: ingestDatabaseURL, logger: logger)
         let readSettings = try await global.connectionSettings(for: .read, flag: readDatabaseURL, logger: logger)
-        let projectorSettings = withProjector
+        let projectorSettings =
+            withProjector
             ? try await global.connectionSettings(for: .projector, flag: projectorDatabaseURL, logger: logger) : nil
 
         // One pool per distinct URL: with a single URL, one pool serves everything.
@@ -115,8 +116,13 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(Projector(client: projectorClient, configuration: projection, logger: logger))
         }
         let server = try PresenceServer(
-            configuration: configuration, ingestClient: ingestClient, readClient: readClient, tracker: tracker, registry: registry,
-            logger: logger)
+            configuration: configuration,
+            ingestClient: ingestClient,
+            readClient: readClient,
+            tracker: tracker,
+            registry: registry,
+            logger: logger
+        )
         // Says in the log why a database cannot be reached while the services retry.
         for settings in pools.keys { services.append(ReachabilityMonitor(settings: settings, logger: logger)) }
         let application = server.makeApplication(services: services)

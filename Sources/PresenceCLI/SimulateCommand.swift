@@ -41,7 +41,8 @@ struct SimulateCommand: AsyncParsableCommand {
         let skew = SeenEvent.Rules().allowedClockSkew.components.seconds * 1_000_000
         guard output != nil || end.microseconds <= SeenEvent.microsecondsNow() + skew else {
             throw ValidationError(
-                "--end lies in the future, and the log takes no events from the future: choose an earlier --end, or write to a file with --output.")
+                "--end lies in the future, and the log takes no events from the future: choose an earlier --end, or write to a file with --output."
+            )
         }
     }
 

@@ -176,7 +176,8 @@ public struct EmbeddedServer: Sendable {
             try? FileManager.default.removeItem(atPath: scratch)
             var message = "initdb could not create the embedded cluster in \(configuration.dataFolder): \(result.output.lastLines(5))"
             if account.switchTo != nil {
-                message += " (as root, every folder above the data folder must be searchable by the '\(account.name)' account; set \(Configuration.dataFolderVariable) to a folder such as /var/tmp/presence)"
+                message +=
+                    " (as root, every folder above the data folder must be searchable by the '\(account.name)' account; set \(Configuration.dataFolderVariable) to a folder such as /var/tmp/presence)"
             }
             throw EmbeddedServerError(.serverProgramFailed, message)
         }

@@ -234,7 +234,7 @@ public struct EventLogWriter: EventSink {
                 for run in runs {
                     do {
                         try await EventLog.ensurePartitions(days: run, on: connection, logger: logger)
-                    } catch where PartitionMaintenance.isLockTimeout(error) {
+                    } catch  where PartitionMaintenance.isLockTimeout(error) {
                         timedOut.append(run)
                     }
                 }
@@ -246,7 +246,8 @@ public struct EventLogWriter: EventSink {
             let days = Set(timedOut.joined())
             logger.notice(
                 "a long query on the event log held the lock a new partition needs; these events go to seen_events_default until the next maintenance round",
-                metadata: ["days": "\(days.count)"])
+                metadata: ["days": "\(days.count)"]
+            )
             deferredDays = (deferredDays.days.union(days), ContinuousClock.now + .seconds(60))
         }
     }

@@ -67,10 +67,14 @@ public final class PresenceTracker: Service, Sendable {
         if configuration.capacity < 1 || configuration.maximumBatchSize < 1 {
             logger.warning(
                 "the tracker's buffer capacity and batch size must be at least 1; taking 1 for what is smaller",
-                metadata: ["capacity": "\(configuration.capacity)", "maximum_batch_size": "\(configuration.maximumBatchSize)"])
+                metadata: ["capacity": "\(configuration.capacity)", "maximum_batch_size": "\(configuration.maximumBatchSize)"]
+            )
         }
         self.buffer = EventBuffer(
-            capacity: max(1, configuration.capacity), batchSize: max(1, configuration.maximumBatchSize), clock: clock)
+            capacity: max(1, configuration.capacity),
+            batchSize: max(1, configuration.maximumBatchSize),
+            clock: clock
+        )
         var rules = SeenEvent.Rules()
         rules.allowedClockSkew = configuration.allowedClockSkew
         self.rules = rules
@@ -132,8 +136,12 @@ public final class PresenceTracker: Service, Sendable {
         let now = clock.microsecondsNow()
         let microseconds = at.map(SeenEvent.microseconds(of:)) ?? now
         if let reason = SeenEvent.validate(
-            user: user, microseconds: microseconds, location: location, receivedAt: now, rules: rules)
-        {
+            user: user,
+            microseconds: microseconds,
+            location: location,
+            receivedAt: now,
+            rules: rules
+        ) {
             buffer.countRejected(reason.code)
             return .decided(.rejected(reason))
         }

@@ -101,7 +101,11 @@ public struct SeenEvent: Sendable, Hashable {
         }
         if let location,
             let reason = check(
-                location, "location", limit: Rules.maximumLocationBytes, tooLong: .locationTooLong, nul: .nulInLocation
+                location,
+                "location",
+                limit: Rules.maximumLocationBytes,
+                tooLong: .locationTooLong,
+                nul: .nulInLocation
             )
         {
             return reason

@@ -50,7 +50,8 @@ extension Projector {
         } catch {
             logger.warning(
                 "packing a day of activity failed; trying again in a minute",
-                metadata: ["error": "\((error as? StoreError)?.message ?? "\(error)")"])
+                metadata: ["error": "\((error as? StoreError)?.message ?? "\(error)")"]
+            )
             return .now + min(.seconds(60), interval)
         }
     }

@@ -36,12 +36,17 @@ extension Projector {
             return try await client.withConnection { connection in
                 try await connection.failingWhenClosed { connection in
                     try await locked(
-                        connection, lock: "presence_rebuild",
+                        connection,
+                        lock: "presence_rebuild",
                         busy: "Another rebuild is already under way on this database: let it finish, or wait for it."
                     ) { connection in
                         let rebuild = Rebuild(
-                            connection: connection, batchSize: configuration.batchSize, packing: packingQuery,
-                            forgettingDroppedDays: forgettingDroppedDays, logger: logger)
+                            connection: connection,
+                            batchSize: configuration.batchSize,
+                            packing: packingQuery,
+                            forgettingDroppedDays: forgettingDroppedDays,
+                            logger: logger
+                        )
                         try await rebuild.foldTwins(progress: progress)
                         _ = try await catchUp(on: connection)
                         return try await rebuild.swap()
@@ -74,7 +79,9 @@ private struct Rebuild {
         var report = RebuildProgress(
             folded: try await value("SELECT events FROM presence_next.presence_projector", as: Int.self),
             estimatedTotal: try await value("SELECT events FROM presence_projector", as: Int.self),
-            eventsPerSecond: 0, resumed: resumed)
+            eventsPerSecond: 0,
+            resumed: resumed
+        )
         let started = ContinuousClock.now
         var foldedNow = 0
         while true {
@@ -108,7 +115,8 @@ private struct Rebuild {
                 return try await inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ") {
                     _ = try await connection.query("SET LOCAL lock_timeout = '2s'", logger: logger).collect()
                     _ = try await connection.query(
-                        "LOCK TABLE presence_projector, presence_next.presence_projector IN EXCLUSIVE MODE", logger: logger
+                        "LOCK TABLE presence_projector, presence_next.presence_projector IN EXCLUSIVE MODE",
+                        logger: logger
                     ).collect()
                     while try await value("SELECT folded FROM presence_fold(\(batchSize)::integer)", as: Int.self) == batchSize {}
                     while try await foldTwinsOnce() == batchSize {}
@@ -117,7 +125,8 @@ private struct Rebuild {
             } catch let error as PSQLError where attempt < 10 && ["55P03", "40001", "40P01"].contains(error.serverInfo?[.sqlState] ?? "") {
                 logger.info(
                     "long queries on the projections held the locks the rebuild's swap needs; trying again",
-                    metadata: ["attempt": "\(attempt)"])
+                    metadata: ["attempt": "\(attempt)"]
+                )
                 try await Task.sleep(for: .seconds(attempt))
                 attempt += 1
             }
@@ -135,7 +144,8 @@ private struct Rebuild {
     private func inTwins<Result>(_ body: () async throws -> Result) async throws -> Result {
         let path = try await value("SELECT current_setting('search_path')", as: String.self)
         _ = try await connection.query(
-            "SELECT set_config('search_path', 'presence_next, ' || \(path), true)", logger: logger
+            "SELECT set_config('search_path', 'presence_next, ' || \(path), true)",
+            logger: logger
         ).collect()
         let result = try await body()
         _ = try await connection.query("SELECT set_config('search_path', \(path), true)", logger: logger).collect()

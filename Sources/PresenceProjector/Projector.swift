@@ -66,7 +66,7 @@ public struct Projector: Service {
             do {
                 try await cancelWhenGracefulShutdown { try await follow() }
                 return
-            } catch where Task.isShuttingDownGracefully {
+            } catch  where Task.isShuttingDownGracefully {
                 logger.debug("projector stopped for shutdown")
                 return
             } catch let error as ProjectorError where error.code == .busy {
@@ -87,7 +87,7 @@ public struct Projector: Service {
                 }
                 do {
                     try await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
-                } catch where Task.isShuttingDownGracefully {
+                } catch  where Task.isShuttingDownGracefully {
                     return
                 }
                 delay = min(delay * 2, .seconds(5))
@@ -97,36 +97,36 @@ public struct Projector: Service {
 
     private func follow() async throws {
         try await withProjectorLock { connection in
-                try await connection.listen(on: EventLog.notificationChannel) { notifications in
-                    let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            for try await _ in notifications { wake.yield() }
-                        }
-                        group.addTask {
-                            // The fallback: look again after the poll interval, whatever happens.
-                            while true {
-                                try await Task.sleep(for: configuration.pollInterval)
-                                wake.yield()
-                            }
-                        }
-                        var pending = wakes.makeAsyncIterator()
-                        var maintenanceDue = ContinuousClock.now
-                        var packingDue = ContinuousClock.now
-                        repeat {
-                            if ContinuousClock.now >= maintenanceDue {
-                                maintenanceDue = await keepPartitionsAhead(on: connection)
-                            }
-                            try await foldUntilNothingWaits(on: connection)
-                            if ContinuousClock.now >= packingDue {
-                                packingDue = await packOldActivity(on: connection)
-                                // One day at a time, folding in between, until none is due.
-                                if packingDue <= .now { wake.yield() }
-                            }
-                        } while await pending.next() != nil
-                        group.cancelAll()
+            try await connection.listen(on: EventLog.notificationChannel) { notifications in
+                let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await _ in notifications { wake.yield() }
                     }
+                    group.addTask {
+                        // The fallback: look again after the poll interval, whatever happens.
+                        while true {
+                            try await Task.sleep(for: configuration.pollInterval)
+                            wake.yield()
+                        }
+                    }
+                    var pending = wakes.makeAsyncIterator()
+                    var maintenanceDue = ContinuousClock.now
+                    var packingDue = ContinuousClock.now
+                    repeat {
+                        if ContinuousClock.now >= maintenanceDue {
+                            maintenanceDue = await keepPartitionsAhead(on: connection)
+                        }
+                        try await foldUntilNothingWaits(on: connection)
+                        if ContinuousClock.now >= packingDue {
+                            packingDue = await packOldActivity(on: connection)
+                            // One day at a time, folding in between, until none is due.
+                            if packingDue <= .now { wake.yield() }
+                        }
+                    } while await pending.next() != nil
+                    group.cancelAll()
                 }
+            }
         }
     }
 
@@ -141,8 +141,10 @@ public struct Projector: Service {
         } catch {
             let level: Logger.Level = PartitionMaintenance.isLockTimeout(error) ? .info : .warning
             logger.log(
-                level: level, "keeping the event log's partitions ahead failed; trying again in a minute",
-                metadata: ["error": "\(StoreError(database: error, while: "creating the event log's partitions").message)"])
+                level: level,
+                "keeping the event log's partitions ahead failed; trying again in a minute",
+                metadata: ["error": "\(StoreError(database: error, while: "creating the event log's partitions").message)"]
+            )
             return .now + min(.seconds(60), maintenance.interval)
         }
     }
@@ -192,7 +194,8 @@ public struct Projector: Service {
             ).collect()
             if let row = rows.first {
                 let (pid, database, role, application, state, seconds, prepared) = try row.decode(
-                    (Int?, String?, String?, String?, String?, Double?, String?).self)
+                    (Int?, String?, String?, String?, String?, Double?, String?).self
+                )
                 metadata["holder_pid"] = pid.map { "\($0)" }
                 metadata["holder_database"] = database.map { "\($0)" }
                 metadata["holder_role"] = role.map { "\($0)" }
@@ -206,7 +209,8 @@ public struct Projector: Service {
         }
         logger.notice(
             "committed events wait for an older transaction to end before they can be folded",
-            metadata: metadata)
+            metadata: metadata
+        )
     }
 
     func catchUp(on connection: PostgresConnection) async throws -> (folded: Int, heldBack: Bool) {
@@ -240,9 +244,11 @@ public struct Projector: Service {
         try await client.withConnection { connection in
             try await connection.failingWhenClosed { connection in
                 try await locked(
-                    connection, lock: "presence_projector",
+                    connection,
+                    lock: "presence_projector",
                     busy: "Another projector is already working on this database: let it run, stop it, or wait for it.",
-                    body)
+                    body
+                )
             }
         }
     }

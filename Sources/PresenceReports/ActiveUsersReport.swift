@@ -33,14 +33,23 @@ public struct ActiveUsersReport: Sendable, Hashable {
     ///   - logger: Where to log the query.
     /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or more than
     ///   ``ReportError/maximumRows`` days, or an unknown time zone.
-    public static func run(from: Int64, to: Int64, timeZone: String, client: PostgresClient, logger: Logger) async throws
+    public static func run(
+        from: Int64,
+        to: Int64,
+        timeZone: String,
+        client: PostgresClient,
+        logger: Logger
+    ) async throws
         -> ActiveUsersReport
     {
         try ReportError.requireRange(from: from, to: to)
         try ReportError.requireRows(from: from, to: to, unit: "day", length: ActivityReport.Bucket.day.microseconds)
         let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.activeUsers.rows(
-            [RFC3339.format(from), RFC3339.format(to), zone], client: client, logger: logger)
+            [RFC3339.format(from), RFC3339.format(to), zone],
+            client: client,
+            logger: logger
+        )
         return ActiveUsersReport(
             timeZone: timeZone,
             rows: try rows.map { row in
@@ -66,12 +75,14 @@ public struct ActiveUsersReport: Sendable, Hashable {
             ("tz", JSONText.string(timeZone)),
             (
                 "rows",
-                JSONText.array(rows.map { row in
-                    JSONText.object([
-                        ("day", JSONText.string(row.day)), ("dau", "\(row.dau)"), ("wau", "\(row.wau)"),
-                        ("mau", "\(row.mau)"), ("stickiness", JSONText.number(row.stickiness)),
-                    ])
-                })
+                JSONText.array(
+                    rows.map { row in
+                        JSONText.object([
+                            ("day", JSONText.string(row.day)), ("dau", "\(row.dau)"), ("wau", "\(row.wau)"),
+                            ("mau", "\(row.mau)"), ("stickiness", JSONText.number(row.stickiness)),
+                        ])
+                    }
+                )
             ),
         ])
     }

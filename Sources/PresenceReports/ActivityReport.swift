@@ -70,9 +70,15 @@ public struct ActivityReport: Sendable, Hashable {
         try ReportError.requireRows(from: from, to: to, unit: bucket.rawValue, length: bucket.microseconds, longerBucket: bucket != .week)
         let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.activity.rows(
-            [RFC3339.format(from), RFC3339.format(to), bucket.rawValue, zone], client: client, logger: logger)
+            [RFC3339.format(from), RFC3339.format(to), bucket.rawValue, zone],
+            client: client,
+            logger: logger
+        )
         return ActivityReport(
-            bucket: bucket, timeZone: timeZone, from: from, to: to,
+            bucket: bucket,
+            timeZone: timeZone,
+            from: from,
+            to: to,
             rows: try rows.map { row in
                 let (start, end, events, users) = try row.decode((Date, Date, Int, Int).self)
                 return Row(start: start.microseconds, end: end.microseconds, events: events, users: users)
@@ -95,11 +101,13 @@ public struct ActivityReport: Sendable, Hashable {
             ("from", JSONText.time(from)), ("to", JSONText.time(to)),
             (
                 "rows",
-                JSONText.array(rows.map { row in
-                    JSONText.object([
-                        ("start", JSONText.time(row.start)), ("events", "\(row.events)"), ("users", "\(row.users)"),
-                    ])
-                })
+                JSONText.array(
+                    rows.map { row in
+                        JSONText.object([
+                            ("start", JSONText.time(row.start)), ("events", "\(row.events)"), ("users", "\(row.users)"),
+                        ])
+                    }
+                )
             ),
         ])
     }

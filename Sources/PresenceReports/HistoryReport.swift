@@ -34,19 +34,24 @@ public struct HistoryReport: Sendable, Hashable {
     public static func run(user: String, from: Int64, to: Int64, client: PostgresClient, logger: Logger) async throws -> HistoryReport {
         try ReportError.requireRange(from: from, to: to)
         let rows = try await ReportQuery.history.rows(
-            [user, RFC3339.format(from), RFC3339.format(to)], client: client, logger: logger)
+            [user, RFC3339.format(from), RFC3339.format(to)],
+            client: client,
+            logger: logger
+        )
         let sessions = try rows.map { row in
             let (start, end, duration, events) = try row.decode((Date, Date, Double, Int).self)
             return Session(start: start.microseconds, end: end.microseconds, durationSeconds: duration, events: events)
         }
         if sessions.isEmpty {
             let known = try await client.query(
-                "SELECT 1 FROM presence_current WHERE user_id = \(user)", logger: logger
+                "SELECT 1 FROM presence_current WHERE user_id = \(user)",
+                logger: logger
             ).collect()
             guard !known.isEmpty else {
                 throw ReportError(
                     .unknownUser,
-                    "No events of the user \(JSONText.string(user)) have been projected: check the name, or let the projector catch up.")
+                    "No events of the user \(JSONText.string(user)) have been projected: check the name, or let the projector catch up."
+                )
             }
         }
         return HistoryReport(user: user, sessions: sessions)
@@ -68,13 +73,15 @@ public struct HistoryReport: Sendable, Hashable {
             ("user", JSONText.string(user)),
             (
                 "sessions",
-                JSONText.array(sessions.map { session in
-                    JSONText.object([
-                        ("start", JSONText.time(session.start)), ("end", JSONText.time(session.end)),
-                        ("duration_seconds", JSONText.number(session.durationSeconds)),
-                        ("events", "\(session.events)"),
-                    ])
-                })
+                JSONText.array(
+                    sessions.map { session in
+                        JSONText.object([
+                            ("start", JSONText.time(session.start)), ("end", JSONText.time(session.end)),
+                            ("duration_seconds", JSONText.number(session.durationSeconds)),
+                            ("events", "\(session.events)"),
+                        ])
+                    }
+                )
             ),
         ])
     }

@@ -35,15 +35,26 @@ public struct HourByWeekdayReport: Sendable, Hashable {
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
     /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or an unknown time zone.
-    public static func run(from: Int64, to: Int64, timeZone: String, client: PostgresClient, logger: Logger) async throws
+    public static func run(
+        from: Int64,
+        to: Int64,
+        timeZone: String,
+        client: PostgresClient,
+        logger: Logger
+    ) async throws
         -> HourByWeekdayReport
     {
         try ReportError.requireRange(from: from, to: to)
         let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.hourByWeekday.rows(
-            [RFC3339.format(from), RFC3339.format(to), zone], client: client, logger: logger)
+            [RFC3339.format(from), RFC3339.format(to), zone],
+            client: client,
+            logger: logger
+        )
         return HourByWeekdayReport(
-            timeZone: timeZone, from: from, to: to,
+            timeZone: timeZone,
+            from: from,
+            to: to,
             rows: try rows.map { row in
                 let (weekday, hour, events, users) = try row.decode((Int, Int, Int, Int).self)
                 return Row(weekday: weekday, hour: hour, events: events, users: users)
@@ -65,12 +76,14 @@ public struct HourByWeekdayReport: Sendable, Hashable {
             ("tz", JSONText.string(timeZone)), ("from", JSONText.time(from)), ("to", JSONText.time(to)),
             (
                 "rows",
-                JSONText.array(rows.map { row in
-                    JSONText.object([
-                        ("weekday", "\(row.weekday)"), ("hour", "\(row.hour)"), ("events", "\(row.events)"),
-                        ("users", "\(row.users)"),
-                    ])
-                })
+                JSONText.array(
+                    rows.map { row in
+                        JSONText.object([
+                            ("weekday", "\(row.weekday)"), ("hour", "\(row.hour)"), ("events", "\(row.events)"),
+                            ("users", "\(row.users)"),
+                        ])
+                    }
+                )
             ),
         ])
     }

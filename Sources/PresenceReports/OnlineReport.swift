@@ -56,12 +56,14 @@ public struct OnlineReport: Sendable, Hashable {
             ("at", JSONText.time(at)), ("threshold_seconds", "\(thresholdSeconds)"),
             (
                 "users",
-                JSONText.array(users.map { user in
-                    JSONText.object([
-                        ("user", JSONText.string(user.user)), ("last_seen", JSONText.time(user.lastSeen)),
-                        ("location", JSONText.string(user.location)),
-                    ])
-                })
+                JSONText.array(
+                    users.map { user in
+                        JSONText.object([
+                            ("user", JSONText.string(user.user)), ("last_seen", JSONText.time(user.lastSeen)),
+                            ("location", JSONText.string(user.location)),
+                        ])
+                    }
+                )
             ),
         ])
     }

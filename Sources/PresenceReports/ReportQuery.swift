@@ -26,7 +26,10 @@ public enum ReportQuery: String, Sendable, CaseIterable {
     public var sql: String {
         get throws(StoreError) {
             guard let file = EmbeddedReports.files.first(where: { $0.name == rawValue + ".sql" }) else {
-                throw StoreError(.reportMissing, "This build of Presence lacks Reports/\(rawValue).sql: its EmbedSQL plugin did not run; build it again.")
+                throw StoreError(
+                    .reportMissing,
+                    "This build of Presence lacks Reports/\(rawValue).sql: its EmbedSQL plugin did not run; build it again."
+                )
             }
             return file.sql
         }

@@ -65,25 +65,53 @@ public struct ReportSet: Sendable, Hashable {
         let to = configuration.to
         let zone = configuration.timeZone
         let activity = try await ActivityReport.run(
-            from: from, to: to, bucket: configuration.bucket ?? bucket(from: from, to: to), timeZone: zone,
-            client: client, logger: logger)
+            from: from,
+            to: to,
+            bucket: configuration.bucket ?? bucket(from: from, to: to),
+            timeZone: zone,
+            client: client,
+            logger: logger
+        )
         let online = try await OnlineReport.run(
-            at: configuration.onlineAt, thresholdSeconds: configuration.onlineThresholdSeconds, client: client, logger: logger)
-        let moments = [from, to, configuration.onlineAt, configuration.generatedAt] + activity.rows.map(\.start)
+            at: configuration.onlineAt,
+            thresholdSeconds: configuration.onlineThresholdSeconds,
+            client: client,
+            logger: logger
+        )
+        let moments =
+            [from, to, configuration.onlineAt, configuration.generatedAt] + activity.rows.map(\.start)
             + online.users.prefix(ReportPage.onlineListLength).map(\.lastSeen)
         return ReportSet(
             configuration: configuration,
             activity: activity,
             hourByWeekday: try await HourByWeekdayReport.run(
-                from: from, to: to, timeZone: zone, client: client, logger: logger),
+                from: from,
+                to: to,
+                timeZone: zone,
+                client: client,
+                logger: logger
+            ),
             sessions: try await SessionsReport.run(
-                from: from, to: to, gapSeconds: configuration.gapSeconds, client: client, logger: logger),
+                from: from,
+                to: to,
+                gapSeconds: configuration.gapSeconds,
+                client: client,
+                logger: logger
+            ),
             activeUsers: try await ActiveUsersReport.run(
-                from: from, to: to, timeZone: zone, client: client, logger: logger),
+                from: from,
+                to: to,
+                timeZone: zone,
+                client: client,
+                logger: logger
+            ),
             online: online,
             clock: try await LocalClock.read(
-                Set(moments), zone: try await TimeZoneCheck.resolve(zone, client: client, logger: logger), client: client,
-                logger: logger)
+                Set(moments),
+                zone: try await TimeZoneCheck.resolve(zone, client: client, logger: logger),
+                client: client,
+                logger: logger
+            )
         )
     }
 
@@ -114,7 +142,9 @@ public struct ReportSet: Sendable, Hashable {
                 try Data(text.utf8).write(to: url, options: .atomic)
             } catch {
                 throw ReportError(
-                    .unwritableOutput, "Cannot write \(url.path(percentEncoded: false)): \(error.localizedDescription)")
+                    .unwritableOutput,
+                    "Cannot write \(url.path(percentEncoded: false)): \(error.localizedDescription)"
+                )
             }
             written.append(url.path(percentEncoded: false))
         }

@@ -49,23 +49,42 @@ public struct SessionsReport: Sendable, Hashable {
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
     /// - Throws: ``ReportError`` for a range with `from` ≥ `to`.
-    public static func run(from: Int64, to: Int64, gapSeconds: Int64, client: PostgresClient, logger: Logger) async throws
+    public static func run(
+        from: Int64,
+        to: Int64,
+        gapSeconds: Int64,
+        client: PostgresClient,
+        logger: Logger
+    ) async throws
         -> SessionsReport
     {
         try ReportError.requireRange(from: from, to: to)
         let rows = try await ReportQuery.sessions.rows(
-            [RFC3339.format(from), RFC3339.format(to), "\(gapSeconds) seconds"], client: client, logger: logger)
+            [RFC3339.format(from), RFC3339.format(to), "\(gapSeconds) seconds"],
+            client: client,
+            logger: logger
+        )
         guard let row = rows.first else { throw StoreError(.databaseFailed, "PostgreSQL answered the sessions report with no row.") }
         let columns = try row.decode((Int, Double?, Double?, Double?, Double?, Int, Int, Int, Int, Int, Int, Int).self)
         let counts = [columns.5, columns.6, columns.7, columns.8, columns.9, columns.10, columns.11]
         let histogram = counts.enumerated().map { index, sessions in
             Bin(
-                minSeconds: binEdges[index], maxSeconds: index + 1 < binEdges.count ? binEdges[index + 1] : nil,
-                sessions: sessions)
+                minSeconds: binEdges[index],
+                maxSeconds: index + 1 < binEdges.count ? binEdges[index + 1] : nil,
+                sessions: sessions
+            )
         }
         return SessionsReport(
-            gapSeconds: gapSeconds, from: from, to: to, count: columns.0, meanSeconds: columns.1,
-            p50Seconds: columns.2, p90Seconds: columns.3, p99Seconds: columns.4, histogram: histogram)
+            gapSeconds: gapSeconds,
+            from: from,
+            to: to,
+            count: columns.0,
+            meanSeconds: columns.1,
+            p50Seconds: columns.2,
+            p90Seconds: columns.3,
+            p99Seconds: columns.4,
+            histogram: histogram
+        )
     }
 
     /// The summary first, then one row per bin.
@@ -90,13 +109,15 @@ public struct SessionsReport: Sendable, Hashable {
             ("p99_seconds", JSONText.number(p99Seconds)),
             (
                 "histogram",
-                JSONText.array(histogram.map { bin in
-                    JSONText.object([
-                        ("min_seconds", "\(bin.minSeconds)"),
-                        ("max_seconds", bin.maxSeconds.map { "\($0)" } ?? "null"),
-                        ("sessions", "\(bin.sessions)"),
-                    ])
-                })
+                JSONText.array(
+                    histogram.map { bin in
+                        JSONText.object([
+                            ("min_seconds", "\(bin.minSeconds)"),
+                            ("max_seconds", bin.maxSeconds.map { "\($0)" } ?? "null"),
+                            ("sessions", "\(bin.sessions)"),
+                        ])
+                    }
+                )
             ),
         ])
     }

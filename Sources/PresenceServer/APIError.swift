@@ -22,7 +22,9 @@ public struct APIError: HTTPResponseError, Sendable {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(
-            status: status, headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.object([("error", JSONText.string(message))]) + "\n")))
+            status: status,
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: JSONText.object([("error", JSONText.string(message))]) + "\n"))
+        )
     }
 }

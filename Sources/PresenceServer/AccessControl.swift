@@ -37,7 +37,11 @@ struct AccessControl: Sendable {
         if open { return }
         let challenge: HTTPFields = [.wwwAuthenticate: browser ? "Basic realm=\"Presence\", charset=\"UTF-8\"" : "Bearer realm=\"Presence\""]
         guard let header = request.headers[.authorization] else {
-            throw APIError(.unauthorized, "This needs a token: send 'Authorization: Bearer TOKEN' with the \(role == .ingest ? "ingest" : "read") token.", headers: challenge)
+            throw APIError(
+                .unauthorized,
+                "This needs a token: send 'Authorization: Bearer TOKEN' with the \(role == .ingest ? "ingest" : "read") token.",
+                headers: challenge
+            )
         }
         guard let token = Self.token(in: header) else {
             throw APIError(.unauthorized, "The Authorization header must be 'Bearer TOKEN'.", headers: challenge)

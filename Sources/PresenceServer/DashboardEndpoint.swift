@@ -22,7 +22,9 @@ struct DashboardEndpoint: Sendable {
         var page = ReportPage(reports: reports, linksToFiles: false)
         page.refreshSeconds = refreshSeconds
         return Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: page.html)))
+            status: .ok,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: page.html))
+        )
     }
 }

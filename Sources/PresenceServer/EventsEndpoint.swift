@@ -42,7 +42,8 @@ struct EventsEndpoint: Sendable {
             default:
                 throw APIError(
                     .badRequest,
-                    "The Content-Type \(JSONText.string(String((contentType ?? "(none)").prefix(64)))) is not accepted: send a JSON array as application/json, or JSON Lines as application/x-ndjson.")
+                    "The Content-Type \(JSONText.string(String((contentType ?? "(none)").prefix(64)))) is not accepted: send a JSON array as application/json, or JSON Lines as application/x-ndjson."
+                )
             }
         }
     }
@@ -64,7 +65,10 @@ struct EventsEndpoint: Sendable {
             items = EventJSON.decodeLines(bytes)
         }
         guard items.count <= maximumEvents else {
-            throw APIError(.contentTooLarge, "A request may carry at most \(maximumEvents) events and this one has \(items.count): send them in several requests.")
+            throw APIError(
+                .contentTooLarge,
+                "A request may carry at most \(maximumEvents) events and this one has \(items.count): send them in several requests."
+            )
         }
 
         let now = SeenEvent.microsecondsNow()
@@ -90,7 +94,8 @@ struct EventsEndpoint: Sendable {
                 JSONText.object([
                     ("accepted", "\(events.count)"), ("rejected", "\(rejections.count)"), ("rejections", Self.json(rejections)),
                 ]),
-                status: .accepted)
+                status: .accepted
+            )
         }
         var (stored, duplicates) = (0, 0)
         if !events.isEmpty {
@@ -105,15 +110,18 @@ struct EventsEndpoint: Sendable {
             JSONText.object([
                 ("stored", "\(stored)"), ("duplicates", "\(duplicates)"), ("rejected", "\(rejections.count)"),
                 ("rejections", Self.json(rejections)),
-            ]))
+            ])
+        )
     }
 
     private static func json(_ rejections: [(index: Int, reason: RejectionReason)]) -> String {
-        JSONText.array(rejections.map { rejection in
-            JSONText.object([
-                ("index", "\(rejection.index)"), ("code", JSONText.string(rejection.reason.code.description)),
-                ("reason", JSONText.string(rejection.reason.description)),
-            ])
-        })
+        JSONText.array(
+            rejections.map { rejection in
+                JSONText.object([
+                    ("index", "\(rejection.index)"), ("code", JSONText.string(rejection.reason.code.description)),
+                    ("reason", JSONText.string(rejection.reason.description)),
+                ])
+            }
+        )
     }
 }

@@ -10,12 +10,15 @@ struct HealthEndpoint: Sendable {
     func get(_ request: Request, context: some RequestContext) async throws -> Response {
         do {
             let status = try await ProjectorStatus.read(client: client, logger: context.logger)
-            return .json(JSONText.object([("status", JSONText.string("ok")), ("database", JSONText.string("reachable")), ("projector", status.json)]))
+            return .json(
+                JSONText.object([("status", JSONText.string("ok")), ("database", JSONText.string("reachable")), ("projector", status.json)])
+            )
         } catch {
             context.logger.warning("health check failed", metadata: ["error": "\(error)"])
             return .json(
                 JSONText.object([("status", JSONText.string("unavailable")), ("database", JSONText.string("unreachable"))]),
-                status: .serviceUnavailable)
+                status: .serviceUnavailable
+            )
         }
     }
 }

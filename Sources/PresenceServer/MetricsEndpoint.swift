@@ -1,7 +1,7 @@
 import Hummingbird
 import PostgresNIO
-import Prometheus
 import PresenceReports
+import Prometheus
 
 /// `GET /metrics`: every swift-metrics metric of the process in Prometheus's text format
 /// (the tracker's counters, the HTTP ingest's, the projector's), with the projector's status
@@ -18,7 +18,10 @@ struct MetricsEndpoint: Sendable {
         self.registry = registry
         folded = registry.makeGauge(name: "presence_projector_folded_events", help: "Events the projector has folded into the projections.")
         waiting = registry.makeGauge(name: "presence_projector_waiting_events", help: "Committed events not folded yet (counted up to 1,000,000).")
-        lag = registry.makeGauge(name: "presence_projector_lag_seconds", help: "Seconds since the oldest event not folded yet happened; 0 when none waits.")
+        lag = registry.makeGauge(
+            name: "presence_projector_lag_seconds",
+            help: "Seconds since the oldest event not folded yet happened; 0 when none waits."
+        )
     }
 
     func get(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -29,7 +32,9 @@ struct MetricsEndpoint: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer))
+        )
     }
 }

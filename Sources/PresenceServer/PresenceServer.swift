@@ -2,9 +2,9 @@ import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
-import Prometheus
 import PresenceIngest
 import PresenceModel
+import Prometheus
 import ServiceLifecycle
 
 /// `presence serve`: the HTTP API for applications in any language, the live dashboard,
@@ -45,8 +45,13 @@ public struct PresenceServer: Sendable {
         logger: Logger
     ) throws(ServerError) {
         try self.init(
-            configuration: configuration, ingestClient: client, readClient: client, tracker: tracker, registry: registry,
-            logger: logger)
+            configuration: configuration,
+            ingestClient: client,
+            readClient: client,
+            tracker: tracker,
+            registry: registry,
+            logger: logger
+        )
     }
 
     /// Creates the server.
@@ -91,16 +96,22 @@ public struct PresenceServer: Sendable {
             guard isLoopback(configuration.host) else {
                 throw ServerError(
                     .insecureOffLoopback,
-                    "A server without tokens binds only to a loopback address such as 127.0.0.1 or ::1, not \(configuration.host).")
+                    "A server without tokens binds only to a loopback address such as 127.0.0.1 or ::1, not \(configuration.host)."
+                )
             }
             return
         }
         guard let ingest = configuration.ingestToken, let read = configuration.readToken, !ingest.isEmpty, !read.isEmpty else {
             throw ServerError(
-                .tokensMissing, "The server needs an ingest token and a read token, or to serve on loopback without tokens.")
+                .tokensMissing,
+                "The server needs an ingest token and a read token, or to serve on loopback without tokens."
+            )
         }
         guard ingest.count >= Configuration.minimumTokenLength, read.count >= Configuration.minimumTokenLength else {
-            throw ServerError(.tokenTooShort, "Each token must be at least \(Configuration.minimumTokenLength) characters long; make them with, for example, 'openssl rand -hex 32'.")
+            throw ServerError(
+                .tokenTooShort,
+                "Each token must be at least \(Configuration.minimumTokenLength) characters long; make them with, for example, 'openssl rand -hex 32'."
+            )
         }
         guard ingest != read else {
             throw ServerError(.tokensEqual, "The ingest token and the read token must differ, so that a reader cannot write.")
@@ -115,7 +126,10 @@ public struct PresenceServer: Sendable {
     /// The routes, with their access rules and error handling.
     public func makeRouter() -> Router<BasicRequestContext> {
         let access = AccessControl(
-            ingestToken: configuration.ingestToken, readToken: configuration.readToken, open: configuration.insecureLocal)
+            ingestToken: configuration.ingestToken,
+            readToken: configuration.readToken,
+            open: configuration.insecureLocal
+        )
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware())
 
@@ -123,8 +137,12 @@ public struct PresenceServer: Sendable {
         router.get("/health", use: health.get)
 
         let events = EventsEndpoint(
-            client: ingestClient, tracker: tracker, rules: rules, maximumBodyBytes: configuration.maximumBodyBytes,
-            maximumEvents: configuration.maximumEventsPerRequest)
+            client: ingestClient,
+            tracker: tracker,
+            rules: rules,
+            maximumBodyBytes: configuration.maximumBodyBytes,
+            maximumEvents: configuration.maximumEventsPerRequest
+        )
         router.group("/v1/events").add(middleware: AccessMiddleware(access: access, role: .ingest)).post(use: events.post)
 
         let queries = QueryEndpoints(client: readClient)
@@ -150,7 +168,9 @@ public struct PresenceServer: Sendable {
             router: makeRouter(),
             server: .http1(configuration: .init(idleTimeout: .milliseconds(seconds * 1_000 + attoseconds / 1_000_000_000_000_000))),
             configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "Presence"),
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "Presence"
+            ),
             services: services,
             logger: logger
         )

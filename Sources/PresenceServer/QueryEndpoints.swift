@@ -22,24 +22,34 @@ struct QueryEndpoints: Sendable {
     func online(_ request: Request, context: some RequestContext) async throws -> Response {
         let query = QueryParameters(request)
         let report = try await OnlineReport.run(
-            at: try query.time("at") ?? SeenEvent.microsecondsNow(), thresholdSeconds: try query.duration("threshold", default: 300),
-            client: client, logger: context.logger)
+            at: try query.time("at") ?? SeenEvent.microsecondsNow(),
+            thresholdSeconds: try query.duration("threshold", default: 300),
+            client: client,
+            logger: context.logger
+        )
         return .json(report.json)
     }
 
     func lastSeen(_ request: Request, context: some RequestContext) async throws -> Response {
         let query = QueryParameters(request)
         let report = try await LastSeenReport.run(
-            user: try Self.user(context), asOf: try query.time("as_of") ?? SeenEvent.microsecondsNow(), client: client,
-            logger: context.logger)
+            user: try Self.user(context),
+            asOf: try query.time("as_of") ?? SeenEvent.microsecondsNow(),
+            client: client,
+            logger: context.logger
+        )
         return .json(report.json)
     }
 
     func history(_ request: Request, context: some RequestContext) async throws -> Response {
         let query = QueryParameters(request)
         let report = try await HistoryReport.run(
-            user: try Self.user(context), from: try query.time("from") ?? SeenEvent.Rules.earliest,
-            to: try query.time("to") ?? SeenEvent.Rules.latest, client: client, logger: context.logger)
+            user: try Self.user(context),
+            from: try query.time("from") ?? SeenEvent.Rules.earliest,
+            to: try query.time("to") ?? SeenEvent.Rules.latest,
+            client: client,
+            logger: context.logger
+        )
         return .json(report.json)
     }
 
@@ -50,30 +60,49 @@ struct QueryEndpoints: Sendable {
         switch name {
         case "activity":
             let report = try await ActivityReport.run(
-                from: try query.requiredTime("from"), to: try query.requiredTime("to"), bucket: try query.bucket(),
-                timeZone: query.timeZone, client: client, logger: logger)
+                from: try query.requiredTime("from"),
+                to: try query.requiredTime("to"),
+                bucket: try query.bucket(),
+                timeZone: query.timeZone,
+                client: client,
+                logger: logger
+            )
             return .json(report.json)
         case "sessions":
             let from = try query.requiredTime("from")
             let to = try query.requiredTime("to")
             try await TimeZoneCheck.resolve(query.timeZone, client: client, logger: logger)
             let report = try await SessionsReport.run(
-                from: from, to: to, gapSeconds: try query.duration("gap", default: 1_800), client: client, logger: logger)
+                from: from,
+                to: to,
+                gapSeconds: try query.duration("gap", default: 1_800),
+                client: client,
+                logger: logger
+            )
             return .json(report.json)
         case "active-users":
             let report = try await ActiveUsersReport.run(
-                from: try query.requiredTime("from"), to: try query.requiredTime("to"), timeZone: query.timeZone,
-                client: client, logger: logger)
+                from: try query.requiredTime("from"),
+                to: try query.requiredTime("to"),
+                timeZone: query.timeZone,
+                client: client,
+                logger: logger
+            )
             return .json(report.json)
         case "hour-by-weekday":
             let report = try await HourByWeekdayReport.run(
-                from: try query.requiredTime("from"), to: try query.requiredTime("to"), timeZone: query.timeZone,
-                client: client, logger: logger)
+                from: try query.requiredTime("from"),
+                to: try query.requiredTime("to"),
+                timeZone: query.timeZone,
+                client: client,
+                logger: logger
+            )
             return .json(report.json)
         default:
             throw APIError(
                 .badRequest,
-                "There is no report \(JSONText.string(String(name.prefix(64)))): use \(Self.reportNames.joined(separator: ", ")).")
+                "There is no report \(JSONText.string(String(name.prefix(64)))): use \(Self.reportNames.joined(separator: ", "))."
+            )
         }
     }
 

@@ -20,11 +20,17 @@ struct QueryParameters: Sendable {
     func time(_ name: String) throws(APIError) -> Int64? {
         guard let text = parameters.get(name) else { return nil }
         guard let microseconds = RFC3339.parse(text) else {
-            throw APIError(.badRequest, "The parameter \(name)=\(JSONText.string(String(text.prefix(64)))) is not an RFC 3339 time such as 2026-11-29T10:00:00Z.")
+            throw APIError(
+                .badRequest,
+                "The parameter \(name)=\(JSONText.string(String(text.prefix(64)))) is not an RFC 3339 time such as 2026-11-29T10:00:00Z."
+            )
         }
         // As on the command line: PostgreSQL has no year 0, and RFC 3339 no year 10000.
         guard (SeenEvent.Rules.earliest..<SeenEvent.Rules.latest).contains(microseconds) else {
-            throw APIError(.badRequest, "The parameter \(name)=\(JSONText.string(String(text.prefix(64)))) lies outside the years 0001 to 9999 in UTC.")
+            throw APIError(
+                .badRequest,
+                "The parameter \(name)=\(JSONText.string(String(text.prefix(64)))) lies outside the years 0001 to 9999 in UTC."
+            )
         }
         return microseconds
     }
@@ -65,7 +71,9 @@ extension Response {
     /// A JSON answer.
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n"))
+        )
     }
 }

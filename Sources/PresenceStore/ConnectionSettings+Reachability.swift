@@ -17,7 +17,10 @@ extension ConnectionSettings {
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(
-                configuration: try connectionConfiguration(), id: 0, logger: logger)
+                configuration: try connectionConfiguration(),
+                id: 0,
+                logger: logger
+            )
         } catch {
             throw connectFailure(error)
         }
@@ -30,11 +33,20 @@ extension ConnectionSettings {
         switch endpoint {
         case .unixSocket(let directory, let port):
             configuration = PostgresConnection.Configuration(
-                unixSocketPath: "\(directory)/.s.PGSQL.\(port)", username: username, password: password, database: database)
+                unixSocketPath: "\(directory)/.s.PGSQL.\(port)",
+                username: username,
+                password: password,
+                database: database
+            )
         case .tcp(let host, let port):
             configuration = PostgresConnection.Configuration(
-                host: host, port: port, username: username, password: password, database: database,
-                tls: try sslMode.connectionTLS())
+                host: host,
+                port: port,
+                username: username,
+                password: password,
+                database: database,
+                tls: try sslMode.connectionTLS()
+            )
         }
         configuration.options.connectTimeout = .seconds(connectTimeout.components.seconds)
         return configuration
@@ -57,7 +69,9 @@ extension ConnectionSettings {
         }
         switch psqlError.code {
         case .sslUnsupported:
-            return unreachable("does not offer TLS, and sslmode=\(sslMode.rawValue) requires it; use sslmode=prefer or disable, or turn ssl on at the server")
+            return unreachable(
+                "does not offer TLS, and sslmode=\(sslMode.rawValue) requires it; use sslmode=prefer or disable, or turn ssl on at the server"
+            )
         case .authMechanismRequiresPassword:
             return rejected("asks role \(username) for a password, and the database URL gives none")
         case .server:
@@ -88,7 +102,8 @@ extension ConnectionSettings {
         switch underlying {
         case let error as ChannelError where error.isConnectTimeout:
             let seconds = timeout.components.seconds
-            return "did not answer within \(seconds) second\(seconds == 1 ? "" : "s") (connect_timeout=\(seconds)); check the host, the port and any firewall"
+            return
+                "did not answer within \(seconds) second\(seconds == 1 ? "" : "s") (connect_timeout=\(seconds)); check the host, the port and any firewall"
         case let error as NIOConnectionError:
             if error.connectionErrors.isEmpty, let lookup = error.dnsAError ?? error.dnsAAAAError {
                 let reason = (lookup as? SocketAddressError.UnknownHost)?.errorDescription ?? "\(lookup)"

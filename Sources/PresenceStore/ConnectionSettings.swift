@@ -43,7 +43,11 @@ public struct ConnectionSettings: Sendable, Hashable, CustomStringConvertible {
     ///   - sslMode: The TLS policy; `prefer` by default, as in libpq.
     ///   - connectTimeout: How long to wait for a connection; 5 seconds by default.
     public init(
-        endpoint: Endpoint, username: String, password: String? = nil, database: String, sslMode: SSLMode = .prefer,
+        endpoint: Endpoint,
+        username: String,
+        password: String? = nil,
+        database: String,
+        sslMode: SSLMode = .prefer,
         connectTimeout: Duration = ConnectionSettings.defaultConnectTimeout
     ) {
         self.endpoint = endpoint

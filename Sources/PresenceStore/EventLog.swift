@@ -104,7 +104,8 @@ extension EventLog {
                 """,
             needed: "write events (INSERT on seen_events, EXECUTE on presence_ensure_partitions)",
             member: "presence_ingest",
-            logger: logger)
+            logger: logger
+        )
     }
 
     /// Fails with a clear sentence when the connected role may not read what the reports read
@@ -122,7 +123,8 @@ extension EventLog {
                 """,
             needed: "read the log and the projections (SELECT on them)",
             member: "presence_reader",
-            logger: logger)
+            logger: logger
+        )
     }
 
     private static func requirePrivileges(

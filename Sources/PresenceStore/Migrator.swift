@@ -135,20 +135,22 @@ public struct Migrator: Sendable {
         }
 
         // Only when the event log exists: a migrator given other migrations (tests) has none.
-        let hasEventLog = try await connection.query(
-            "SELECT to_regprocedure('presence_maintain_partitions(integer)') IS NOT NULL",
-            logger: logger
-        ).collect().first?.decode(Bool.self) ?? false
+        let hasEventLog =
+            try await connection.query(
+                "SELECT to_regprocedure('presence_maintain_partitions(integer)') IS NOT NULL",
+                logger: logger
+            ).collect().first?.decode(Bool.self) ?? false
         if hasEventLog {
             try await makePartitionsAhead(on: connection, logger: logger)
         }
 
         // Every run, so that roles a DBA created since the last run get their grants.
         var missingRoles: [String] = []
-        let hasRoles = try await connection.query(
-            "SELECT to_regprocedure('presence_grant_roles()') IS NOT NULL",
-            logger: logger
-        ).collect().first?.decode(Bool.self) ?? false
+        let hasRoles =
+            try await connection.query(
+                "SELECT to_regprocedure('presence_grant_roles()') IS NOT NULL",
+                logger: logger
+            ).collect().first?.decode(Bool.self) ?? false
         if hasRoles {
             let rows = try await connection.query(
                 "SELECT role_name FROM presence_grant_roles() WHERE status = 'missing'",
@@ -175,12 +177,13 @@ public struct Migrator: Sendable {
             do {
                 try await PartitionMaintenance.maintain(daysAhead: partitionDaysAhead, on: connection, logger: logger)
                 return
-            } catch where PartitionMaintenance.isLockTimeout(error) && attempt < 8 {
+            } catch  where PartitionMaintenance.isLockTimeout(error) && attempt < 8 {
                 try await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(3))
-            } catch where PartitionMaintenance.isLockTimeout(error) {
+            } catch  where PartitionMaintenance.isLockTimeout(error) {
                 logger.warning(
-                    "the event log's partitions ahead were not created: a long query on the log held the lock; the follower and presence serve create them later")
+                    "the event log's partitions ahead were not created: a long query on the log held the lock; the follower and presence serve create them later"
+                )
             }
         }
     }

@@ -61,7 +61,8 @@ public struct PartitionMaintenance: Service {
                     metadata: [
                         "error": "\(StoreError(database: error, while: "creating the event log's partitions").message)",
                         "retry_in": "\(pause)",
-                    ])
+                    ]
+                )
                 wait = pause
                 pause = min(pause * 2, configuration.interval)
             }
@@ -86,7 +87,8 @@ public struct PartitionMaintenance: Service {
     @discardableResult
     public static func maintain(daysAhead: Int, on connection: PostgresConnection, logger: Logger) async throws -> Int {
         let rows = try await connection.query(
-            "SELECT presence_maintain_partitions(\(daysAhead)::integer)", logger: logger
+            "SELECT presence_maintain_partitions(\(daysAhead)::integer)",
+            logger: logger
         ).collect()
         let created = try rows.first?.decode(Int.self) ?? 0
         if created > 0 {

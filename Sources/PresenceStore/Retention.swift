@@ -82,7 +82,10 @@ public struct Retention: Sendable {
     public func run(client: PostgresClient, logger: Logger) async throws -> [Partition] {
         let (seconds, attoseconds) = keep.components
         guard seconds >= 86_400 else {
-            throw RetentionError(.periodTooShort, "Retention keeps at least 1 day of raw events: reports of the moment read the last minutes of the log.")
+            throw RetentionError(
+                .periodTooShort,
+                "Retention keeps at least 1 day of raw events: reports of the moment read the last minutes of the log."
+            )
         }
         let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
         var partitions: [Partition] = []
@@ -112,7 +115,10 @@ public struct Retention: Sendable {
                 }
             }
         } catch {
-            throw StoreError(database: error, while: dryRun ? "looking for old partitions of the event log" : "dropping old partitions of the event log")
+            throw StoreError(
+                database: error,
+                while: dryRun ? "looking for old partitions of the event log" : "dropping old partitions of the event log"
+            )
         }
         for partition in partitions where partition.outcome == .dropped {
             logger.info("dropped an old partition of the event log", metadata: ["partition": "\(partition.name)"])

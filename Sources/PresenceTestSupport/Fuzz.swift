@@ -85,9 +85,10 @@ public struct Fuzz: Sendable {
     // MARK: - Bytes
 
     /// Bytes that JSON, CSV and UTF-8 decoders treat specially, and some that are plain broken.
-    public static let interestingBytes: [UInt8] = Array("{}[]\",:\\ \t\r\n0123456789.-+eEtrufalsn\u{0}".utf8) + [
-        0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFE, 0xFF,
-    ]
+    public static let interestingBytes: [UInt8] =
+        Array("{}[]\",:\\ \t\r\n0123456789.-+eEtrufalsn\u{0}".utf8) + [
+            0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFE, 0xFF,
+        ]
 
     /// Sequences that are not UTF-8: a lone continuation byte, an overlong NUL and slash, a
     /// UTF-16 surrogate, a code point beyond U+10FFFF, truncated sequences, 0xFE and 0xFF.
@@ -233,7 +234,11 @@ public struct Fuzz: Sendable {
             switch column {
             case "id": return event.id.map { $0.uuidString } ?? ""
             case "user": return csvField(event.user)
-            case "at": return chance(0.2) ? "\(event.microseconds / 1_000_000)" + (event.microseconds % 1_000_000 == 0 ? "" : "." + String(format: "%06d", event.microseconds % 1_000_000)) : rfc3339(event.microseconds)
+            case "at":
+                return chance(0.2)
+                    ? "\(event.microseconds / 1_000_000)"
+                        + (event.microseconds % 1_000_000 == 0 ? "" : "." + String(format: "%06d", event.microseconds % 1_000_000))
+                    : rfc3339(event.microseconds)
             default: return event.location.map { csvField($0) } ?? ""
             }
         }

@@ -34,7 +34,8 @@ extension TestDatabase {
         try await changeRoles(settings: settings, "creating the test login") { client in
             try await client.query(
                 "CREATE ROLE \(unescaped: login) LOGIN PASSWORD '\(unescaped: password)' IN ROLE \(unescaped: role.rawValue)",
-                logger: logger)
+                logger: logger
+            )
         }
         var loginSettings = settings
         loginSettings.username = login
@@ -57,7 +58,8 @@ extension TestDatabase {
             let deadline = ContinuousClock.now + .seconds(10)
             while ContinuousClock.now < deadline {
                 let rows = try await client.query(
-                    "SELECT count(*)::int8 FROM pg_stat_activity WHERE usename = \(login)", logger: logger
+                    "SELECT count(*)::int8 FROM pg_stat_activity WHERE usename = \(login)",
+                    logger: logger
                 ).collect()
                 if try rows.first?.decode(Int.self) == 0 { return }
                 try await Task.sleep(for: .milliseconds(20))

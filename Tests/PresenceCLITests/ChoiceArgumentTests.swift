@@ -11,7 +11,8 @@ struct ChoiceArgumentTests {
         let bucket = try #require(
             CommandLine.parseFailure([
                 "report", "activity", "--from", "2026-11-29T00:00:00Z", "--to", "2026-11-30T00:00:00Z", "--bucket", "month",
-            ]))
+            ])
+        )
         #expect(bucket.message == "The value 'month' is invalid for '--bucket <bucket>'. Please provide one of 'hour', 'day' or 'week'.")
         #expect(bucket.exitCode == ExitCode.validationFailure.rawValue)
         let format = try #require(CommandLine.parseFailure(["online", "--format", "xml"]))

@@ -31,7 +31,8 @@ struct DurationArgumentTests {
         let failure = try #require(
             CommandLine.parseFailure([
                 "report", "sessions", "--from", "2026-11-29T00:00:00Z", "--to", "2026-11-30T00:00:00Z", "--gap", text,
-            ]))
+            ])
+        )
         #expect(failure.message == "The value '\(text)' is invalid for '--gap <gap>'")
         #expect(failure.firstLine == "Error: " + failure.message)
         #expect(failure.exitCode == ExitCode.validationFailure.rawValue)

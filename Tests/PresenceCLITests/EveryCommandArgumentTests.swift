@@ -100,7 +100,9 @@ struct EveryCommandArgumentTests {
 
     @Test("simulate refuses an --end whose days leave the years 0001 to 9999, or lie ahead of the clock for the log")
     func simulatedRange() throws {
-        let early = try #require(CommandLine.parseFailure(["simulate", "--end", "0001-01-02T00:00:00Z", "--days", "3", "--output", Self.folder + "/x.jsonl"]))
+        let early = try #require(
+            CommandLine.parseFailure(["simulate", "--end", "0001-01-02T00:00:00Z", "--days", "3", "--output", Self.folder + "/x.jsonl"])
+        )
         #expect(early.message == "--end less --days lies before the year 0001: choose a later --end or fewer --days.")
         #expect(early.exitCode == ExitCode.validationFailure.rawValue)
         let future = try #require(CommandLine.parseFailure(["simulate", "--end", "9999-12-31T00:00:00Z"]))
@@ -126,7 +128,10 @@ struct EveryReportCommandTests {
         let clock = ContinuousClock()
         let started = clock.now
         let hours = try #require(try await run(["report", "activity"] + Self.everything))
-        #expect(hours.fullMessage == "Error: The range holds 87649416 hours, more than the 100000 a report lists: choose a shorter range or a longer bucket.")
+        #expect(
+            hours.fullMessage
+                == "Error: The range holds 87649416 hours, more than the 100000 a report lists: choose a shorter range or a longer bucket."
+        )
         #expect(hours.exitCode == ExitCode.failure.rawValue)
         let weeks = try #require(try await run(["report", "activity", "--bucket", "week"] + Self.everything))
         #expect(weeks.fullMessage.hasPrefix("Error: The range holds 521723 weeks, more than the 100000 a report lists: choose a shorter range."))
@@ -152,7 +157,8 @@ struct EveryReportCommandTests {
         func demoDatabase() async throws -> Int? {
             try await server.withClient(logger: TestDatabase.logger) { client in
                 let rows = try await client.query(
-                    "SELECT oid::int8 FROM pg_database WHERE datname = \(DemoCommand.database)", logger: TestDatabase.logger
+                    "SELECT oid::int8 FROM pg_database WHERE datname = \(DemoCommand.database)",
+                    logger: TestDatabase.logger
                 ).collect()
                 return try rows.first?.decode(Int.self)
             }

@@ -26,10 +26,13 @@ struct ReportCommandErrorTests {
 
     @Test(
         "an unknown --tz is one sentence, for each report that takes one",
-        arguments: [["report", "activity"], ["report", "sessions"], ["report", "active-users"], ["report", "hour-by-weekday"], ["report", "all"]]
+        arguments: [
+            ["report", "activity"], ["report", "sessions"], ["report", "active-users"], ["report", "hour-by-weekday"], ["report", "all"],
+        ]
     )
     func unknownTimeZone(_ command: [String]) async throws {
-        let out = command.last == "all" ? ["--out", FileManager.default.temporaryDirectory.appending(path: "presence-\(UUID().uuidString)").path] : []
+        let out =
+            command.last == "all" ? ["--out", FileManager.default.temporaryDirectory.appending(path: "presence-\(UUID().uuidString)").path] : []
         for zone in Self.badZones {
             let failure = try #require(try await run(command + Self.range + ["--tz", zone] + out), "--tz \(zone.prefix(40))")
             if zone == "Mars/Olympus" { #expect(failure.fullMessage == Self.unknownZone) }
@@ -47,7 +50,8 @@ struct ReportCommandErrorTests {
     )
     func emptyRange(_ command: [String]) async throws {
         let failure = try #require(
-            try await run(command + ["--from", "2026-11-29T10:00:00Z", "--to", "2026-11-29T11:00:00+01:00"]))
+            try await run(command + ["--from", "2026-11-29T10:00:00Z", "--to", "2026-11-29T11:00:00+01:00"])
+        )
         #expect(failure.fullMessage == "Error: The range is empty: --from must be before --to.")
         #expect(failure.exitCode == ExitCode.failure.rawValue)
     }

@@ -15,17 +15,25 @@ struct RetentionCommandTests {
 
     @Test("it prints each partition older than --keep, what happened to it, and a summary")
     func lines() {
-        #expect(RetentionCommand.lines(Self.partitions, keep: "90d", dryRun: false) == [
-            "dropped seen_events_20260101 (2026-01-01, 8.1 MiB)",
-            "kept seen_events_20260102 (2026-01-02, 48.0 KiB): it holds events the projector has not folded in yet",
-            "dropped seen_events_20260103 (2026-01-03, 512 B)",
-            "dropped 2 partitions older than 90d (8.1 MiB); kept 1 with events not yet projected: run presence project, then retention again",
-        ])
-        let dry = Self.partitions.prefix(1).map { var partition = $0; partition.outcome = .wouldDrop; return partition }
-        #expect(RetentionCommand.lines(dry, keep: "90d", dryRun: true) == [
-            "would drop seen_events_20260101 (2026-01-01, 8.1 MiB)",
-            "would drop 1 partition older than 90d (8.1 MiB)",
-        ])
+        #expect(
+            RetentionCommand.lines(Self.partitions, keep: "90d", dryRun: false) == [
+                "dropped seen_events_20260101 (2026-01-01, 8.1 MiB)",
+                "kept seen_events_20260102 (2026-01-02, 48.0 KiB): it holds events the projector has not folded in yet",
+                "dropped seen_events_20260103 (2026-01-03, 512 B)",
+                "dropped 2 partitions older than 90d (8.1 MiB); kept 1 with events not yet projected: run presence project, then retention again",
+            ]
+        )
+        let dry = Self.partitions.prefix(1).map {
+            var partition = $0
+            partition.outcome = .wouldDrop
+            return partition
+        }
+        #expect(
+            RetentionCommand.lines(dry, keep: "90d", dryRun: true) == [
+                "would drop seen_events_20260101 (2026-01-01, 8.1 MiB)",
+                "would drop 1 partition older than 90d (8.1 MiB)",
+            ]
+        )
         #expect(RetentionCommand.lines([], keep: "30d", dryRun: false) == ["no partition of the event log is older than 30d"])
     }
 

@@ -36,10 +36,14 @@ struct TimeArgumentTests {
         #expect(TimeArgument(argument: text) == nil)
     }
 
-    @Test("a bad --from fails parsing with one line naming the option and the value, exit status 64", arguments: ["2026-11-29", "2026-02-29T00:00:00Z", "0000-12-31T23:59:59Z"])
+    @Test(
+        "a bad --from fails parsing with one line naming the option and the value, exit status 64",
+        arguments: ["2026-11-29", "2026-02-29T00:00:00Z", "0000-12-31T23:59:59Z"]
+    )
     func badFrom(_ text: String) throws {
         let failure = try #require(
-            CommandLine.parseFailure(["report", "activity", "--from", text, "--to", "2026-11-30T00:00:00Z"]))
+            CommandLine.parseFailure(["report", "activity", "--from", text, "--to", "2026-11-30T00:00:00Z"])
+        )
         #expect(failure.message == "The value '\(text)' is invalid for '--from <from>'")
         #expect(failure.firstLine == "Error: " + failure.message)
         #expect(failure.exitCode == ExitCode.validationFailure.rawValue)

@@ -28,7 +28,9 @@ struct LoginRefusalTests {
                 try await client.query("ALTER SYSTEM SET listen_addresses = '127.0.0.1'", logger: logger)
                 try await client.query("ALTER SYSTEM SET ssl = off", logger: logger)
                 try await client.query(
-                    "CREATE ROLE \(unescaped: role) LOGIN PASSWORD \(unescaped: "'" + password + "'")", logger: logger)
+                    "CREATE ROLE \(unescaped: role) LOGIN PASSWORD \(unescaped: "'" + password + "'")",
+                    logger: logger
+                )
                 // The server writes its own pg_hba.conf: over TCP only that role, with a password.
                 let hba = try await client.query("SHOW hba_file", logger: logger).collect().first!.decode(String.self)
                 try await client.query(
@@ -36,7 +38,9 @@ struct LoginRefusalTests {
                     COPY (SELECT unnest(ARRAY['local all all trust',
                                               'host all \(unescaped: role) 127.0.0.1/32 scram-sha-256']))
                     TO \(unescaped: "'" + hba + "'")
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
             }
             _ = try await server.stop(logger: logger)
             _ = try await server.start(logger: logger)
@@ -75,11 +79,19 @@ struct LoginRefusalTests {
 
             let stranger = try await Self.failure("postgres://postgres:x\(server)?sslmode=disable")
             #expect(stranger?.code == .loginRejected)
-            #expect(stranger?.message.hasPrefix("\(place) refuses role postgres for database postgres by its pg_hba.conf: no pg_hba.conf entry for host \"127.0.0.1\"") == true, "\(stranger?.message ?? "")")
+            #expect(
+                stranger?.message.hasPrefix(
+                    "\(place) refuses role postgres for database postgres by its pg_hba.conf: no pg_hba.conf entry for host \"127.0.0.1\""
+                ) == true,
+                "\(stranger?.message ?? "")"
+            )
 
             let tls = try await Self.failure("\(base):\(Self.password)\(server)?sslmode=require")
             #expect(tls?.code == .databaseUnreachable)
-            #expect(tls?.message == "\(place) does not offer TLS, and sslmode=require requires it; use sslmode=prefer or disable, or turn ssl on at the server.")
+            #expect(
+                tls?.message
+                    == "\(place) does not offer TLS, and sslmode=require requires it; use sslmode=prefer or disable, or turn ssl on at the server."
+            )
         }
     }
 }

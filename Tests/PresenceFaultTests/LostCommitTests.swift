@@ -33,7 +33,12 @@ extension FaultTests {
             let start = SeenEvent.microsecondsNow() - 60_000_000
             return (0..<50).map { index in
                 let at = start + Int64(random.next() % 50_000_000)
-                return SeenEvent(id: UUID.version7(microseconds: at, using: &random), user: "\(name)-\(index % 5)", microseconds: at, location: "/\(index)")
+                return SeenEvent(
+                    id: UUID.version7(microseconds: at, using: &random),
+                    user: "\(name)-\(index % 5)",
+                    microseconds: at,
+                    location: "/\(index)"
+                )
             }
         }
 

@@ -38,7 +38,9 @@ extension FaultTests {
             return session
         }
 
-        @Test("immediate stops in the middle of folding a batch: a batch is folded whole or not at all, and the follower carries on after the restart")
+        @Test(
+            "immediate stops in the middle of folding a batch: a batch is folded whole or not at all, and the follower carries on after the restart"
+        )
         func immediateStopMidProjection() async {
             let seed = FaultSeed(default: 2)
             await seed.replaying {
@@ -102,7 +104,9 @@ extension FaultTests {
             }
         }
 
-        @Test("kill -9 of a presence project process in the middle of a batch: its lock dies with its session, and the next projector folds each event once")
+        @Test(
+            "kill -9 of a presence project process in the middle of a batch: its lock dies with its session, and the next projector folds each event once"
+        )
         func killedProjectorProcess() async {
             let seed = FaultSeed(default: 3)
             await seed.replaying {

@@ -25,7 +25,8 @@ struct ReplicaPair: Sendable {
         try await FaultServer.with { primary, primaryClient in
             try await StandbyServer.with(primary: primary) { standby, standbyClient in
                 try await body(
-                    ReplicaPair(primary: primary, primaryClient: primaryClient, standby: standby, standbyClient: standbyClient))
+                    ReplicaPair(primary: primary, primaryClient: primaryClient, standby: standby, standbyClient: standbyClient)
+                )
             }
         }
     }
@@ -62,8 +63,10 @@ struct ReplicaPair: Sendable {
         let onStandby = try await read(standbyClient)
         let onPrimary = try await read(primaryClient)
         #expect(
-            printed(onStandby) == printed(onPrimary), "\(what): the standby answers otherwise than the primary",
-            sourceLocation: sourceLocation)
+            printed(onStandby) == printed(onPrimary),
+            "\(what): the standby answers otherwise than the primary",
+            sourceLocation: sourceLocation
+        )
         return onStandby
     }
 }

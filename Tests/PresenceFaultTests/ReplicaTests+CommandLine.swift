@@ -52,11 +52,16 @@ extension FaultTests.ReplicaTests {
                     let fromStandby = try await Self.presence(arguments, readURL: pair.standby.url, outputFile: "\(folder)/standby-\(index).out")
                     let fromPrimary = try await Self.presence(arguments, readURL: pair.primary.url, outputFile: "\(folder)/primary-\(index).out")
                     #expect(!fromStandby.isEmpty)
-                    #expect(fromStandby == fromPrimary, "presence \(arguments.joined(separator: " ")): the standby answers otherwise than the primary")
+                    #expect(
+                        fromStandby == fromPrimary,
+                        "presence \(arguments.joined(separator: " ")): the standby answers otherwise than the primary"
+                    )
                 }
 
-                let all = ["report", "all", "--from", RFC3339.format(scenario.from), "--to", RFC3339.format(scenario.to), "--tz", "Europe/Berlin",
-                           "--at", RFC3339.format(scenario.latest.microseconds), "--out"]
+                let all = [
+                    "report", "all", "--from", RFC3339.format(scenario.from), "--to", RFC3339.format(scenario.to), "--tz", "Europe/Berlin",
+                    "--at", RFC3339.format(scenario.latest.microseconds), "--out",
+                ]
                 _ = try await Self.presence(all + ["\(folder)/all-standby"], readURL: pair.standby.url, outputFile: "\(folder)/all-standby.out")
                 _ = try await Self.presence(all + ["\(folder)/all-primary"], readURL: pair.primary.url, outputFile: "\(folder)/all-primary.out")
                 let files = try FileManager.default.contentsOfDirectory(atPath: "\(folder)/all-primary").sorted()
@@ -67,7 +72,8 @@ extension FaultTests.ReplicaTests {
                     let fromPrimary = try String(contentsOfFile: "\(folder)/all-primary/\(file)", encoding: .utf8)
                     #expect(
                         Self.comparable(file, fromStandby) == Self.comparable(file, fromPrimary),
-                        "report all's \(file): the standby answers otherwise than the primary")
+                        "report all's \(file): the standby answers otherwise than the primary"
+                    )
                 }
             }
         }

@@ -2,12 +2,12 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Prometheus
 import PresenceIngest
 import PresenceModel
 import PresenceReports
 import PresenceServer
 import PresenceStore
+import Prometheus
 import Testing
 
 extension FaultTests.ReplicaTests {
@@ -22,19 +22,26 @@ extension FaultTests.ReplicaTests {
         configuration.ingestToken = ingestToken
         configuration.readToken = readToken
         let server = try PresenceServer(
-            configuration: configuration, ingestClient: ingestClient, readClient: readClient,
-            tracker: PresenceTracker(client: ingestClient, logger: logger), registry: PrometheusCollectorRegistry(), logger: logger)
+            configuration: configuration,
+            ingestClient: ingestClient,
+            readClient: readClient,
+            tracker: PresenceTracker(client: ingestClient, logger: logger),
+            registry: PrometheusCollectorRegistry(),
+            logger: logger
+        )
         return Application(router: server.makeRouter(), logger: logger)
     }
 
     /// Events as the JSON array `POST /v1/events` takes.
     static func json(_ events: some Sequence<SeenEvent>) -> String {
-        JSONText.array(events.map { event in
-            JSONText.object([
-                ("id", JSONText.string(event.id.uuidString.lowercased())), ("user", JSONText.string(event.user)),
-                ("at", JSONText.time(event.microseconds)), ("location", JSONText.string(event.location)),
-            ])
-        })
+        JSONText.array(
+            events.map { event in
+                JSONText.object([
+                    ("id", JSONText.string(event.id.uuidString.lowercased())), ("user", JSONText.string(event.user)),
+                    ("at", JSONText.time(event.microseconds)), ("location", JSONText.string(event.location)),
+                ])
+            }
+        )
     }
 
     /// Every read route of `presence serve`, with the scenario's range, moments and users.
@@ -84,9 +91,11 @@ extension FaultTests.ReplicaTests {
                     try await onStandby.test(.router) { standbyHTTP in
                         // The server that reads the standby writes through its ingest pool.
                         let post = try await standbyHTTP.execute(
-                            uri: "/v1/events", method: .post,
+                            uri: "/v1/events",
+                            method: .post,
                             headers: [.authorization: "Bearer \(Self.ingestToken)", .contentType: "application/json"],
-                            body: ByteBuffer(string: Self.json(posted)))
+                            body: ByteBuffer(string: Self.json(posted))
+                        )
                         let stored = ReplicaScenario.stored(posted)
                             .subtracting(ReplicaScenario.stored(scenario.events.dropLast(posted.count))).count
                         #expect(post.status == .ok)
@@ -103,7 +112,8 @@ extension FaultTests.ReplicaTests {
                             #expect(fromStandby.status == fromPrimary.status, "GET \(uri)")
                             #expect(
                                 Self.comparable(uri, String(buffer: fromStandby.body)) == Self.comparable(uri, String(buffer: fromPrimary.body)),
-                                "GET \(uri): the standby answers otherwise than the primary")
+                                "GET \(uri): the standby answers otherwise than the primary"
+                            )
                         }
                         let health = try await standbyHTTP.execute(uri: "/health", method: .get)
                         let folded = ReplicaScenario.stored(scenario.events).count

@@ -74,34 +74,46 @@ extension FaultTests {
             for (bucket, zone) in [(ActivityReport.Bucket.hour, "UTC"), (.day, "Europe/Berlin"), (.week, "America/New_York")] {
                 let activity = try await pair.expectSame("activity by \(bucket) in \(zone)") { client in
                     try await ActivityReport.run(from: from, to: to, bucket: bucket, timeZone: zone, client: client, logger: logger)
-                } printed: { printed(json: $0.json, table: $0.table) }
+                } printed: {
+                    printed(json: $0.json, table: $0.table)
+                }
                 let events = activity.rows.reduce(0) { $0 + $1.events }
                 #expect(events == folded, "activity by \(bucket) counts \(events) events, the projector folded \(folded)")
             }
             for gap: Int64 in [1_800, 600] {
                 let sessions = try await pair.expectSame("sessions with a gap of \(gap) s") { client in
                     try await SessionsReport.run(from: from, to: to, gapSeconds: gap, client: client, logger: logger)
-                } printed: { printed(json: $0.json, table: $0.table) }
+                } printed: {
+                    printed(json: $0.json, table: $0.table)
+                }
                 #expect(sessions.count > 0, "no sessions with a gap of \(gap) s")
             }
             try await pair.expectSame("active users") { client in
                 try await ActiveUsersReport.run(from: from, to: to, timeZone: "Europe/Berlin", client: client, logger: logger)
-            } printed: { printed(json: $0.json, table: $0.table) }
+            } printed: {
+                printed(json: $0.json, table: $0.table)
+            }
             try await pair.expectSame("hour by weekday") { client in
                 try await HourByWeekdayReport.run(from: from, to: to, timeZone: "Asia/Kolkata", client: client, logger: logger)
-            } printed: { printed(json: $0.json, table: $0.table) }
+            } printed: {
+                printed(json: $0.json, table: $0.table)
+            }
 
             for (moment, threshold) in [(scenario.latest, Int64(300)), (scenario.middle, 600)] {
                 let online = try await pair.expectSame("online at \(RFC3339.format(moment.microseconds))") { client in
                     try await OnlineReport.run(at: moment.microseconds, thresholdSeconds: threshold, client: client, logger: logger)
-                } printed: { printed(json: $0.json, table: $0.table) }
+                } printed: {
+                    printed(json: $0.json, table: $0.table)
+                }
                 #expect(online.users.contains { $0.user == moment.user }, "\(moment.user) is not online at their own event")
             }
             for user in scenario.users {
                 for asOf in [scenario.now, scenario.middle.microseconds] {
                     let lastSeen = try await pair.expectSame("last seen of \(user) as of \(RFC3339.format(asOf))") { client in
                         try await LastSeenReport.run(user: user, asOf: asOf, client: client, logger: logger)
-                    } printed: { printed(json: $0.json, table: $0.table) }
+                    } printed: {
+                        printed(json: $0.json, table: $0.table)
+                    }
                     if asOf == scenario.now {
                         #expect((lastSeen.lastSeen == nil) == (user == ReplicaScenario.unknownUser), "last seen of \(user): \(lastSeen.json)")
                     }
@@ -109,10 +121,17 @@ extension FaultTests {
                 try await pair.expectSame("history of \(user)") { client in
                     try await answerOrError {
                         let history = try await HistoryReport.run(
-                            user: user, from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger)
+                            user: user,
+                            from: SeenEvent.Rules.earliest,
+                            to: SeenEvent.Rules.latest,
+                            client: client,
+                            logger: logger
+                        )
                         return printed(json: history.json, table: history.table)
                     }
-                } printed: { $0 }
+                } printed: {
+                    $0
+                }
             }
         }
 
@@ -145,7 +164,10 @@ extension FaultTests {
             let between = (ContinuousClock.now - started) / .seconds(1)
             #expect(onStandby.folded == onPrimary.folded && onStandby.waiting == onPrimary.waiting)
             #expect(onStandby.updatedAt == onPrimary.updatedAt)
-            #expect(abs(onPrimary.lagSeconds - onStandby.lagSeconds) <= between, "lag \(onStandby.lagSeconds) s on the standby, \(onPrimary.lagSeconds) s on the primary")
+            #expect(
+                abs(onPrimary.lagSeconds - onStandby.lagSeconds) <= between,
+                "lag \(onStandby.lagSeconds) s on the standby, \(onPrimary.lagSeconds) s on the primary"
+            )
             #expect(onStandby.folded == folded && onStandby.waiting == waiting, "the standby's status: \(onStandby.json)")
             #expect(onStandby.lagSeconds > 0)
         }
@@ -159,13 +181,17 @@ extension FaultTests {
             try await eventually("the standby's replay to pause") {
                 try await TestDatabase.number(
                     pair.standbyClient,
-                    "SELECT count(*)::int8 FROM pg_get_wal_replay_pause_state() AS state WHERE state = 'paused'") == 1
+                    "SELECT count(*)::int8 FROM pg_get_wal_replay_pause_state() AS state WHERE state = 'paused'"
+                ) == 1
             }
             try await pair.projectAll()
             try await StandbyServer.waitUntil(.received, primary: pair.primaryClient, standby: pair.standbyClient)
             let behind = try await ProjectorStatus.read(client: pair.standbyClient, logger: logger)
             let ahead = try await ProjectorStatus.read(client: pair.primaryClient, logger: logger)
-            #expect(behind.waiting == waiting && ahead.waiting == 0, "waiting: \(behind.waiting) on the paused standby, \(ahead.waiting) on the primary")
+            #expect(
+                behind.waiting == waiting && ahead.waiting == 0,
+                "waiting: \(behind.waiting) on the paused standby, \(ahead.waiting) on the primary"
+            )
             let rows = try await pair.standbyClient.query(
                 """
                 SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
@@ -180,7 +206,9 @@ extension FaultTests {
             try await StandbyServer.waitUntil(.replayed, primary: pair.primaryClient, standby: pair.standbyClient)
             try await pair.expectSame("the projector status after replay resumed") { client in
                 try await ProjectorStatus.read(client: client, logger: logger)
-            } printed: { $0.json }
+            } printed: {
+                $0.json
+            }
         }
     }
 }

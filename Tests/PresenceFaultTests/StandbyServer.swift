@@ -57,7 +57,8 @@ struct StandbyServer: Sendable {
         let target = try rows.first?.decode(String.self) ?? "0/0"
         try await eventually("the standby to have \(progress) the primary's log up to \(target)", timeout: .seconds(60)) {
             let reached = try await standby.query(
-                "SELECT \(unescaped: progress.rawValue) >= \(target)::pg_lsn", logger: logger
+                "SELECT \(unescaped: progress.rawValue) >= \(target)::pg_lsn",
+                logger: logger
             ).collect()
             return try reached.first?.decode(Bool?.self) == true
         }

@@ -36,7 +36,9 @@ struct DecoderFuzzTests {
             case 0:
                 slowest = max(slowest, clock.measure { result = decoder.decode(line) })
                 guard case .success(let got) = result, Self.matches(got, event) else {
-                    Issue.record("a well-formed line did not decode to its event: \(String(decoding: line, as: UTF8.self)) → \(String(describing: result)); \(Fuzz.replay)")
+                    Issue.record(
+                        "a well-formed line did not decode to its event: \(String(decoding: line, as: UTF8.self)) → \(String(describing: result)); \(Fuzz.replay)"
+                    )
                     continue
                 }
                 #expect(got.validate(receivedAt: got.microseconds) == nil, "a generated event breaks the rules; \(Fuzz.replay)")
@@ -79,7 +81,9 @@ struct DecoderFuzzTests {
                 if !columns.contains("location") { expected.location = nil }
                 if !columns.contains("id") { expected.id = nil }
                 guard case .success(let got) = result, Self.matches(got, expected) else {
-                    Issue.record("a well-formed record did not decode to its event: \(String(decoding: record, as: UTF8.self)) → \(String(describing: result)); \(Fuzz.replay)")
+                    Issue.record(
+                        "a well-formed record did not decode to its event: \(String(decoding: record, as: UTF8.self)) → \(String(describing: result)); \(Fuzz.replay)"
+                    )
                     continue
                 }
             default:
@@ -143,17 +147,20 @@ struct DecoderFuzzTests {
                 #expect(items.map(\.index) == Array(0..<events.count))
             } else {
                 let bytes = iteration % 3 == 1 ? fuzz.mutate(body) : [UInt8(ascii: "[")] + fuzz.garbage(maximumLength: 400)
-                slowest = max(slowest, clock.measure {
-                    do {
-                        items = try EventJSON.decodeArray(bytes)
-                    } catch let error as RejectionReason {
-                        #expect(error.code == .malformed)
-                        items = nil
-                    } catch {
-                        Issue.record("decodeArray threw \(error)")
-                        items = nil
+                slowest = max(
+                    slowest,
+                    clock.measure {
+                        do {
+                            items = try EventJSON.decodeArray(bytes)
+                        } catch let error as RejectionReason {
+                            #expect(error.code == .malformed)
+                            items = nil
+                        } catch {
+                            Issue.record("decodeArray threw \(error)")
+                            items = nil
+                        }
                     }
-                })
+                )
                 if let items {
                     decoded += 1
                     #expect(items.map(\.index) == Array(0..<items.count), "\(Fuzz.replay)")
@@ -264,9 +271,12 @@ struct DecoderFuzzTests {
         }
     }
 
-    @Test("Unix seconds are digits with at most one point and a leading minus; anything else is no time", arguments: [
-        "1-2", "1.2.3", "--1", "-", ".", "1.", ".5", "1..2", "1-", "12-3.4", "0-0",
-    ])
+    @Test(
+        "Unix seconds are digits with at most one point and a leading minus; anything else is no time",
+        arguments: [
+            "1-2", "1.2.3", "--1", "-", ".", "1.", ".5", "1..2", "1-", "12-3.4", "0-0",
+        ]
+    )
     func malformedUnixSeconds(_ text: String) {
         let result = ImportedEvent.make(id: nil, user: "u", at: .text(text), location: nil)
         if case .success(let event) = result, !["1.", ".5"].contains(text) {
@@ -274,10 +284,13 @@ struct DecoderFuzzTests {
         }
     }
 
-    @Test("JSON numbers of any size as the time are rejected or read exactly, never crash", arguments: [
-        "1e400", "-1e400", "1e127", "1e-127", "99999999999999999999999999999999999999", "1774744800.1234565",
-        "-62135596800", "-62135596801", "253402300799.999999", "253402300800", "0.0000005", "-0",
-    ])
+    @Test(
+        "JSON numbers of any size as the time are rejected or read exactly, never crash",
+        arguments: [
+            "1e400", "-1e400", "1e127", "1e-127", "99999999999999999999999999999999999999", "1774744800.1234565",
+            "-62135596800", "-62135596801", "253402300799.999999", "253402300800", "0.0000005", "-0",
+        ]
+    )
     func extremeNumbers(_ number: String) {
         let line = Array(#"{"user":"u","at":\#(number)}"#.utf8)
         switch JSONLinesDecoder().decode(line) {

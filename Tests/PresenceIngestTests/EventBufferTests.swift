@@ -62,7 +62,10 @@ struct EventBufferTests {
             switch Int.random(in: 0..<10, using: &random) {
             case 0..<5:
                 _ = buffer.offer(
-                    Self.entry("u\(step)"), dropOldestWhenFull: Bool.random(using: &random), waitWhenFull: Bool.random(using: &random))
+                    Self.entry("u\(step)"),
+                    dropOldestWhenFull: Bool.random(using: &random),
+                    waitWhenFull: Bool.random(using: &random)
+                )
             case 5:
                 buffer.countDropped(.waitTimedOut)
             case 6, 7:

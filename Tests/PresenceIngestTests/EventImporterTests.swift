@@ -46,20 +46,25 @@ struct EventImporterTests {
         ]
         try await TestDatabase.withFresh { client, _ in
             let (rejections, statistics) = try await importText(
-                lines.joined(separator: "\n"), format: .jsonLines, client: client)
+                lines.joined(separator: "\n"),
+                format: .jsonLines,
+                client: client
+            )
             #expect(rejections.map(\.line) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
             #expect(rejections.map(\.reason.code)[3] == .timeInFuture)
-            #expect(rejections.map(\.reason.description).enumerated().filter { $0.offset != 3 }.map(\.element) == [
-                "the line is not valid JSON",
-                "the field 'user' is missing",
-                "the time 'yesterday' is neither an RFC 3339 time nor Unix seconds",
-                "the user contains a NUL byte",
-                "the user is 257 bytes long, more than the limit of 256",
-                "the location is 2049 bytes long, more than the limit of 2048",
-                "the field 'user' has the wrong type",
-                "the id 'not-a-uuid' is not a UUID",
-                "the line is not a JSON object",
-            ])
+            #expect(
+                rejections.map(\.reason.description).enumerated().filter { $0.offset != 3 }.map(\.element) == [
+                    "the line is not valid JSON",
+                    "the field 'user' is missing",
+                    "the time 'yesterday' is neither an RFC 3339 time nor Unix seconds",
+                    "the user contains a NUL byte",
+                    "the user is 257 bytes long, more than the limit of 256",
+                    "the location is 2049 bytes long, more than the limit of 2048",
+                    "the field 'user' has the wrong type",
+                    "the id 'not-a-uuid' is not a UUID",
+                    "the line is not a JSON object",
+                ]
+            )
             #expect(statistics.stored == 3)
             let stored = try await storedEvents(client)
             #expect(stored.map(\.user).sorted() == ["alice", "grace", "tab\there"])
@@ -83,11 +88,13 @@ struct EventImporterTests {
         try await TestDatabase.withFresh { client, _ in
             let (rejections, statistics) = try await importText(text, format: .csv, client: client)
             #expect(rejections.map(\.line) == [5, 7, 8])
-            #expect(rejections.map(\.reason.description) == [
-                "the line has 2 fields, the header has 4",
-                "the id '0190e6a0-0000-7000-8000-00000000000z' is not a UUID",
-                "a quoted field is not closed",
-            ])
+            #expect(
+                rejections.map(\.reason.description) == [
+                    "the line has 2 fields, the header has 4",
+                    "the id '0190e6a0-0000-7000-8000-00000000000z' is not a UUID",
+                    "a quoted field is not closed",
+                ]
+            )
             #expect(statistics.stored == 3)
             let stored = try await storedEvents(client)
             #expect(stored.first { $0.user == "bob, jr." }?.location == "/say \"hi\"\nover two lines")
@@ -128,4 +135,3 @@ struct EventImporterTests {
         }
     }
 }
-

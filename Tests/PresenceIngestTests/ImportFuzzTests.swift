@@ -112,7 +112,9 @@ struct ImportFuzzTests {
                 case 75..<85: line = fuzz.garbage(maximumLength: 200)
                 case 85..<90: line = Array(fuzz.pick(["", " ", "\t", " \t "]).utf8)
                 case 90..<97: line = previous.isEmpty ? [] : fuzz.pick(previous)  // sent again: a duplicate
-                default: line = Array(#"{"user":"long","at":1774744800,"location":""#.utf8) + Array(repeating: 0x78, count: Self.limit) + Array(#""}"#.utf8)
+                default:
+                    line =
+                        Array(#"{"user":"long","at":1774744800,"location":""#.utf8) + Array(repeating: 0x78, count: Self.limit) + Array(#""}"#.utf8)
                 }
                 if isGood {
                     good.append((number, event))
@@ -136,7 +138,9 @@ struct ImportFuzzTests {
                 // Every over-long line is rejected as such, and nothing else is.
                 let tooLong = lines.enumerated().filter { $0.element.count > Self.limit }.map { $0.offset + 1 }
                 #expect(result.rejections.filter { $0.reason.description.hasPrefix("the line is longer") }.map(\.line) == tooLong)
-                print("fuzz import JSON Lines round \(round): \(lines.count) lines, \(bytes.count) bytes: stored \(result.statistics.stored), duplicates \(result.statistics.duplicates), rejected \(result.count) (\(tooLong.count) too long) in \(clock.now - started)")
+                print(
+                    "fuzz import JSON Lines round \(round): \(lines.count) lines, \(bytes.count) bytes: stored \(result.statistics.stored), duplicates \(result.statistics.duplicates), rejected \(result.count) (\(tooLong.count) too long) in \(clock.now - started)"
+                )
             }
         }
     }
@@ -217,14 +221,18 @@ struct ImportFuzzTests {
                 let stored = try await Self.checkAccounting(records: records.filter { !$0.bytes.isEmpty || $0.tooLong }.count, result, client: client)
                 #expect(
                     result.rejections.filter { $0.reason.description.hasPrefix("the line is longer") }.map(\.line)
-                        == records.filter(\.tooLong).map(\.line), "\(Fuzz.replay)")
+                        == records.filter(\.tooLong).map(\.line),
+                    "\(Fuzz.replay)"
+                )
                 // A good record counts where the reader finds it whole: a mutated record before it
                 // may leave a quote open and take it in.
                 let whole = Set(records.map { "\($0.line)|\($0.bytes)" })
                 let found = good.filter { whole.contains("\($0.line)|\(Array($0.bytes.strippingLastCarriageReturn()))") }
                 Self.checkGood(found.map { ($0.line, $0.event) }, rejections: result.rejections, stored: stored)
                 #expect(found.count > good.count / 4, "most good records stand alone; \(Fuzz.replay)")
-                print("fuzz import CSV round \(round): \(records.count) records, \(bytes.count) bytes: stored \(result.statistics.stored), duplicates \(result.statistics.duplicates), rejected \(result.count); \(found.count) of \(good.count) good records whole, in \(clock.now - started)")
+                print(
+                    "fuzz import CSV round \(round): \(records.count) records, \(bytes.count) bytes: stored \(result.statistics.stored), duplicates \(result.statistics.duplicates), rejected \(result.count); \(found.count) of \(good.count) good records whole, in \(clock.now - started)"
+                )
             }
         }
     }
@@ -267,9 +275,12 @@ struct ImportFuzzTests {
         }
     }
 
-    @Test("empty input, blank lines only, and no line break at the end reject nothing", arguments: [
-        "", "\n", "\r\n", "\n\n\n", " \n\t\n", #"{"user":"a","at":1774744800}"#, "\u{FEFF}" + #"{"user":"a","at":1774744800}"#,
-    ])
+    @Test(
+        "empty input, blank lines only, and no line break at the end reject nothing",
+        arguments: [
+            "", "\n", "\r\n", "\n\n\n", " \n\t\n", #"{"user":"a","at":1774744800}"#, "\u{FEFF}" + #"{"user":"a","at":1774744800}"#,
+        ]
+    )
     func blankInputs(_ text: String) async throws {
         try await TestDatabase.withFresh { client, _ in
             let result = try await Self.importBytes(Array(text.utf8), format: .jsonLines, client: client)
@@ -280,7 +291,9 @@ struct ImportFuzzTests {
 
     // MARK: - Limits and SQL
 
-    @Test("SQL-looking text and users and locations of exactly 256 and 2048 bytes in 1- to 4-byte characters are stored exactly; a byte more is rejected")
+    @Test(
+        "SQL-looking text and users and locations of exactly 256 and 2048 bytes in 1- to 4-byte characters are stored exactly; a byte more is rejected"
+    )
     func limitsAndSQL() async throws {
         var fuzz = Fuzz("ImportFuzzTests.limitsAndSQL")
         let at: Int64 = 1_774_744_800_000_000
@@ -295,8 +308,13 @@ struct ImportFuzzTests {
         }
         for index in 0..<20 {
             events.append(
-                Fuzz.Event(id: nil, user: fuzz.string(ofExactly: 256), microseconds: at + 2_000 + Int64(index),
-                    location: fuzz.string(ofExactly: 2048)))
+                Fuzz.Event(
+                    id: nil,
+                    user: fuzz.string(ofExactly: 256),
+                    microseconds: at + 2_000 + Int64(index),
+                    location: fuzz.string(ofExactly: 2048)
+                )
+            )
         }
         let over = [
             Fuzz.Event(id: nil, user: String(repeating: "🎉", count: 63) + "€ab", microseconds: at, location: nil),  // 257
@@ -319,7 +337,8 @@ struct ImportFuzzTests {
                 #expect(stored.count == events.count)
                 #expect(
                     Set(stored.map { [Array($0.user.utf8), Array($0.location?.utf8 ?? "".utf8)] })
-                        == Set(events.map { [Array($0.user.utf8), Array($0.location?.utf8 ?? "".utf8)] }))
+                        == Set(events.map { [Array($0.user.utf8), Array($0.location?.utf8 ?? "".utf8)] })
+                )
                 #expect(result.rejections.map(\.reason.code) == [.userTooLong, .userTooLong, .locationTooLong, .locationTooLong])
                 #expect(result.rejections.map(\.line) == overLines)
                 // The SQL did nothing: the log and its neighbours are all there.

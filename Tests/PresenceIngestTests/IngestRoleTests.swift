@@ -29,7 +29,8 @@ struct IngestRoleTests {
             let early = SeenEvent(user: "early", microseconds: Self.at("2002-03-04T05:06:07Z"))
             try await owner.query(
                 "INSERT INTO seen_events (id, user_id, at) VALUES (\(early.id), \(early.user), to_timestamp(\(early.microseconds)::float8 / 1e6))",
-                logger: logger)
+                logger: logger
+            )
             let batch = [
                 SeenEvent(user: "alice", microseconds: now, location: "/a"),
                 SeenEvent(user: "tab\tuser", microseconds: now - 7, location: nil),
@@ -53,7 +54,8 @@ struct IngestRoleTests {
                     try await connection.query("BEGIN", logger: logger)
                     try await connection.query(
                         "INSERT INTO seen_events (id, user_id, at) VALUES (\(erin.id), 'erin', to_timestamp(\(erin.microseconds)::float8 / 1e6))",
-                        logger: logger)
+                        logger: logger
+                    )
                     let rows = try await connection.query("SELECT pg_current_xact_id()::text", logger: logger).collect()
                     try await connection.query("COMMIT", logger: logger)
                     return try rows.first?.decode(String.self) ?? ""
@@ -75,10 +77,12 @@ struct IngestRoleTests {
             #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM seen_events_20010203") == 1)
             #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM seen_events_20020304") == 2)
             #expect(try await TestDatabase.number(owner, "SELECT count(*)::int8 FROM seen_events_default") == 0)
-            #expect(try await TestDatabase.number(
-                owner,
-                "SELECT count(*)::int8 FROM pg_tables WHERE tablename IN ('seen_events_20010203', 'seen_events_20020304') AND tableowner = current_user"
-            ) == 2)
+            #expect(
+                try await TestDatabase.number(
+                    owner,
+                    "SELECT count(*)::int8 FROM pg_tables WHERE tablename IN ('seen_events_20010203', 'seen_events_20020304') AND tableowner = current_user"
+                ) == 2
+            )
             #expect(try await TestDatabase.number(owner, "SELECT count(DISTINCT id)::int8 FROM seen_events") == 7)
         }
     }

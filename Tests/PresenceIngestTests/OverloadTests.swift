@@ -38,12 +38,16 @@ struct OverloadTests {
             """
             CREATE FUNCTION presence_test_slow_write() RETURNS trigger LANGUAGE plpgsql
             AS $$ BEGIN PERFORM pg_sleep(\(unescaped: String(seconds))); RETURN NULL; END $$
-            """, logger: TestDatabase.logger)
+            """,
+            logger: TestDatabase.logger
+        )
         try await client.query(
             """
             CREATE TRIGGER presence_test_slow_write AFTER INSERT ON seen_events
             FOR EACH STATEMENT EXECUTE FUNCTION presence_test_slow_write()
-            """, logger: TestDatabase.logger)
+            """,
+            logger: TestDatabase.logger
+        )
     }
 
     static func fastWrites(_ client: PostgresClient) async throws {
@@ -161,8 +165,14 @@ struct OverloadTests {
                 return (offered, clock.now - started, tracker.statistics.stored - storedBefore, snapshots)
             }
             run = Run(
-                offerings: result.0, elapsed: result.1, storedWhileOffering: result.2, snapshots: result.3,
-                final: tracker.statistics, residentBefore: before, residentPeak: peak)
+                offerings: result.0,
+                elapsed: result.1,
+                storedWhileOffering: result.2,
+                snapshots: result.3,
+                final: tracker.statistics,
+                residentBefore: before,
+                residentPeak: peak
+            )
             try await fastWrites(client)
         }
         var measured = try #require(run)

@@ -15,7 +15,8 @@ struct PartitionsAheadTests {
 
     func partitionOf(_ user: String, client: PostgresClient) async throws -> [String] {
         let rows = try await client.query(
-            "SELECT DISTINCT tableoid::regclass::text FROM seen_events WHERE user_id = \(user)", logger: logger
+            "SELECT DISTINCT tableoid::regclass::text FROM seen_events WHERE user_id = \(user)",
+            logger: logger
         ).collect()
         return try rows.map { try $0.decode(String.self) }
     }
@@ -63,7 +64,8 @@ struct PartitionsAheadTests {
                         """
                         SELECT count(*) FROM presence_log_partitions()
                         WHERE partition_day = (now() AT TIME ZONE 'UTC')::date + 40
-                        """, logger: logger
+                        """,
+                        logger: logger
                     ).collect()
                     made = try rows.first?.decode(Int.self) == 1
                 }

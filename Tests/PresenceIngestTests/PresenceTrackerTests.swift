@@ -47,7 +47,8 @@ struct PresenceTrackerTests {
             configuration.capacity = 10
             configuration.overflowPolicy = .dropNewest
             let statistics = try await withTracker(client: client, configuration: configuration, startFlusher: false) {
-                tracker, startFlusher in
+                tracker,
+                startFlusher in
                 let outcomes = (0..<15).map { tracker.seen(user: "u\($0)", at: Date(), location: nil) }
                 #expect(outcomes.prefix(10).allSatisfy { $0 == .accepted })
                 #expect(outcomes.suffix(5).allSatisfy { $0 == .dropped(.newest) })
@@ -68,7 +69,8 @@ struct PresenceTrackerTests {
             configuration.capacity = 0
             configuration.maximumBatchSize = -5
             let statistics = try await withTracker(client: client, configuration: configuration, startFlusher: false) {
-                tracker, startFlusher in
+                tracker,
+                startFlusher in
                 #expect(tracker.seen(user: "first", at: Date()) == .accepted)
                 #expect(tracker.seen(user: "second", at: Date()) == .dropped(.newest))
                 startFlusher()
@@ -85,7 +87,8 @@ struct PresenceTrackerTests {
             configuration.capacity = 10
             configuration.overflowPolicy = .dropOldest
             let statistics = try await withTracker(client: client, configuration: configuration, startFlusher: false) {
-                tracker, startFlusher in
+                tracker,
+                startFlusher in
                 for index in 0..<15 { #expect(tracker.seen(user: "u\(index)", at: Date()) == .accepted) }
                 #expect(tracker.statistics.dropped[.oldest] == 5)
                 startFlusher()
@@ -102,7 +105,8 @@ struct PresenceTrackerTests {
             configuration.capacity = 5
             configuration.overflowPolicy = .wait(deadline: .milliseconds(100))
             let statistics = try await withTracker(client: client, configuration: configuration, startFlusher: false) {
-                tracker, startFlusher in
+                tracker,
+                startFlusher in
                 for index in 0..<5 { #expect(await tracker.seen(user: "u\(index)") == .accepted) }
                 let clock = ContinuousClock()
                 var outcome: SeenOutcome?

@@ -17,7 +17,10 @@ func withTracker(
     _ body: (PresenceTracker, _ startFlusher: @escaping @Sendable () -> Void) async throws -> Void
 ) async throws -> PresenceTracker.Statistics {
     try await withRunning(
-        PresenceTracker(client: client, configuration: configuration, logger: TestDatabase.logger), startFlusher: startFlusher, body)
+        PresenceTracker(client: client, configuration: configuration, logger: TestDatabase.logger),
+        startFlusher: startFlusher,
+        body
+    )
 }
 
 /// Runs `body` beside the tracker's flusher (started at once, or when `body` calls the given

@@ -16,7 +16,10 @@ struct SeenEventValidationTests {
         #expect(reason(location: nil) == nil)
     }
 
-    @Test("hostile but legal strings are accepted", arguments: ["tab\there", "new\nline", "back\\slash", "quote'\"", "ünï©ødé 🎉", "'); DROP TABLE seen_events; --"])
+    @Test(
+        "hostile but legal strings are accepted",
+        arguments: ["tab\there", "new\nline", "back\\slash", "quote'\"", "ünï©ødé 🎉", "'); DROP TABLE seen_events; --"]
+    )
     func hostileStrings(text: String) {
         #expect(reason(user: text, location: text) == nil)
     }

@@ -47,12 +47,16 @@ struct ActivityPackingTests {
     /// The end of the latest packed day, in microseconds since 1970; nil when none is packed.
     func packedUntil(_ client: PostgresClient) async throws -> Int64? {
         let rows = try await client.query(
-            "SELECT (extract(epoch FROM (max(day) + 1)::timestamp) * 1e6)::int8 FROM user_activity_days", logger: logger
+            "SELECT (extract(epoch FROM (max(day) + 1)::timestamp) * 1e6)::int8 FROM user_activity_days",
+            logger: logger
         ).collect()
         return try rows.first?.decode(Int64?.self)
     }
 
-    @Test("packing between batches, with late events for packed days, keeps the activity of the definition; a rebuild packs the same", arguments: 1...8)
+    @Test(
+        "packing between batches, with late events for packed days, keeps the activity of the definition; a rebuild packs the same",
+        arguments: 1...8
+    )
     func lateEventsOnPackedDays(seed: UInt64) async throws {
         try await TestDatabase.withFresh { client, _ in
             var random = SplitMix64(seed: seed &* 104_729)
@@ -99,7 +103,8 @@ struct ActivityPackingTests {
                 """
                 SELECT count(*) FROM user_activity, presence_projector
                 WHERE quarter < date_bin('1 day', position_at, timestamptz '1970-01-01 00:00:00+00')
-                """)
+                """
+            )
             #expect(unpacked == 0)
         }
     }

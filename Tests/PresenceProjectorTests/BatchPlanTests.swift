@@ -36,7 +36,9 @@ struct BatchPlanTests {
             SELECT 'user' || u, s, s + interval '20 minutes', 5
             FROM generate_series(1, \(Self.users)) AS u, generate_series(0, \(Self.days - 1)) AS d,
                  LATERAL (SELECT timestamptz '2025-01-01 00:00:00+00' + d * interval '1 day' + (u % 600) * interval '1 minute') AS t(s)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         try await client.query(
             """
             INSERT INTO user_activity (user_id, quarter, events, previous_quarter)
@@ -45,13 +47,17 @@ struct BatchPlanTests {
                 SELECT DISTINCT user_id, presence_quarter(at) AS quarter
                 FROM user_sessions, LATERAL (VALUES (session_start), (session_end)) AS e(at)
             ) AS q
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         try await client.query(
             """
             INSERT INTO presence_current (user_id, first_seen, last_seen, last_event_id, last_location, event_count)
             SELECT user_id, min(session_start), max(session_end), gen_random_uuid(), '/home', 5 * count(*)
             FROM user_sessions GROUP BY user_id
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         try await client.query("ANALYZE presence_current, user_sessions, user_activity", logger: logger)
     }
 
@@ -93,7 +99,8 @@ struct BatchPlanTests {
                 SELECT count(*) FROM user_sessions
                 WHERE user_id IN (SELECT 'user' || u FROM generate_series(201, 300) AS u)
                   AND session_end - session_start = interval '30 minutes' AND events = 6
-                """)
+                """
+            )
             #expect(joined == 100)
             let grown = try await TestDatabase.number(
                 client,
@@ -101,7 +108,8 @@ struct BatchPlanTests {
                 SELECT count(*) FROM user_sessions
                 WHERE user_id IN (SELECT 'user' || u FROM generate_series(201, 300) AS u)
                   AND session_end - session_start = interval '25 minutes' AND events = 6
-                """)
+                """
+            )
             #expect(grown == 100)
             // Each late quarter hour became the previous quarter of the row after it.
             let chainBreaks = try await TestDatabase.number(
@@ -111,7 +119,8 @@ struct BatchPlanTests {
                     SELECT previous_quarter, lag(quarter) OVER (PARTITION BY user_id ORDER BY quarter) AS expected
                     FROM user_activity WHERE user_id IN (SELECT 'user' || u FROM generate_series(1, 300) AS u)
                 ) AS a WHERE previous_quarter IS DISTINCT FROM expected
-                """)
+                """
+            )
             #expect(chainBreaks == 0)
         }
     }
@@ -124,7 +133,8 @@ struct BatchPlanTests {
             // The checkpoint as if the history had been folded, so that its days may be packed.
             try await client.query(
                 "UPDATE presence_projector SET position_at = \(RFC3339.format(Self.base + Int64(Self.days) * Self.day))::timestamptz",
-                logger: logger)
+                logger: logger
+            )
             let packOne = "SELECT presence_compact_activity('0');"
             let packing = try TestDatabase.plans(running: packOne, on: settings)
             let dayRows = Double(2 * Self.users)
@@ -154,7 +164,8 @@ struct BatchPlanTests {
                     FROM presence_activity('-infinity', 'infinity')
                     WHERE user_id IN (SELECT 'user' || u FROM generate_series(1, 300) AS u)
                 ) AS a WHERE previous_quarter IS DISTINCT FROM expected
-                """)
+                """
+            )
             #expect(chainBreaks == 0)
             // Every event counted once: two per quarter of the history, and the batch's.
             let events = try await TestDatabase.number(client, "SELECT sum(events)::int8 FROM presence_activity('-infinity', 'infinity')")
@@ -188,7 +199,8 @@ struct BatchPlanTests {
                 #expect(folded == 0)
                 #expect(heldBack)
                 let holders = try await client.query(
-                    "SELECT extract(epoch FROM running_for)::float8 FROM presence_horizon_holder()", logger: logger
+                    "SELECT extract(epoch FROM running_for)::float8 FROM presence_horizon_holder()",
+                    logger: logger
                 ).collect()
                 // The oldest transaction of the server: this one, or an older one of a test beside.
                 #expect(holders.count == 1)
@@ -226,9 +238,15 @@ struct BatchPlanTests {
         let steps = scans(plans).filter { !["presence_projector", "presence_batch", "presence_written_days_complete"].contains($0.relationName) }
         let partitions = Set(steps.compactMap(\.relationName).filter { $0.hasPrefix("seen_events") })
         #expect(steps.contains { $0.relationName == "presence_written_days" })
-        #expect(partitions.isSubset(of: ["seen_events_20250126", "seen_events_20250220", "seen_events_20250411"]), "an idle wake-up read \(partitions.sorted())")
+        #expect(
+            partitions.isSubset(of: ["seen_events_20250126", "seen_events_20250220", "seen_events_20250411"]),
+            "an idle wake-up read \(partitions.sorted())"
+        )
         for step in steps {
-            #expect(step.relationName?.hasPrefix("seen_events") == true || step.relationName == "presence_written_days", "an idle wake-up read \(step.relationName ?? "")")
+            #expect(
+                step.relationName?.hasPrefix("seen_events") == true || step.relationName == "presence_written_days",
+                "an idle wake-up read \(step.relationName ?? "")"
+            )
             #expect(step.readsThroughIndex, "\(step.nodeType) on \(step.relationName ?? "")")
             if step.relationName != "presence_written_days" { #expect(step.rowsRead == 0) }
         }

@@ -118,7 +118,8 @@ struct OnlineRebuildTests {
                 for _ in 0..<3 {
                     _ = try await connection.query("BEGIN", logger: logger).collect()
                     _ = try await connection.query(
-                        "SELECT set_config('search_path', 'presence_next, ' || current_setting('search_path'), true)", logger: logger
+                        "SELECT set_config('search_path', 'presence_next, ' || current_setting('search_path'), true)",
+                        logger: logger
                     ).collect()
                     _ = try await connection.query("SELECT * FROM presence_fold(25)", logger: logger).collect()
                     _ = try await connection.query("COMMIT", logger: logger).collect()

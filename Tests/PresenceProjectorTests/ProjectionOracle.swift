@@ -28,19 +28,22 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
                 SELECT concat_ws('|', user_id, (extract(epoch FROM first_seen) * 1e6)::int8,
                        (extract(epoch FROM last_seen) * 1e6)::int8, last_location, event_count)
                 FROM presence_current ORDER BY user_id
-                """),
+                """
+            ),
             sessions: try await rows(
                 """
                 SELECT concat_ws('|', user_id, (extract(epoch FROM session_start) * 1e6)::int8,
                        (extract(epoch FROM session_end) * 1e6)::int8, events)
                 FROM user_sessions ORDER BY user_id, session_start
-                """),
+                """
+            ),
             activity: try await rows(
                 """
                 SELECT concat_ws('|', user_id, (extract(epoch FROM quarter))::int8, events,
                        (extract(epoch FROM previous_quarter))::int8)
                 FROM presence_activity('-infinity', 'infinity') ORDER BY user_id, quarter
-                """)
+                """
+            )
         )
     }
 
@@ -58,7 +61,8 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
             let last = ordered.last!
             current.append(
                 [user, "\(ordered.first!.microseconds)", "\(last.microseconds)", last.location, "\(ordered.count)"]
-                    .compactMap { $0 }.joined(separator: "|"))
+                    .compactMap { $0 }.joined(separator: "|")
+            )
             var start = ordered[0].microseconds
             var end = start
             var count = 0

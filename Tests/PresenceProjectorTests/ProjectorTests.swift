@@ -89,15 +89,19 @@ struct ProjectorTests {
             try await write(events, client: client)
             try await projectAll(client, batchSize: 2, count: 4)
             let snapshot = try await ProjectionSnapshot.read(client)
-            #expect(snapshot.sessions == [
-                "alice|\(at("2026-03-29T00:10:00Z"))|\(at("2026-03-29T00:40:00Z"))|2",
-                "alice|\(at("2026-03-29T01:10:00.000001Z"))|\(at("2026-03-29T01:10:00.000001Z"))|1",
-                "bob|\(at("2026-03-29T00:40:00Z"))|\(at("2026-03-29T00:40:00Z"))|1",
-            ])
-            #expect(snapshot.current == [
-                "alice|\(at("2026-03-29T00:10:00Z"))|\(at("2026-03-29T01:10:00.000001Z"))|/c|3",
-                "bob|\(at("2026-03-29T00:40:00Z"))|\(at("2026-03-29T00:40:00Z"))|/a|1",
-            ])
+            #expect(
+                snapshot.sessions == [
+                    "alice|\(at("2026-03-29T00:10:00Z"))|\(at("2026-03-29T00:40:00Z"))|2",
+                    "alice|\(at("2026-03-29T01:10:00.000001Z"))|\(at("2026-03-29T01:10:00.000001Z"))|1",
+                    "bob|\(at("2026-03-29T00:40:00Z"))|\(at("2026-03-29T00:40:00Z"))|1",
+                ]
+            )
+            #expect(
+                snapshot.current == [
+                    "alice|\(at("2026-03-29T00:10:00Z"))|\(at("2026-03-29T01:10:00.000001Z"))|/c|3",
+                    "bob|\(at("2026-03-29T00:40:00Z"))|\(at("2026-03-29T00:40:00Z"))|/a|1",
+                ]
+            )
         }
     }
 
@@ -113,7 +117,8 @@ struct ProjectorTests {
                 try await connection.query("BEGIN", logger: logger)
                 try await connection.query(
                     "INSERT INTO seen_events (id, user_id, at) VALUES (\(early.id), \(early.user), to_timestamp(\(Double(early.microseconds) / 1e6)))",
-                    logger: logger)
+                    logger: logger
+                )
                 try await write([late], client: client)
                 // 'late' has committed, but 'early' may still commit with a smaller id: wait.
                 try await project(client, batchSize: 100)
@@ -182,12 +187,14 @@ struct ProjectorTests {
         try await TestDatabase.withFresh { client, _ in
             try await client.withConnection { connection in
                 _ = try await connection.query(
-                    "SELECT pg_advisory_lock(hashtextextended('presence_projector', 0))", logger: logger
+                    "SELECT pg_advisory_lock(hashtextextended('presence_projector', 0))",
+                    logger: logger
                 ).collect()
                 let error = await #expect(throws: ProjectorError.self) { try await Projector(client: client, logger: logger).catchUp() }
                 #expect(error?.code == .busy)
                 _ = try await connection.query(
-                    "SELECT pg_advisory_unlock(hashtextextended('presence_projector', 0))", logger: logger
+                    "SELECT pg_advisory_unlock(hashtextextended('presence_projector', 0))",
+                    logger: logger
                 ).collect()
             }
         }

@@ -31,15 +31,22 @@ struct RestoreTests {
 
             // What a restore of a dump from a server a billion transactions ahead leaves.
             try await client.query(
-                "UPDATE seen_events SET tx = (tx::text::numeric + 1000000000)::text::xid8", logger: logger)
+                "UPDATE seen_events SET tx = (tx::text::numeric + 1000000000)::text::xid8",
+                logger: logger
+            )
             try await client.query(
                 "UPDATE presence_projector SET position_tx = (position_tx::text::numeric + 1000000000)::text::xid8",
-                logger: logger)
+                logger: logger
+            )
             // The restored events lie above the read horizon: the projector folds none of them;
             // and events written from now on would sort below the checkpoint, never folded.
             #expect(try await Projector(client: client, logger: logger).catchUp() == 0)
-            #expect(try await TestDatabase.number(
-                client, "SELECT count(*)::int8 FROM presence_projector WHERE pg_current_xact_id() < position_tx") == 1)
+            #expect(
+                try await TestDatabase.number(
+                    client,
+                    "SELECT count(*)::int8 FROM presence_projector WHERE pg_current_xact_id() < position_tx"
+                ) == 1
+            )
 
             // Right after the restore, before anything writes.
             let changed = try await TestDatabase.number(client, "SELECT presence_restamp_log()")
@@ -63,7 +70,9 @@ struct RestoreTests {
         try await TestDatabase.withFresh { client, _ in
             try await write(events, client)
             try await client.query(
-                "UPDATE seen_events SET tx = (tx::text::numeric + 1000000000)::text::xid8", logger: logger)
+                "UPDATE seen_events SET tx = (tx::text::numeric + 1000000000)::text::xid8",
+                logger: logger
+            )
             #expect(try await TestDatabase.number(client, "SELECT presence_restamp_log()") == events.count)
             #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM presence_projector WHERE position_tx = '0'") == 1)
             try await TestDatabase.projectAll(client, count: events.count)

@@ -13,7 +13,6 @@ import Testing
 struct WrittenDaysTests {
     let logger = TestDatabase.logger
 
-
     @Test("COPY, INSERT … ON CONFLICT and writes as a logical replica note their days, and every event is folded; folded days are forgotten")
     func everyWriteNotesItsDays() async throws {
         try await TestDatabase.withFresh { client, _ in
@@ -48,7 +47,9 @@ struct WrittenDaysTests {
             #expect(
                 try await TestDatabase.number(
                     client,
-                    "SELECT count(*)::int8 FROM presence_written_days AS w, presence_projector AS p WHERE w.tx < p.position_tx") == 0)
+                    "SELECT count(*)::int8 FROM presence_written_days AS w, presence_projector AS p WHERE w.tx < p.position_tx"
+                ) == 0
+            )
         }
     }
 
@@ -63,7 +64,8 @@ struct WrittenDaysTests {
             #expect(try await TestDatabase.number(client, "SELECT waiting FROM presence_waiting_events(4)") == 4)
             #expect(
                 try await TestDatabase.number(client, "SELECT (extract(epoch FROM oldest) * 1e6)::int8 FROM presence_waiting_events(1000000)")
-                    == Int(base))
+                    == Int(base)
+            )
             // One batch of 3 (in (tx, at, id) order: the first three days) leaves 7, once the
             // read horizon has passed the write (tests beside this one hold it for moments).
             let deadline = ContinuousClock.now + .seconds(120)
@@ -74,7 +76,8 @@ struct WrittenDaysTests {
             #expect(try await TestDatabase.number(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 7)
             #expect(
                 try await TestDatabase.number(client, "SELECT (extract(epoch FROM oldest) * 1e6)::int8 FROM presence_waiting_events(1000000)")
-                    == Int(base + 3 * 86_400_000_000))
+                    == Int(base + 3 * 86_400_000_000)
+            )
             try await TestDatabase.projectAll(client, count: 10)
             #expect(try await TestDatabase.number(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 0)
         }
@@ -114,7 +117,9 @@ struct WrittenDaysTests {
 
             // The log is read only on the session's day, of the log's 3 days and 32 ahead.
             let plans = try TestDatabase.plans(
-                running: "SELECT * FROM presence_last_seen('ann', '2026-03-01T12:10:00Z');", on: settings)
+                running: "SELECT * FROM presence_last_seen('ann', '2026-03-01T12:10:00Z');",
+                on: settings
+            )
             let partitions = Set(plans.flatMap(\.root.allNodes).compactMap(\.relationName).filter { $0.hasPrefix("seen_events") })
             #expect(partitions == ["seen_events_20260301"], "read \(partitions.sorted())")
         }

@@ -28,8 +28,12 @@ struct ActiveUsersWindowTests {
         let client = try #require(SharedEvents.client)
         // DAU {today}; WAU {today, d6}; MAU {today, d6, d7, d29}; stickiness 1/4.
         let report = try await ActiveUsersReport.run(
-            from: Self.at("2026-12-31T00:00:00-05:00"), to: Self.at("2027-01-01T00:00:00-05:00"),
-            timeZone: "America/New_York", client: client, logger: logger)
+            from: Self.at("2026-12-31T00:00:00-05:00"),
+            to: Self.at("2027-01-01T00:00:00-05:00"),
+            timeZone: "America/New_York",
+            client: client,
+            logger: logger
+        )
         #expect(report.json == #"{"tz":"America/New_York","rows":[{"day":"2026-12-31","dau":1,"wau":2,"mau":4,"stickiness":0.25}]}"#)
     }
 
@@ -39,8 +43,12 @@ struct ActiveUsersWindowTests {
         // UTC day 12-31: today (05:00Z) is in it; d6 04:59Z on 12-26 (D − 5), d7 on 12-25
         // (D − 6), d29 on 12-03 (D − 28), d30 on 12-02 (D − 29). DAU 1, WAU 3, MAU 5, 1/5.
         let report = try await ActiveUsersReport.run(
-            from: Self.at("2026-12-31T00:00:00Z"), to: Self.at("2027-01-01T00:00:00Z"), timeZone: "UTC", client: client,
-            logger: logger)
+            from: Self.at("2026-12-31T00:00:00Z"),
+            to: Self.at("2027-01-01T00:00:00Z"),
+            timeZone: "UTC",
+            client: client,
+            logger: logger
+        )
         #expect(report.json == #"{"tz":"UTC","rows":[{"day":"2026-12-31","dau":1,"wau":3,"mau":5,"stickiness":0.2}]}"#)
     }
 }

@@ -32,8 +32,10 @@ struct BucketEdgeTests {
                 ReportFixture.event("k", "2026-11-29T00:29:59.999999Z"),
                 ReportFixture.event("k", "2026-11-29T00:30:00Z"),
             ],
-            from: "2026-11-29T00:00:00Z", to: "2026-11-29T01:30:00Z",
-            starts: ["2026-11-28T23:30:00Z", "2026-11-29T00:30:00Z"], counts: [1, 1]
+            from: "2026-11-29T00:00:00Z",
+            to: "2026-11-29T01:30:00Z",
+            starts: ["2026-11-28T23:30:00Z", "2026-11-29T00:30:00Z"],
+            counts: [1, 1]
         ),
         // +05:45. from 00:00Z = 05:45 NPT widens to 05:00 NPT = 11-28T23:15Z; buckets 23:15Z,
         // 00:15Z. 00:14:59.999999Z = 05:59:59.999999 NPT ends the first; 00:15Z = 06:00 NPT
@@ -44,8 +46,10 @@ struct BucketEdgeTests {
                 ReportFixture.event("n", "2026-11-29T00:14:59.999999Z"),
                 ReportFixture.event("n", "2026-11-29T00:15:00Z"),
             ],
-            from: "2026-11-29T00:00:00Z", to: "2026-11-29T01:15:00Z",
-            starts: ["2026-11-28T23:15:00Z", "2026-11-29T00:15:00Z"], counts: [1, 1]
+            from: "2026-11-29T00:00:00Z",
+            to: "2026-11-29T01:15:00Z",
+            starts: ["2026-11-28T23:15:00Z", "2026-11-29T00:15:00Z"],
+            counts: [1, 1]
         ),
     ]
 
@@ -53,8 +57,13 @@ struct BucketEdgeTests {
     func halfHourZone(_ zone: HalfHourCase) async throws {
         try await ReportFixture.withProjected(zone.events) { client in
             let report = try await ActivityReport.run(
-                from: Self.at(zone.from), to: Self.at(zone.to), bucket: .hour, timeZone: zone.zone, client: client,
-                logger: logger)
+                from: Self.at(zone.from),
+                to: Self.at(zone.to),
+                bucket: .hour,
+                timeZone: zone.zone,
+                client: client,
+                logger: logger
+            )
             #expect(report.rows.map { RFC3339.format($0.start) } == zone.starts)
             #expect(report.rows.map(\.events) == zone.counts)
             #expect(report.rows.map { $0.end - $0.start } == [3_600_000_000, 3_600_000_000])
@@ -73,15 +82,28 @@ struct BucketEdgeTests {
             // from Wed 10-14 widens to Mon 10-12 00:00 CEST = 10-11T22:00Z; weeks start
             // 10-11T22:00Z, 10-18T22:00Z and (CET from 10-25) 10-25T23:00Z.
             let report = try await ActivityReport.run(
-                from: Self.at("2026-10-14T12:00:00Z"), to: Self.at("2026-10-27T00:00:00Z"), bucket: .week,
-                timeZone: "Europe/Berlin", client: client, logger: logger)
-            #expect(report.json == #"{"bucket":"week","tz":"Europe/Berlin","from":"2026-10-14T12:00:00Z","to":"2026-10-27T00:00:00Z","rows":[{"start":"2026-10-11T22:00:00Z","events":1,"users":1},{"start":"2026-10-18T22:00:00Z","events":2,"users":1},{"start":"2026-10-25T23:00:00Z","events":1,"users":1}]}"#)
+                from: Self.at("2026-10-14T12:00:00Z"),
+                to: Self.at("2026-10-27T00:00:00Z"),
+                bucket: .week,
+                timeZone: "Europe/Berlin",
+                client: client,
+                logger: logger
+            )
+            #expect(
+                report.json
+                    == #"{"bucket":"week","tz":"Europe/Berlin","from":"2026-10-14T12:00:00Z","to":"2026-10-27T00:00:00Z","rows":[{"start":"2026-10-11T22:00:00Z","events":1,"users":1},{"start":"2026-10-18T22:00:00Z","events":2,"users":1},{"start":"2026-10-25T23:00:00Z","events":1,"users":1}]}"#
+            )
             #expect(report.rows.map { ($0.end - $0.start) / 3_600_000_000 } == [168, 169, 168])
             // from exactly at Monday's midnight is its own week's start, and to exactly at the
             // next Monday's midnight lists no bucket for it: one week, 2 events.
             let exact = try await ActivityReport.run(
-                from: Self.at("2026-10-18T22:00:00Z"), to: Self.at("2026-10-25T23:00:00Z"), bucket: .week,
-                timeZone: "Europe/Berlin", client: client, logger: logger)
+                from: Self.at("2026-10-18T22:00:00Z"),
+                to: Self.at("2026-10-25T23:00:00Z"),
+                bucket: .week,
+                timeZone: "Europe/Berlin",
+                client: client,
+                logger: logger
+            )
             #expect(exact.rows.map { RFC3339.format($0.start) } == ["2026-10-18T22:00:00Z"])
             #expect(exact.rows.map(\.events) == [2])
         }
@@ -97,8 +119,13 @@ struct BucketEdgeTests {
             // from 11-29 00:00 CET = 11-28T23:00Z exactly; to 12-01 00:00 CET = 11-30T23:00Z
             // exactly: two days, one event each; in UTC both events would fall on 11-29.
             let report = try await ActivityReport.run(
-                from: Self.at("2026-11-28T23:00:00Z"), to: Self.at("2026-11-30T23:00:00Z"), bucket: .day,
-                timeZone: "Europe/Berlin", client: client, logger: logger)
+                from: Self.at("2026-11-28T23:00:00Z"),
+                to: Self.at("2026-11-30T23:00:00Z"),
+                bucket: .day,
+                timeZone: "Europe/Berlin",
+                client: client,
+                logger: logger
+            )
             #expect(report.rows.map { RFC3339.format($0.start) } == ["2026-11-28T23:00:00Z", "2026-11-29T23:00:00Z"])
             #expect(report.rows.map(\.events) == [1, 1])
         }
@@ -114,14 +141,24 @@ struct BucketEdgeTests {
             // from = the first 02:30 (00:30Z): its local hour began at 02:00 CEST = 00:00Z.
             // Hours are an hour long in absolute time: 00:00Z (02:00 CEST), 01:00Z (02:00 CET).
             let report = try await ActivityReport.run(
-                from: Self.at("2026-10-25T00:30:00Z"), to: Self.at("2026-10-25T02:00:00Z"), bucket: .hour,
-                timeZone: "Europe/Berlin", client: client, logger: logger)
+                from: Self.at("2026-10-25T00:30:00Z"),
+                to: Self.at("2026-10-25T02:00:00Z"),
+                bucket: .hour,
+                timeZone: "Europe/Berlin",
+                client: client,
+                logger: logger
+            )
             #expect(report.rows.map { RFC3339.format($0.start) } == ["2026-10-25T00:00:00Z", "2026-10-25T01:00:00Z"])
             #expect(report.rows.map(\.events) == [1, 1])
             // from = the second 02:30 (01:30Z): its hour began at 02:00 CET = 01:00Z.
             let second = try await ActivityReport.run(
-                from: Self.at("2026-10-25T01:30:00Z"), to: Self.at("2026-10-25T02:00:00Z"), bucket: .hour,
-                timeZone: "Europe/Berlin", client: client, logger: logger)
+                from: Self.at("2026-10-25T01:30:00Z"),
+                to: Self.at("2026-10-25T02:00:00Z"),
+                bucket: .hour,
+                timeZone: "Europe/Berlin",
+                client: client,
+                logger: logger
+            )
             #expect(second.rows.map { RFC3339.format($0.start) } == ["2026-10-25T01:00:00Z"])
             #expect(second.rows.map(\.events) == [1])
         }
@@ -136,8 +173,13 @@ struct BucketEdgeTests {
         try await ReportFixture.withProjected(events) { client in
             // from 01:30 CET = 00:30Z widens to 01:00 CET = 00:00Z; the next hour starts 01:00Z.
             let report = try await ActivityReport.run(
-                from: Self.at("2026-03-29T01:30:00+01:00"), to: Self.at("2026-03-29T04:00:00+02:00"), bucket: .hour,
-                timeZone: "Europe/Berlin", client: client, logger: logger)
+                from: Self.at("2026-03-29T01:30:00+01:00"),
+                to: Self.at("2026-03-29T04:00:00+02:00"),
+                bucket: .hour,
+                timeZone: "Europe/Berlin",
+                client: client,
+                logger: logger
+            )
             #expect(report.rows.map { RFC3339.format($0.start) } == ["2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z"])
             #expect(report.rows.map(\.events) == [1, 1])
         }
@@ -153,8 +195,13 @@ struct BucketEdgeTests {
         ]
         try await ReportFixture.withProjected(events) { client in
             let report = try await ActivityReport.run(
-                from: Self.at("2026-04-04T14:00:00Z"), to: Self.at("2026-04-04T16:30:00Z"), bucket: .hour,
-                timeZone: "Australia/Lord_Howe", client: client, logger: logger)
+                from: Self.at("2026-04-04T14:00:00Z"),
+                to: Self.at("2026-04-04T16:30:00Z"),
+                bucket: .hour,
+                timeZone: "Australia/Lord_Howe",
+                client: client,
+                logger: logger
+            )
             // 01:00 to the change (60 min), 01:30 to 02:00 (30 min), then 02:00 to 03:00 local.
             #expect(report.rows.map { RFC3339.format($0.start) } == ["2026-04-04T14:00:00Z", "2026-04-04T15:00:00Z", "2026-04-04T15:30:00Z"])
             #expect(report.rows.map { RFC3339.format($0.end) } == ["2026-04-04T15:00:00Z", "2026-04-04T15:30:00Z", "2026-04-04T16:30:00Z"])
@@ -171,22 +218,44 @@ struct BucketEdgeTests {
             let from = Self.at("2026-10-31T04:00:00Z")
             let to = Self.at("2026-11-02T05:00:00Z")
             let activity = try await ActivityReport.run(
-                from: from, to: to, bucket: .day, timeZone: "America/Havana", client: client, logger: logger)
+                from: from,
+                to: to,
+                bucket: .day,
+                timeZone: "America/Havana",
+                client: client,
+                logger: logger
+            )
             #expect(activity.rows.map { RFC3339.format($0.start) } == ["2026-10-31T04:00:00Z", "2026-11-01T04:00:00Z"])
             #expect(activity.rows.map { RFC3339.format($0.end) } == ["2026-11-01T04:00:00Z", "2026-11-02T05:00:00Z"])
             #expect(activity.rows.map(\.events) == [0, 1])
             let activeUsers = try await ActiveUsersReport.run(
-                from: from, to: to, timeZone: "America/Havana", client: client, logger: logger)
+                from: from,
+                to: to,
+                timeZone: "America/Havana",
+                client: client,
+                logger: logger
+            )
             #expect(activeUsers.rows.map(\.day) == ["2026-10-31", "2026-11-01"])
             #expect(activeUsers.rows.map(\.dau) == [0, 1])
             // A range that ends between the two midnights holds the start of 11-01: both
             // reports list the day (AT TIME ZONE's reading of its midnight, 05:00Z, does not).
             let early = Self.at("2026-11-01T04:30:00Z")
             let earlyActivity = try await ActivityReport.run(
-                from: from, to: early, bucket: .day, timeZone: "America/Havana", client: client, logger: logger)
+                from: from,
+                to: early,
+                bucket: .day,
+                timeZone: "America/Havana",
+                client: client,
+                logger: logger
+            )
             #expect(earlyActivity.rows.map(\.events) == [0, 1])
             let earlyUsers = try await ActiveUsersReport.run(
-                from: from, to: early, timeZone: "America/Havana", client: client, logger: logger)
+                from: from,
+                to: early,
+                timeZone: "America/Havana",
+                client: client,
+                logger: logger
+            )
             #expect(earlyUsers.rows.map(\.day) == ["2026-10-31", "2026-11-01"])
             #expect(earlyUsers.rows.map(\.dau) == [0, 1])
         }
@@ -225,8 +294,12 @@ struct BucketEdgeTests {
         try await ReportFixture.withProjected(events) { client in
             // from = the first 02:30 (00:30Z): its hour began at 00:00Z, so the event counts.
             let report = try await HourByWeekdayReport.run(
-                from: Self.at("2026-10-25T00:30:00Z"), to: Self.at("2026-10-25T02:00:00Z"), timeZone: "Europe/Berlin",
-                client: client, logger: logger)
+                from: Self.at("2026-10-25T00:30:00Z"),
+                to: Self.at("2026-10-25T02:00:00Z"),
+                timeZone: "Europe/Berlin",
+                client: client,
+                logger: logger
+            )
             let sunday2 = report.rows.first { $0.weekday == 7 && $0.hour == 2 }
             #expect(sunday2?.events == 1 && sunday2?.users == 1)
             #expect(report.rows.map(\.events).reduce(0, +) == 1)

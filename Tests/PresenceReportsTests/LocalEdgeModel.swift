@@ -82,7 +82,7 @@ struct LocalEdgeModel: Sendable {
                 var midnight = (PosixRule.floorDivide(start + offset, 86_400) + 1) * 86_400
                 while midnight < end + offset {
                     let isMonday = Self.modulo(midnight / 86_400 + 3, 7) == 0
-                    if (unit == .day || isMonday), let latest = shown, key(midnight) > latest {
+                    if unit == .day || isMonday, let latest = shown, key(midnight) > latest {
                         edges.append(midnight - offset)
                         shown = key(midnight)
                     }

@@ -56,8 +56,10 @@ struct LocalTimePropertyTests {
         return try names.map { name in
             let file = try ZoneFile(name: name)
             return Zone(
-                name: name, model: LocalEdgeModel(zone: file),
-                changes: LocalEdgeModel(zone: file).clockChanges(from: Self.years.lowerBound, to: Self.years.upperBound))
+                name: name,
+                model: LocalEdgeModel(zone: file),
+                changes: LocalEdgeModel(zone: file).clockChanges(from: Self.years.lowerBound, to: Self.years.upperBound)
+            )
         }
     }
 
@@ -175,7 +177,8 @@ struct LocalTimePropertyTests {
                     if actual != expected {
                         mismatches.append(
                             "\(zones[window.zone].name) \(window.unit) [\(RFC3339.format(window.from)), \(RFC3339.format(window.to))): "
-                                + "PostgreSQL \(actual.map(RFC3339.format)), model \(expected.map(RFC3339.format))")
+                                + "PostgreSQL \(actual.map(RFC3339.format)), model \(expected.map(RFC3339.format))"
+                        )
                     }
                 }
             }
@@ -236,8 +239,13 @@ struct LocalTimePropertyTests {
                 for unit in LocalEdgeModel.Unit.allCases {
                     let window = Self.window(around: sample.moment, zone: 0, model: model, unit: unit, random: &random)
                     let activity = try await ActivityReport.run(
-                        from: window.from, to: window.to, bucket: ActivityReport.Bucket(rawValue: unit.rawValue)!, timeZone: name,
-                        client: client, logger: logger)
+                        from: window.from,
+                        to: window.to,
+                        bucket: ActivityReport.Bucket(rawValue: unit.rawValue)!,
+                        timeZone: name,
+                        client: client,
+                        logger: logger
+                    )
                     let edges = model.bucketEdges(unit, from: window.from, to: window.to)
                     let expected = zip(edges, edges.dropFirst()).map { [$0, $1, Int64(count($0, $1)), Int64(users($0, $1).count)] }
                     if activity.rows.map({ [$0.start, $0.end, Int64($0.events), Int64($0.users)] }) != expected {
@@ -247,7 +255,12 @@ struct LocalTimePropertyTests {
 
                 let days = Self.window(around: sample.moment, zone: 0, model: model, unit: .day, random: &random)
                 let activeUsers = try await ActiveUsersReport.run(
-                    from: days.from, to: days.to, timeZone: name, client: client, logger: logger)
+                    from: days.from,
+                    to: days.to,
+                    timeZone: name,
+                    client: client,
+                    logger: logger
+                )
                 // Every local day from a month before, by its date.
                 let allDays = model.edges(.day, from: days.from - 40 * 86_400_000_000, to: days.to + 3 * 86_400_000_000)
                 func firstStart(from date: Int64) -> Int64 { allDays.first { model.localDay($0) >= date }! }
@@ -261,12 +274,19 @@ struct LocalTimePropertyTests {
                 }
                 let actualDays = activeUsers.rows.map { "\($0.day) \($0.dau) \($0.wau) \($0.mau) \($0.stickiness.map { "\($0)" } ?? "-")" }
                 if actualDays != expectedDays {
-                    mismatches.append("active users \(name) from \(RFC3339.format(days.from)) to \(RFC3339.format(days.to)): \(actualDays) against \(expectedDays)")
+                    mismatches.append(
+                        "active users \(name) from \(RFC3339.format(days.from)) to \(RFC3339.format(days.to)): \(actualDays) against \(expectedDays)"
+                    )
                 }
 
                 let hours = Self.window(around: sample.moment, zone: 0, model: model, unit: .hour, random: &random)
                 let rhythm = try await HourByWeekdayReport.run(
-                    from: hours.from, to: hours.to, timeZone: name, client: client, logger: logger)
+                    from: hours.from,
+                    to: hours.to,
+                    timeZone: name,
+                    client: client,
+                    logger: logger
+                )
                 let hourEdges = model.bucketEdges(.hour, from: hours.from, to: hours.to)
                 var slots: [[Int]: (events: Int, users: Set<String>)] = [:]
                 for event in events where event.microseconds >= hourEdges.first! && event.microseconds < hourEdges.last! {

@@ -37,11 +37,22 @@ struct QueryReportTests {
     func online() async throws {
         try await withExample { client in
             let report = try await OnlineReport.run(
-                at: Self.at("2026-03-29T00:45:00Z"), thresholdSeconds: 300, client: client, logger: logger)
+                at: Self.at("2026-03-29T00:45:00Z"),
+                thresholdSeconds: 300,
+                client: client,
+                logger: logger
+            )
             #expect(report.users.map(\.user) == ["alice", "bob"])
-            #expect(report.json == #"{"at":"2026-03-29T00:45:00Z","threshold_seconds":300,"users":[{"user":"alice","last_seen":"2026-03-29T00:40:00Z","location":"/b"},{"user":"bob","last_seen":"2026-03-29T00:40:00Z","location":"/a"}]}"#)
+            #expect(
+                report.json
+                    == #"{"at":"2026-03-29T00:45:00Z","threshold_seconds":300,"users":[{"user":"alice","last_seen":"2026-03-29T00:40:00Z","location":"/b"},{"user":"bob","last_seen":"2026-03-29T00:40:00Z","location":"/a"}]}"#
+            )
             let later = try await OnlineReport.run(
-                at: Self.at("2026-03-29T00:45:00.000001Z"), thresholdSeconds: 300, client: client, logger: logger)
+                at: Self.at("2026-03-29T00:45:00.000001Z"),
+                thresholdSeconds: 300,
+                client: client,
+                logger: logger
+            )
             #expect(later.users.isEmpty)
             #expect(later.table.render(.table).hasSuffix("(none)\n"))
         }
@@ -65,13 +76,31 @@ struct QueryReportTests {
     func history() async throws {
         try await withExample { client in
             let report = try await HistoryReport.run(
-                user: "alice", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger)
-            #expect(report.json == #"{"user":"alice","sessions":[{"start":"2026-03-29T00:10:00Z","end":"2026-03-29T00:40:00Z","duration_seconds":1800,"events":2},{"start":"2026-03-29T01:10:00.000001Z","end":"2026-03-29T01:10:00.000001Z","duration_seconds":0,"events":1}]}"#)
+                user: "alice",
+                from: SeenEvent.Rules.earliest,
+                to: SeenEvent.Rules.latest,
+                client: client,
+                logger: logger
+            )
+            #expect(
+                report.json
+                    == #"{"user":"alice","sessions":[{"start":"2026-03-29T00:10:00Z","end":"2026-03-29T00:40:00Z","duration_seconds":1800,"events":2},{"start":"2026-03-29T01:10:00.000001Z","end":"2026-03-29T01:10:00.000001Z","duration_seconds":0,"events":1}]}"#
+            )
             let ranged = try await HistoryReport.run(
-                user: "alice", from: Self.at("2026-03-29T00:10:00.000001Z"), to: SeenEvent.Rules.latest, client: client, logger: logger)
+                user: "alice",
+                from: Self.at("2026-03-29T00:10:00.000001Z"),
+                to: SeenEvent.Rules.latest,
+                client: client,
+                logger: logger
+            )
             #expect(ranged.sessions.count == 1)
             let empty = try await HistoryReport.run(
-                user: "bob", from: Self.at("2026-03-30T00:00:00Z"), to: Self.at("2026-03-31T00:00:00Z"), client: client, logger: logger)
+                user: "bob",
+                from: Self.at("2026-03-30T00:00:00Z"),
+                to: Self.at("2026-03-31T00:00:00Z"),
+                client: client,
+                logger: logger
+            )
             #expect(empty.sessions.isEmpty)
             let unknown = await #expect(throws: ReportError.self) {
                 try await HistoryReport.run(user: "carol", from: 0, to: 1, client: client, logger: logger)
@@ -94,12 +123,25 @@ struct ActivityReportTests {
     func workedExample() async throws {
         try await QueryReportTests().withExample { client in
             let hours = try await ActivityReport.run(
-                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T02:00:00Z"), bucket: .hour, timeZone: "UTC",
-                client: client, logger: logger)
-            #expect(hours.json == #"{"bucket":"hour","tz":"UTC","from":"2026-03-29T00:00:00Z","to":"2026-03-29T02:00:00Z","rows":[{"start":"2026-03-29T00:00:00Z","events":3,"users":2},{"start":"2026-03-29T01:00:00Z","events":1,"users":1}]}"#)
+                from: at("2026-03-29T00:00:00Z"),
+                to: at("2026-03-29T02:00:00Z"),
+                bucket: .hour,
+                timeZone: "UTC",
+                client: client,
+                logger: logger
+            )
+            #expect(
+                hours.json
+                    == #"{"bucket":"hour","tz":"UTC","from":"2026-03-29T00:00:00Z","to":"2026-03-29T02:00:00Z","rows":[{"start":"2026-03-29T00:00:00Z","events":3,"users":2},{"start":"2026-03-29T01:00:00Z","events":1,"users":1}]}"#
+            )
             let day = try await ActivityReport.run(
-                from: at("2026-03-29T00:30:00+01:00"), to: at("2026-03-29T12:00:00+02:00"), bucket: .day,
-                timeZone: "Europe/Berlin", client: client, logger: logger)
+                from: at("2026-03-29T00:30:00+01:00"),
+                to: at("2026-03-29T12:00:00+02:00"),
+                bucket: .day,
+                timeZone: "Europe/Berlin",
+                client: client,
+                logger: logger
+            )
             #expect(day.rows.count == 1)
             #expect(day.rows.first?.start == at("2026-03-28T23:00:00Z"))
             let dayLength: Int64? = day.rows.first.map { $0.end - $0.start }
@@ -114,13 +156,23 @@ struct ActivityReportTests {
             try await TestDatabase.store([SeenEvent(user: "edge", microseconds: at("2026-03-29T02:00:00Z"))], client)
             try await TestDatabase.projectAll(client, count: 1)
             let report = try await ActivityReport.run(
-                from: at("2026-03-29T00:59:59Z"), to: at("2026-03-29T03:00:00Z"), bucket: .hour, timeZone: "UTC",
-                client: client, logger: logger)
+                from: at("2026-03-29T00:59:59Z"),
+                to: at("2026-03-29T03:00:00Z"),
+                bucket: .hour,
+                timeZone: "UTC",
+                client: client,
+                logger: logger
+            )
             #expect(report.rows.map(\.start) == [at("2026-03-29T00:00:00Z"), at("2026-03-29T01:00:00Z"), at("2026-03-29T02:00:00Z")])
             #expect(report.rows.map(\.events) == [0, 0, 1])
             let weeks = try await ActivityReport.run(
-                from: at("2026-03-29T00:00:00Z"), to: at("2026-04-06T00:00:00Z"), bucket: .week, timeZone: "UTC",
-                client: client, logger: logger)
+                from: at("2026-03-29T00:00:00Z"),
+                to: at("2026-04-06T00:00:00Z"),
+                bucket: .week,
+                timeZone: "UTC",
+                client: client,
+                logger: logger
+            )
             #expect(weeks.rows.map(\.start) == [at("2026-03-23T00:00:00Z"), at("2026-03-30T00:00:00Z")])
         }
     }
@@ -161,12 +213,18 @@ struct ReportFormatTests {
 
     @Test("CSV has a header, quotes what needs it, and leaves null empty")
     func csv() {
-        #expect(table.render(.csv) == "user,last_seen,location\r\ntab\tuser,2026-03-29T00:40:00Z,\"/a,b \"\"quoted\"\"\"\r\nbob,2026-03-29T00:40:00Z,\r\npipe|user,x,y\r\n")
+        #expect(
+            table.render(.csv)
+                == "user,last_seen,location\r\ntab\tuser,2026-03-29T00:40:00Z,\"/a,b \"\"quoted\"\"\"\r\nbob,2026-03-29T00:40:00Z,\r\npipe|user,x,y\r\n"
+        )
     }
 
     @Test("Markdown escapes pipes")
     func markdown() {
-        #expect(table.render(.md) == "| user | last_seen | location |\n| --- | --- | --- |\n| tab\\tuser | 2026-03-29T00:40:00Z | /a,b \"quoted\" |\n| bob | 2026-03-29T00:40:00Z |  |\n| pipe\\|user | x | y |\n")
+        #expect(
+            table.render(.md)
+                == "| user | last_seen | location |\n| --- | --- | --- |\n| tab\\tuser | 2026-03-29T00:40:00Z | /a,b \"quoted\" |\n| bob | 2026-03-29T00:40:00Z |  |\n| pipe\\|user | x | y |\n"
+        )
     }
 
     @Test("JSON strings escape quotes, backslashes and control characters")
@@ -184,21 +242,42 @@ struct SessionsAndActiveUsersTests {
     @Test("the worked example's sessions: 3, mean 600 s, p50 0, p90 1440, p99 1764; from the projection and from the log")
     func sessions() async throws {
         try await QueryReportTests().withExample { client in
-            let expected = #"{"gap_seconds":1800,"from":"2026-03-29T00:00:00Z","to":"2026-03-30T00:00:00Z","count":3,"mean_seconds":600,"p50_seconds":0,"p90_seconds":1440,"p99_seconds":1764,"histogram":[{"min_seconds":0,"max_seconds":60,"sessions":2},{"min_seconds":60,"max_seconds":300,"sessions":0},{"min_seconds":300,"max_seconds":900,"sessions":0},{"min_seconds":900,"max_seconds":1800,"sessions":0},{"min_seconds":1800,"max_seconds":3600,"sessions":1},{"min_seconds":3600,"max_seconds":7200,"sessions":0},{"min_seconds":7200,"max_seconds":null,"sessions":0}]}"#
+            let expected =
+                #"{"gap_seconds":1800,"from":"2026-03-29T00:00:00Z","to":"2026-03-30T00:00:00Z","count":3,"mean_seconds":600,"p50_seconds":0,"p90_seconds":1440,"p99_seconds":1764,"histogram":[{"min_seconds":0,"max_seconds":60,"sessions":2},{"min_seconds":60,"max_seconds":300,"sessions":0},{"min_seconds":300,"max_seconds":900,"sessions":0},{"min_seconds":900,"max_seconds":1800,"sessions":0},{"min_seconds":1800,"max_seconds":3600,"sessions":1},{"min_seconds":3600,"max_seconds":7200,"sessions":0},{"min_seconds":7200,"max_seconds":null,"sessions":0}]}"#
             let projected = try await SessionsReport.run(
-                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-30T00:00:00Z"), gapSeconds: 1800, client: client, logger: logger)
+                from: at("2026-03-29T00:00:00Z"),
+                to: at("2026-03-30T00:00:00Z"),
+                gapSeconds: 1800,
+                client: client,
+                logger: logger
+            )
             #expect(projected.json == expected)
             // The same gap computed from the log, by setting the projector's gap elsewhere.
             try await client.query("UPDATE presence_settings SET session_gap = '1 hour'", logger: logger)
             let computed = try await SessionsReport.run(
-                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-30T00:00:00Z"), gapSeconds: 1800, client: client, logger: logger)
+                from: at("2026-03-29T00:00:00Z"),
+                to: at("2026-03-30T00:00:00Z"),
+                gapSeconds: 1800,
+                client: client,
+                logger: logger
+            )
             #expect(computed.json == expected)
             // A gap of 31 minutes joins alice's third event: 2 sessions, 3600 s and 0 s.
             let wider = try await SessionsReport.run(
-                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-30T00:00:00Z"), gapSeconds: 1860, client: client, logger: logger)
+                from: at("2026-03-29T00:00:00Z"),
+                to: at("2026-03-30T00:00:00Z"),
+                gapSeconds: 1860,
+                client: client,
+                logger: logger
+            )
             #expect(wider.count == 2 && wider.meanSeconds == 1800.000_000_5)
             let empty = try await SessionsReport.run(
-                from: at("2026-04-01T00:00:00Z"), to: at("2026-04-02T00:00:00Z"), gapSeconds: 1800, client: client, logger: logger)
+                from: at("2026-04-01T00:00:00Z"),
+                to: at("2026-04-02T00:00:00Z"),
+                gapSeconds: 1800,
+                client: client,
+                logger: logger
+            )
             #expect(empty.count == 0 && empty.meanSeconds == nil && empty.json.contains(#""mean_seconds":null,"p50_seconds":null"#))
         }
     }
@@ -207,10 +286,23 @@ struct SessionsAndActiveUsersTests {
     func activeUsers() async throws {
         try await QueryReportTests().withExample { client in
             let report = try await ActiveUsersReport.run(
-                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-31T00:00:00Z"), timeZone: "UTC", client: client, logger: logger)
-            #expect(report.json == #"{"tz":"UTC","rows":[{"day":"2026-03-29","dau":2,"wau":2,"mau":2,"stickiness":1},{"day":"2026-03-30","dau":0,"wau":2,"mau":2,"stickiness":0}]}"#)
+                from: at("2026-03-29T00:00:00Z"),
+                to: at("2026-03-31T00:00:00Z"),
+                timeZone: "UTC",
+                client: client,
+                logger: logger
+            )
+            #expect(
+                report.json
+                    == #"{"tz":"UTC","rows":[{"day":"2026-03-29","dau":2,"wau":2,"mau":2,"stickiness":1},{"day":"2026-03-30","dau":0,"wau":2,"mau":2,"stickiness":0}]}"#
+            )
             let later = try await ActiveUsersReport.run(
-                from: at("2026-04-27T00:00:00Z"), to: at("2026-04-29T00:00:00Z"), timeZone: "UTC", client: client, logger: logger)
+                from: at("2026-04-27T00:00:00Z"),
+                to: at("2026-04-29T00:00:00Z"),
+                timeZone: "UTC",
+                client: client,
+                logger: logger
+            )
             #expect(later.rows.map(\.mau) == [2, 0])  // 2026-04-27 still reaches back to 03-29; 04-28 does not
             #expect(later.rows.last?.stickiness == nil)
         }

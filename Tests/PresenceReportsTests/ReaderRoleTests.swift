@@ -16,11 +16,12 @@ struct ReaderRoleTests {
 
     static func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
 
-    static let events = QueryReportTests.example + [
-        SeenEvent(user: "carol", microseconds: at("2026-03-30T09:00:00Z"), location: "/x"),
-        SeenEvent(user: "carol", microseconds: at("2026-03-30T09:12:00Z"), location: "/y"),
-        SeenEvent(user: "dave", microseconds: at("2026-04-02T23:59:59Z"), location: nil),
-    ]
+    static let events =
+        QueryReportTests.example + [
+            SeenEvent(user: "carol", microseconds: at("2026-03-30T09:00:00Z"), location: "/x"),
+            SeenEvent(user: "carol", microseconds: at("2026-03-30T09:12:00Z"), location: "/y"),
+            SeenEvent(user: "dave", microseconds: at("2026-04-02T23:59:59Z"), location: nil),
+        ]
 
     /// Every report, the ones that read the log included, as one comparable value.
     struct Answers: Hashable {
@@ -44,14 +45,27 @@ struct ReaderRoleTests {
             return Answers(
                 reports: try await ReportSet.run(configuration: configuration, client: client, logger: logger),
                 otherGap: try await SessionsReport.run(
-                    from: at("2026-03-28T00:00:00Z"), to: at("2026-04-04T00:00:00Z"), gapSeconds: 600, client: client,
-                    logger: logger),
+                    from: at("2026-03-28T00:00:00Z"),
+                    to: at("2026-04-04T00:00:00Z"),
+                    gapSeconds: 600,
+                    client: client,
+                    logger: logger
+                ),
                 lastSeenNow: try await LastSeenReport.run(user: "alice", asOf: now, client: client, logger: logger),
                 lastSeenPast: try await LastSeenReport.run(user: "alice", asOf: at("2026-03-29T01:00:00Z"), client: client, logger: logger),
                 history: try await HistoryReport.run(
-                    user: "carol", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger),
+                    user: "carol",
+                    from: SeenEvent.Rules.earliest,
+                    to: SeenEvent.Rules.latest,
+                    client: client,
+                    logger: logger
+                ),
                 onlinePast: try await OnlineReport.run(
-                    at: at("2026-03-29T00:45:00Z"), thresholdSeconds: 300, client: client, logger: logger),
+                    at: at("2026-03-29T00:45:00Z"),
+                    thresholdSeconds: 300,
+                    client: client,
+                    logger: logger
+                ),
                 folded: status.folded,
                 waiting: status.waiting,
                 onlineCount: try count.first?.decode(Int.self) ?? -1

@@ -33,7 +33,13 @@ struct ReportErrorTests {
         let errors = [
             await refusal {
                 _ = try await ActivityReport.run(
-                    from: from, to: to, bucket: .hour, timeZone: "Mars/Olympus", client: client, logger: logger)
+                    from: from,
+                    to: to,
+                    bucket: .hour,
+                    timeZone: "Mars/Olympus",
+                    client: client,
+                    logger: logger
+                )
             },
             await refusal {
                 _ = try await ActiveUsersReport.run(from: from, to: to, timeZone: "Mars/Olympus", client: client, logger: logger)
@@ -73,7 +79,12 @@ struct ReportErrorTests {
         let client = try #require(SharedEvents.client)
         let error = await refusal {
             _ = try await HistoryReport.run(
-                user: "carol", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger)
+                user: "carol",
+                from: SeenEvent.Rules.earliest,
+                to: SeenEvent.Rules.latest,
+                client: client,
+                logger: logger
+            )
         }
         #expect(error?.code == .unknownUser)
         #expect(error?.description == #"No events of the user "carol" have been projected: check the name, or let the projector catch up."#)
@@ -81,8 +92,12 @@ struct ReportErrorTests {
         #expect(lastSeen.json == #"{"user":"carol","as_of":"2026-11-30T00:00:00Z","last_seen":null,"location":null}"#)
         // A known user with nothing in the range is no error either.
         let quiet = try await HistoryReport.run(
-            user: "alice", from: Self.at("2026-12-01T00:00:00Z"), to: Self.at("2026-12-02T00:00:00Z"), client: client,
-            logger: logger)
+            user: "alice",
+            from: Self.at("2026-12-01T00:00:00Z"),
+            to: Self.at("2026-12-02T00:00:00Z"),
+            client: client,
+            logger: logger
+        )
         #expect(quiet.sessions.isEmpty)
     }
 }

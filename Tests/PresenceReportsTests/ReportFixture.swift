@@ -42,7 +42,8 @@ enum ReportFixture {
     static func rebuild(_ client: PostgresClient, sessionGapSeconds: Int) async throws {
         try await client.query(
             "UPDATE presence_settings SET session_gap = make_interval(secs => \(sessionGapSeconds))",
-            logger: TestDatabase.logger)
+            logger: TestDatabase.logger
+        )
         try await Projector(client: client, logger: TestDatabase.logger).rebuild()
     }
 

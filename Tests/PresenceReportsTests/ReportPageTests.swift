@@ -19,28 +19,48 @@ struct ReportPageTests {
             // 01:40 CET (alice twice, bob once at 01:40): hour 1, 3 events, 2 users; summer time
             // begins at 01:00Z, so 01:10:00.000001Z is 03:10 CEST: hour 3, 1 event, 1 user.
             let berlin = try await HourByWeekdayReport.run(
-                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T02:00:00Z"), timeZone: "Europe/Berlin",
-                client: client, logger: logger)
+                from: at("2026-03-29T00:00:00Z"),
+                to: at("2026-03-29T02:00:00Z"),
+                timeZone: "Europe/Berlin",
+                client: client,
+                logger: logger
+            )
             #expect(berlin.rows.count == 168)
             #expect(berlin.rows.first.map { [$0.weekday, $0.hour] } == [1, 0])
-            #expect(berlin.rows.filter { $0.events > 0 } == [
-                .init(weekday: 7, hour: 1, events: 3, users: 2), .init(weekday: 7, hour: 3, events: 1, users: 1),
-            ])
+            #expect(
+                berlin.rows.filter { $0.events > 0 } == [
+                    .init(weekday: 7, hour: 1, events: 3, users: 2), .init(weekday: 7, hour: 3, events: 1, users: 1),
+                ]
+            )
             // Kathmandu is 05:45 ahead: 00:10Z is 05:55 (hour 5); 00:40Z (alice, bob) and
             // 01:10Z are 06:25 and 06:55 (hour 6). The range's first local hour, 05:00, starts
             // at 23:15Z the day before, so nothing is cut off.
             let kathmandu = try await HourByWeekdayReport.run(
-                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T02:00:00Z"), timeZone: "Asia/Kathmandu",
-                client: client, logger: logger)
-            #expect(kathmandu.rows.filter { $0.events > 0 } == [
-                .init(weekday: 7, hour: 5, events: 1, users: 1), .init(weekday: 7, hour: 6, events: 3, users: 2),
-            ])
+                from: at("2026-03-29T00:00:00Z"),
+                to: at("2026-03-29T02:00:00Z"),
+                timeZone: "Asia/Kathmandu",
+                client: client,
+                logger: logger
+            )
+            #expect(
+                kathmandu.rows.filter { $0.events > 0 } == [
+                    .init(weekday: 7, hour: 5, events: 1, users: 1), .init(weekday: 7, hour: 6, events: 3, users: 2),
+                ]
+            )
             // From 01:00Z in UTC only alice's 01:10 is in range.
             let late = try await HourByWeekdayReport.run(
-                from: at("2026-03-29T01:00:00Z"), to: at("2026-03-29T02:00:00Z"), timeZone: "UTC",
-                client: client, logger: logger)
+                from: at("2026-03-29T01:00:00Z"),
+                to: at("2026-03-29T02:00:00Z"),
+                timeZone: "UTC",
+                client: client,
+                logger: logger
+            )
             #expect(late.rows.filter { $0.events > 0 } == [.init(weekday: 7, hour: 1, events: 1, users: 1)])
-            #expect(late.json.hasPrefix(#"{"tz":"UTC","from":"2026-03-29T01:00:00Z","to":"2026-03-29T02:00:00Z","rows":[{"weekday":1,"hour":0,"events":0,"users":0},"#))
+            #expect(
+                late.json.hasPrefix(
+                    #"{"tz":"UTC","from":"2026-03-29T01:00:00Z","to":"2026-03-29T02:00:00Z","rows":[{"weekday":1,"hour":0,"events":0,"users":0},"#
+                )
+            )
         }
     }
 
@@ -48,7 +68,10 @@ struct ReportPageTests {
     func writesFiles() async throws {
         try await QueryReportTests().withExample { client in
             var configuration = ReportSet.Configuration(
-                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-30T00:00:00Z"), onlineAt: at("2026-03-29T00:45:00Z"))
+                from: at("2026-03-29T00:00:00Z"),
+                to: at("2026-03-30T00:00:00Z"),
+                onlineAt: at("2026-03-29T00:45:00Z")
+            )
             configuration.timeZone = "Europe/Berlin"
             configuration.generatedAt = at("2026-03-29T01:00:00Z")
             let reports = try await ReportSet.run(configuration: configuration, client: client, logger: logger)
@@ -84,11 +107,15 @@ struct ReportPageTests {
             // posixrules is America/New_York's zone under another name; Foundation does not
             // know it. New York is on summer time (-04:00) from 03-08.
             var configuration = ReportSet.Configuration(
-                from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T05:00:00Z"), onlineAt: at("2026-03-29T00:45:00Z"))
+                from: at("2026-03-29T00:00:00Z"),
+                to: at("2026-03-29T05:00:00Z"),
+                onlineAt: at("2026-03-29T00:45:00Z")
+            )
             configuration.timeZone = "posixrules"
             configuration.generatedAt = at("2026-03-29T03:59:00Z")
             let page = ReportPage(
-                reports: try await ReportSet.run(configuration: configuration, client: client, logger: logger), linksToFiles: false
+                reports: try await ReportSet.run(configuration: configuration, client: client, logger: logger),
+                linksToFiles: false
             ).html
             #expect(page.contains("<p>Sat 28 Mar 2026 20:00 – Sun 29 Mar 2026 01:00 · times in posixrules</p>"))
             #expect(page.contains("Made by Presence at Sat 28 Mar 2026 23:59 (posixrules)."))
@@ -109,7 +136,9 @@ struct ReportPageTests {
             try await TestDatabase.projectAll(client, count: 1)
             let reports = try await ReportSet.run(
                 configuration: .init(from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T01:00:00Z"), onlineAt: at("2026-03-29T00:41:00Z")),
-                client: client, logger: logger)
+                client: client,
+                logger: logger
+            )
             let page = ReportPage(reports: reports, linksToFiles: false).html
             #expect(page.contains("&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"))
             #expect(page.contains("/&lt;script&gt;alert(1)&lt;/script&gt;"))
@@ -123,7 +152,9 @@ struct ReportPageTests {
         try await QueryReportTests().withExample { client in
             let reports = try await ReportSet.run(
                 configuration: .init(from: at("2026-03-29T00:00:00Z"), to: at("2026-03-29T01:00:00Z"), onlineAt: at("2026-03-29T01:00:00Z")),
-                client: client, logger: logger)
+                client: client,
+                logger: logger
+            )
             let file = FileManager.default.temporaryDirectory.appending(path: "presence-file-\(UUID())")
             try Data("not a folder".utf8).write(to: file)
             defer { try? FileManager.default.removeItem(at: file) }
@@ -156,7 +187,9 @@ struct ReportPageTests {
                 .init(
                     minSeconds: SessionsReport.binEdges[index],
                     maxSeconds: index + 1 < SessionsReport.binEdges.count ? SessionsReport.binEdges[index + 1] : nil,
-                    sessions: 0))
+                    sessions: 0
+                )
+            )
         }
         #expect(labels == ["< 1 min", "1–5 min", "5–15 min", "15–30 min", "30 min – 1 h", "1–2 h", "≥ 2 h"])
         #expect(HeatMapChart.color(0) == "#f7fbff" && HeatMapChart.color(1) == "#08306b")

@@ -59,7 +59,10 @@ struct RetentionTests {
 
     /// The projections as text rows, in order.
     func projections(_ client: PostgresClient) async throws -> [String] {
-        try await strings(client, "SELECT concat_ws('|', user_id, first_seen, last_seen, last_event_id, last_location, event_count) FROM presence_current ORDER BY 1")
+        try await strings(
+            client,
+            "SELECT concat_ws('|', user_id, first_seen, last_seen, last_event_id, last_location, event_count) FROM presence_current ORDER BY 1"
+        )
             + strings(client, "SELECT concat_ws('|', user_id, session_start, session_end, events) FROM user_sessions ORDER BY 1")
             + strings(client, "SELECT concat_ws('|', user_id, quarter, events) FROM presence_activity('-infinity', 'infinity') ORDER BY 1")
     }
@@ -160,7 +163,8 @@ struct RetentionTests {
             SeenEvent(
                 user: "u\(random.next() % 7)",
                 microseconds: Self.dayStart(Int64(93 + random.next() % 6)) + Int64(random.next() % UInt64(Self.day)),
-                location: nil)
+                location: nil
+            )
         }.sorted { $0.microseconds < $1.microseconds }
         for _ in 0..<(random.next() % 4) {
             events.append(events.remove(at: Int(random.next() % UInt64(events.count - 20))))
@@ -173,12 +177,15 @@ struct RetentionTests {
                 index = end
             }
             _ = try await client.query("SELECT presence_project(\(Int(random.next() % 150))::integer)", logger: logger).collect()
-            let unfolded = Set(try await strings(
-                client,
-                """
-                SELECT e.id::text FROM seen_events AS e, presence_projector AS p
-                WHERE (e.tx, e.at, e.id) > (p.position_tx, p.position_at, p.position_id)
-                """))
+            let unfolded = Set(
+                try await strings(
+                    client,
+                    """
+                    SELECT e.id::text FROM seen_events AS e, presence_projector AS p
+                    WHERE (e.tx, e.at, e.id) > (p.position_tx, p.position_at, p.position_id)
+                    """
+                )
+            )
             let partitions = try await Self.keep.run(client: client, logger: logger)
             let remaining = Set(try await strings(client, "SELECT id::text FROM seen_events"))
             #expect(unfolded.isSubset(of: remaining))
@@ -198,7 +205,8 @@ struct RetentionTests {
 
     @Test(
         "a writer that commits an old event while retention waits for the log keeps that day, whatever isolation the database defaults to",
-        arguments: ["read committed", "repeatable read", "serializable"])
+        arguments: ["read committed", "repeatable read", "serializable"]
+    )
     func lateCommit(isolation: String) async throws {
         let old = Self.events(onDays: [100])
         try await TestDatabase.withFresh { client, settings in
@@ -210,7 +218,9 @@ struct RetentionTests {
                 DO $$ BEGIN
                     EXECUTE format('ALTER DATABASE %I SET default_transaction_isolation = %L', current_database(), \(unescaped: "'" + isolation + "'"));
                 END $$
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             try await settings.withClient(logger: logger) { leveled in
                 let rows = try await leveled.query("SHOW default_transaction_isolation", logger: logger).collect()
                 #expect(try rows.first?.decode(String.self) == isolation)
@@ -228,7 +238,8 @@ struct RetentionTests {
                         INSERT INTO seen_events (id, user_id, at)
                         VALUES (\(UUID()), 'dave', to_timestamp(\(Self.dayStart(100) + Self.hour)::float8 / 1e6))
                         """,
-                        logger: logger)
+                        logger: logger
+                    )
                     // Retention starts while the row is not committed, and must wait for it.
                     async let retention = Self.keep.run(client: leveled, logger: logger)
                     let deadline = ContinuousClock.now + .seconds(8)

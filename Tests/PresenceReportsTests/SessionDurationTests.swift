@@ -13,8 +13,12 @@ struct SessionDurationTests {
 
     func day(_ client: PostgresClient) async throws -> SessionsReport {
         try await SessionsReport.run(
-            from: Self.at("2026-11-29T00:00:00Z"), to: Self.at("2026-11-30T00:00:00Z"), gapSeconds: 1800, client: client,
-            logger: logger)
+            from: Self.at("2026-11-29T00:00:00Z"),
+            to: Self.at("2026-11-30T00:00:00Z"),
+            gapSeconds: 1800,
+            client: client,
+            logger: logger
+        )
     }
 
     /// Events of `user` on 2026-11-29 at the given UTC times of day.
@@ -46,7 +50,8 @@ struct SessionDurationTests {
     /// values and interpolates: p50 → 2 → 300; p90 → 3.6 → 600 + 0.6·(1800 − 600) = 1320;
     /// p99 → 3.96 → 600 + 0.96·1200 = 1752. Bins: [0, 60) 1, [60, 300) 1, [300, 900) 2
     /// (300 and 600), [1800, 3600) 1.
-    static let percentiles = #"{"gap_seconds":1800,"from":"2026-11-29T00:00:00Z","to":"2026-11-30T00:00:00Z","count":5,"mean_seconds":552,"p50_seconds":300,"p90_seconds":1320,"p99_seconds":1752,"histogram":[{"min_seconds":0,"max_seconds":60,"sessions":1},{"min_seconds":60,"max_seconds":300,"sessions":1},{"min_seconds":300,"max_seconds":900,"sessions":2},{"min_seconds":900,"max_seconds":1800,"sessions":0},{"min_seconds":1800,"max_seconds":3600,"sessions":1},{"min_seconds":3600,"max_seconds":7200,"sessions":0},{"min_seconds":7200,"max_seconds":null,"sessions":0}]}"#
+    static let percentiles =
+        #"{"gap_seconds":1800,"from":"2026-11-29T00:00:00Z","to":"2026-11-30T00:00:00Z","count":5,"mean_seconds":552,"p50_seconds":300,"p90_seconds":1320,"p99_seconds":1752,"histogram":[{"min_seconds":0,"max_seconds":60,"sessions":1},{"min_seconds":60,"max_seconds":300,"sessions":1},{"min_seconds":300,"max_seconds":900,"sessions":2},{"min_seconds":900,"max_seconds":1800,"sessions":0},{"min_seconds":1800,"max_seconds":3600,"sessions":1},{"min_seconds":3600,"max_seconds":7200,"sessions":0},{"min_seconds":7200,"max_seconds":null,"sessions":0}]}"#
 
     @Test("mean and percentiles of 0, 60, 300, 600 and 1800 s, from the projection and from the raw log")
     func percentiles() async throws {
@@ -74,13 +79,30 @@ struct SessionDurationTests {
             + Self.session("twice", "09:00:00", "10:00:00", "10:00:00")
         try await ReportFixture.withProjected(events) { client in
             let solo = try await HistoryReport.run(
-                user: "solo", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger)
-            #expect(solo.json == #"{"user":"solo","sessions":[{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:00:00Z","duration_seconds":0,"events":1}]}"#)
+                user: "solo",
+                from: SeenEvent.Rules.earliest,
+                to: SeenEvent.Rules.latest,
+                client: client,
+                logger: logger
+            )
+            #expect(
+                solo.json
+                    == #"{"user":"solo","sessions":[{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:00:00Z","duration_seconds":0,"events":1}]}"#
+            )
             let twice = try await HistoryReport.run(
-                user: "twice", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger)
-            #expect(twice.json == #"{"user":"twice","sessions":[{"start":"2026-11-29T09:00:00Z","end":"2026-11-29T09:00:00Z","duration_seconds":0,"events":1},{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:00:00Z","duration_seconds":0,"events":2}]}"#)
+                user: "twice",
+                from: SeenEvent.Rules.earliest,
+                to: SeenEvent.Rules.latest,
+                client: client,
+                logger: logger
+            )
+            #expect(
+                twice.json
+                    == #"{"user":"twice","sessions":[{"start":"2026-11-29T09:00:00Z","end":"2026-11-29T09:00:00Z","duration_seconds":0,"events":1},{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:00:00Z","duration_seconds":0,"events":2}]}"#
+            )
             // Three sessions, all 0 s: count 3, mean and percentiles 0, all in [0, 1 min).
-            let expected = #"{"gap_seconds":1800,"from":"2026-11-29T00:00:00Z","to":"2026-11-30T00:00:00Z","count":3,"mean_seconds":0,"p50_seconds":0,"p90_seconds":0,"p99_seconds":0,"histogram":[{"min_seconds":0,"max_seconds":60,"sessions":3},{"min_seconds":60,"max_seconds":300,"sessions":0},{"min_seconds":300,"max_seconds":900,"sessions":0},{"min_seconds":900,"max_seconds":1800,"sessions":0},{"min_seconds":1800,"max_seconds":3600,"sessions":0},{"min_seconds":3600,"max_seconds":7200,"sessions":0},{"min_seconds":7200,"max_seconds":null,"sessions":0}]}"#
+            let expected =
+                #"{"gap_seconds":1800,"from":"2026-11-29T00:00:00Z","to":"2026-11-30T00:00:00Z","count":3,"mean_seconds":0,"p50_seconds":0,"p90_seconds":0,"p99_seconds":0,"histogram":[{"min_seconds":0,"max_seconds":60,"sessions":3},{"min_seconds":60,"max_seconds":300,"sessions":0},{"min_seconds":300,"max_seconds":900,"sessions":0},{"min_seconds":900,"max_seconds":1800,"sessions":0},{"min_seconds":1800,"max_seconds":3600,"sessions":0},{"min_seconds":3600,"max_seconds":7200,"sessions":0},{"min_seconds":7200,"max_seconds":null,"sessions":0}]}"#
             let projected = try await day(client).json
             #expect(projected == expected)
             try await ReportFixture.answerFromLog(client)

@@ -1,10 +1,9 @@
 import PostgresNIO
+import PresenceIngest
 import PresenceModel
 import PresenceReports
 import PresenceTestSupport
 import Testing
-
-import PresenceIngest
 
 /// DESIGN.md, "Session": a gap of exactly G keeps a session going, G + 1 µs ends it; the
 /// projection and the raw log (a gap other than the projector's) must say the same.
@@ -39,12 +38,17 @@ struct SessionGapTests {
     /// and 600, apart 0 → sorted 0, 0, 0, 600, 600. Count 5, mean 1200 / 5 = 240;
     /// percentile_cont at position p·(n − 1) = p·4: p50 → 2 → 0; p90 → 3.6 → 600 + 0.6·0 = 600;
     /// p99 → 3.96 → 600. Bins: [0, 60) 3, [300, 900) 2.
-    static let expected = #"{"gap_seconds":600,"from":"2026-11-29T00:00:00Z","to":"2026-11-30T00:00:00Z","count":5,"mean_seconds":240,"p50_seconds":0,"p90_seconds":600,"p99_seconds":600,"histogram":[{"min_seconds":0,"max_seconds":60,"sessions":3},{"min_seconds":60,"max_seconds":300,"sessions":0},{"min_seconds":300,"max_seconds":900,"sessions":2},{"min_seconds":900,"max_seconds":1800,"sessions":0},{"min_seconds":1800,"max_seconds":3600,"sessions":0},{"min_seconds":3600,"max_seconds":7200,"sessions":0},{"min_seconds":7200,"max_seconds":null,"sessions":0}]}"#
+    static let expected =
+        #"{"gap_seconds":600,"from":"2026-11-29T00:00:00Z","to":"2026-11-30T00:00:00Z","count":5,"mean_seconds":240,"p50_seconds":0,"p90_seconds":600,"p99_seconds":600,"histogram":[{"min_seconds":0,"max_seconds":60,"sessions":3},{"min_seconds":60,"max_seconds":300,"sessions":0},{"min_seconds":300,"max_seconds":900,"sessions":2},{"min_seconds":900,"max_seconds":1800,"sessions":0},{"min_seconds":1800,"max_seconds":3600,"sessions":0},{"min_seconds":3600,"max_seconds":7200,"sessions":0},{"min_seconds":7200,"max_seconds":null,"sessions":0}]}"#
 
     func sessions(_ client: PostgresClient) async throws -> SessionsReport {
         try await SessionsReport.run(
-            from: Self.at("2026-11-29T00:00:00Z"), to: Self.at("2026-11-30T00:00:00Z"), gapSeconds: 600, client: client,
-            logger: logger)
+            from: Self.at("2026-11-29T00:00:00Z"),
+            to: Self.at("2026-11-30T00:00:00Z"),
+            gapSeconds: 600,
+            client: client,
+            logger: logger
+        )
     }
 
     @Test("--gap 10m cut from the raw log: exactly 10 min joins, 10 min + 1 µs splits, from − G is read inclusively")
@@ -72,18 +76,38 @@ struct SessionGapTests {
             // G = 30 min: every gap of ten's is at most 10 min + 1 µs, so one session,
             // 10:00 → 10:20:00.000001, 1200.000001 s, 3 events.
             let wide = try await HistoryReport.run(
-                user: "ten", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger)
-            #expect(wide.json == #"{"user":"ten","sessions":[{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:20:00.000001Z","duration_seconds":1200.000001,"events":3}]}"#)
+                user: "ten",
+                from: SeenEvent.Rules.earliest,
+                to: SeenEvent.Rules.latest,
+                client: client,
+                logger: logger
+            )
+            #expect(
+                wide.json
+                    == #"{"user":"ten","sessions":[{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:20:00.000001Z","duration_seconds":1200.000001,"events":3}]}"#
+            )
             // G = 10 min: 10:00–10:10 (600 s, 2 events; the gap is exactly G) and 10:20:00.000001
             // alone (0 s; the gap is G + 1 µs).
             try await ReportFixture.rebuild(client, sessionGapSeconds: 600)
             let narrow = try await HistoryReport.run(
-                user: "ten", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: client, logger: logger)
-            #expect(narrow.json == #"{"user":"ten","sessions":[{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:10:00Z","duration_seconds":600,"events":2},{"start":"2026-11-29T10:20:00.000001Z","end":"2026-11-29T10:20:00.000001Z","duration_seconds":0,"events":1}]}"#)
+                user: "ten",
+                from: SeenEvent.Rules.earliest,
+                to: SeenEvent.Rules.latest,
+                client: client,
+                logger: logger
+            )
+            #expect(
+                narrow.json
+                    == #"{"user":"ten","sessions":[{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:10:00Z","duration_seconds":600,"events":2},{"start":"2026-11-29T10:20:00.000001Z","end":"2026-11-29T10:20:00.000001Z","duration_seconds":0,"events":1}]}"#
+            )
             // before's session starts at 23:50 the day before: outside [11-29, 11-30), not listed.
             let before = try await HistoryReport.run(
-                user: "before", from: Self.at("2026-11-29T00:00:00Z"), to: Self.at("2026-11-30T00:00:00Z"), client: client,
-                logger: logger)
+                user: "before",
+                from: Self.at("2026-11-29T00:00:00Z"),
+                to: Self.at("2026-11-30T00:00:00Z"),
+                client: client,
+                logger: logger
+            )
             #expect(before.sessions.isEmpty)
         }
     }
@@ -125,15 +149,17 @@ struct SessionGapTests {
 
     @Test("cutting sessions from the log reads the window's partitions, and each followed session through its user's index")
     func boundedPlan() async throws {
-        let events = (0...40).map { SeenEvent(user: "long", microseconds: ReportFixture.at("2026-11-29T23:30:00Z") + Int64($0) * 9 * 60_000_000) } + [
-            ReportFixture.event("other", "2026-10-29T12:00:00Z"),
-            ReportFixture.event("other", "2026-12-29T12:00:00Z"),
-        ]
+        let events =
+            (0...40).map { SeenEvent(user: "long", microseconds: ReportFixture.at("2026-11-29T23:30:00Z") + Int64($0) * 9 * 60_000_000) } + [
+                ReportFixture.event("other", "2026-10-29T12:00:00Z"),
+                ReportFixture.event("other", "2026-12-29T12:00:00Z"),
+            ]
         try await TestDatabase.withFresh { client, settings in
             try await TestDatabase.store(events, client)
             let plans = try TestDatabase.plans(
                 running: "SELECT count(*) FROM presence_log_sessions('2026-11-29T00:00:00Z', '2026-11-30T00:00:00Z', '10 minutes');",
-                on: settings)
+                on: settings
+            )
             Self.expectWindowOnly(plans)
         }
     }

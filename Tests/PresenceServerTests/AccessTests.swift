@@ -2,9 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Prometheus
 import PresenceIngest
 import PresenceTestSupport
+import Prometheus
 import Testing
 
 @testable import PresenceServer
@@ -19,8 +19,12 @@ struct AccessTests {
         let tracker = PresenceTracker(client: client, logger: TestDatabase.logger)
         do {
             _ = try PresenceServer(
-                configuration: configuration, client: client, tracker: tracker, registry: PrometheusCollectorRegistry(),
-                logger: TestDatabase.logger)
+                configuration: configuration,
+                client: client,
+                tracker: tracker,
+                registry: PrometheusCollectorRegistry(),
+                logger: TestDatabase.logger
+            )
             return nil
         } catch {
             return error.description
@@ -32,11 +36,36 @@ struct AccessTests {
         #expect(try await startError { _ in }?.hasPrefix("The server needs an ingest token and a read token") == true)
         #expect(try await startError { $0.ingestToken = TestTokens.ingest } != nil)
         #expect(try await startError { $0.insecureLocal = true } == nil)
-        #expect(try await startError { $0.insecureLocal = true; $0.host = "::1" } == nil)
-        #expect(try await startError { $0.insecureLocal = true; $0.host = "0.0.0.0" }?.contains("loopback") == true)
-        #expect(try await startError { $0.ingestToken = "short"; $0.readToken = TestTokens.read }?.contains("at least 16") == true)
-        #expect(try await startError { $0.ingestToken = TestTokens.read; $0.readToken = TestTokens.read }?.contains("must differ") == true)
-        #expect(try await startError { $0.ingestToken = TestTokens.ingest; $0.readToken = TestTokens.read } == nil)
+        #expect(
+            try await startError {
+                $0.insecureLocal = true
+                $0.host = "::1"
+            } == nil
+        )
+        #expect(
+            try await startError {
+                $0.insecureLocal = true
+                $0.host = "0.0.0.0"
+            }?.contains("loopback") == true
+        )
+        #expect(
+            try await startError {
+                $0.ingestToken = "short"
+                $0.readToken = TestTokens.read
+            }?.contains("at least 16") == true
+        )
+        #expect(
+            try await startError {
+                $0.ingestToken = TestTokens.read
+                $0.readToken = TestTokens.read
+            }?.contains("must differ") == true
+        )
+        #expect(
+            try await startError {
+                $0.ingestToken = TestTokens.ingest
+                $0.readToken = TestTokens.read
+            } == nil
+        )
     }
 
     @Test("401 without or with a wrong token, 403 with the other role's token, /health open")
@@ -52,7 +81,11 @@ struct AccessTests {
             #expect(garbled.status == .unauthorized)
 
             let readerWrites = try await client.execute(
-                uri: "/v1/events", method: .post, headers: TestTokens.readHeaders + [.contentType: "application/json"], body: .text("[]"))
+                uri: "/v1/events",
+                method: .post,
+                headers: TestTokens.readHeaders + [.contentType: "application/json"],
+                body: .text("[]")
+            )
             #expect(readerWrites.status == .forbidden)
             let writerReads = try await client.execute(uri: "/v1/online", method: .get, headers: TestTokens.ingestHeaders)
             #expect(writerReads.status == .forbidden)
@@ -86,7 +119,11 @@ struct AccessTests {
         try await withServer(configuration: configuration) { _, client in
             #expect(try await client.execute(uri: "/v1/online", method: .get).status == .ok)
             let post = try await client.execute(
-                uri: "/v1/events", method: .post, headers: [.contentType: "application/json"], body: .text("[]"))
+                uri: "/v1/events",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: .text("[]")
+            )
             #expect(post.status == .ok)
         }
     }

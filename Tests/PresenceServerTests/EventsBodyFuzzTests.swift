@@ -26,8 +26,11 @@ struct EventsBodyFuzzTests {
         let rejections = try #require(object["rejections"] as? [[String: Any]])
         #expect(rejections.allSatisfy { ($0["code"] as? String)?.isEmpty == false && ($0["reason"] as? String)?.isEmpty == false })
         return Answer(
-            stored: try #require(object["stored"] as? Int), duplicates: try #require(object["duplicates"] as? Int),
-            rejected: try #require(object["rejected"] as? Int), indexes: rejections.compactMap { $0["index"] as? Int })
+            stored: try #require(object["stored"] as? Int),
+            duplicates: try #require(object["duplicates"] as? Int),
+            rejected: try #require(object["rejected"] as? Int),
+            indexes: rejections.compactMap { $0["index"] as? Int }
+        )
     }
 
     @Test("random and mutated bodies: 200 with every event accounted for, or 400 with one sentence; never 500")
@@ -49,7 +52,11 @@ struct EventsBodyFuzzTests {
                 if kind == 1 { body = fuzz.mutate(body) }
                 if kind == 2 { body = (asLines ? [] : [UInt8(ascii: "[")]) + fuzz.garbage(maximumLength: 300) }
                 let response = try await client.execute(
-                    uri: "/v1/events", method: .post, headers: asLines ? Self.lines : Self.array, body: ByteBuffer(bytes: body))
+                    uri: "/v1/events",
+                    method: .post,
+                    headers: asLines ? Self.lines : Self.array,
+                    body: ByteBuffer(bytes: body)
+                )
                 switch response.status {
                 case .ok:
                     ok += 1
@@ -81,11 +88,14 @@ struct EventsBodyFuzzTests {
         }
     }
 
-    @Test("hostile bodies: deep nesting, invalid UTF-8, NUL, huge numbers: 200 or 400, never 500", arguments: [
-        String(repeating: "[", count: 100_000), String(repeating: "{\"a\":", count: 100_000), "[\"\u{0}\"]",
-        "[{\"user\":\"a\u{0}b\",\"at\":1774744800}]", "[{\"user\":\"a\",\"at\":1e400}]", "[{\"user\":\"a\",\"at\":\"1-2\"}]",
-        "[{\"user\":\"\\ud800\",\"at\":1774744800}]", "[{\"user\":\"a\",\"at\":-62135596801}]", "[]", "[null]", "[[]]",
-    ])
+    @Test(
+        "hostile bodies: deep nesting, invalid UTF-8, NUL, huge numbers: 200 or 400, never 500",
+        arguments: [
+            String(repeating: "[", count: 100_000), String(repeating: "{\"a\":", count: 100_000), "[\"\u{0}\"]",
+            "[{\"user\":\"a\u{0}b\",\"at\":1774744800}]", "[{\"user\":\"a\",\"at\":1e400}]", "[{\"user\":\"a\",\"at\":\"1-2\"}]",
+            "[{\"user\":\"\\ud800\",\"at\":1774744800}]", "[{\"user\":\"a\",\"at\":-62135596801}]", "[]", "[null]", "[[]]",
+        ]
+    )
     func hostileBodies(_ body: String) async throws {
         try await withServer { database, client in
             for (headers, bytes) in [

@@ -2,10 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Prometheus
 import PresenceIngest
 import PresenceServer
 import PresenceTestSupport
+import Prometheus
 import ServiceLifecycle
 import Testing
 
@@ -31,14 +31,16 @@ struct EventsEndpointTests {
             #expect(response.status == .ok)
             let future = try #require(try rejectionReason(response, index: 6))
             #expect(future.hasPrefix("the time lies ") && future.hasSuffix(" s ahead of the clock, more than the allowed skew of 300 s"))
-            #expect(response.text == """
-                {"stored":2,"duplicates":1,"rejected":4,"rejections":[\
-                {"index":1,"code":"empty_user","reason":"the user is empty"},\
-                {"index":4,"code":"malformed","reason":"the field 'at' is missing"},\
-                {"index":5,"code":"malformed","reason":"the event is not a JSON object"},\
-                {"index":6,"code":"time_in_future","reason":"\(future)"}]}
+            #expect(
+                response.text == """
+                    {"stored":2,"duplicates":1,"rejected":4,"rejections":[\
+                    {"index":1,"code":"empty_user","reason":"the user is empty"},\
+                    {"index":4,"code":"malformed","reason":"the field 'at' is missing"},\
+                    {"index":5,"code":"malformed","reason":"the event is not a JSON object"},\
+                    {"index":6,"code":"time_in_future","reason":"\(future)"}]}
 
-                """)
+                    """
+            )
             #expect(try await TestDatabase.eventCount(database) == 2)
 
             // The same body again stores nothing: alice by her id, bob by the id derived from
@@ -61,7 +63,11 @@ struct EventsEndpointTests {
             let body = "{\"user\":\"alice\",\"at\":\"2026-03-29T10:00:00Z\"}\r\n\n{not json}\n{\"user\":\"bob\",\"at\":\"2026-03-29T10:01:00Z\"}"
             let response = try await client.execute(uri: "/v1/events", method: .post, headers: Self.lines, body: .text(body))
             #expect(response.status == .ok)
-            #expect(response.text == #"{"stored":2,"duplicates":0,"rejected":1,"rejections":[{"index":2,"code":"malformed","reason":"the line is not valid JSON"}]}"# + "\n")
+            #expect(
+                response.text
+                    == #"{"stored":2,"duplicates":0,"rejected":1,"rejections":[{"index":2,"code":"malformed","reason":"the line is not valid JSON"}]}"#
+                    + "\n"
+            )
             #expect(try await TestDatabase.eventCount(database) == 2)
         }
     }
@@ -79,19 +85,31 @@ struct EventsEndpointTests {
             #expect(object.status == .badRequest)
 
             let text = try await client.execute(
-                uri: "/v1/events", method: .post, headers: TestTokens.ingestHeaders + [.contentType: "text/plain"], body: .text("[]"))
+                uri: "/v1/events",
+                method: .post,
+                headers: TestTokens.ingestHeaders + [.contentType: "text/plain"],
+                body: .text("[]")
+            )
             #expect(text.status == .badRequest)
             #expect(text.text.contains("is not accepted: send a JSON array as application/json"))
             let none = try await client.execute(uri: "/v1/events", method: .post, headers: TestTokens.ingestHeaders, body: .text("[]"))
             #expect(none.status == .badRequest)
 
             let big = try await client.execute(
-                uri: "/v1/events", method: .post, headers: Self.json, body: .text("[" + String(repeating: " ", count: 2_000) + "]"))
+                uri: "/v1/events",
+                method: .post,
+                headers: Self.json,
+                body: .text("[" + String(repeating: " ", count: 2_000) + "]")
+            )
             #expect(big.status == .contentTooLarge)
             #expect(big.text.hasPrefix(#"{"error":"#))
             let event = #"{"user":"u","at":"2026-03-29T10:00:00Z"}"#
             let many = try await client.execute(
-                uri: "/v1/events", method: .post, headers: Self.json, body: .text("[\(event),\(event),\(event)]"))
+                uri: "/v1/events",
+                method: .post,
+                headers: Self.json,
+                body: .text("[\(event),\(event),\(event)]")
+            )
             #expect(many.status == .contentTooLarge)
             #expect(many.text.contains("at most 2 events and this one has 3"))
             #expect(try await TestDatabase.eventCount(database) == 0)
@@ -119,13 +137,21 @@ struct EventsEndpointTests {
             trackerConfiguration.maximumBatchAge = .seconds(3_600)  // only the shutdown flushes
             let tracker = PresenceTracker(client: database, configuration: trackerConfiguration, logger: TestDatabase.logger)
             let server = try PresenceServer(
-                configuration: testConfiguration(), client: database, tracker: tracker, registry: PrometheusCollectorRegistry(),
-                logger: TestDatabase.logger)
+                configuration: testConfiguration(),
+                client: database,
+                tracker: tracker,
+                registry: PrometheusCollectorRegistry(),
+                logger: TestDatabase.logger
+            )
             let application = server.makeApplication(services: [tracker])
             try await application.test(.live) { client in
                 let body = #"[{"user":"alice","at":"2026-03-29T10:00:00Z"},{"user":"bob","at":"2026-03-29T10:00:01Z"},{"user":""}]"#
                 let response = try await client.execute(
-                    uri: "/v1/events?buffered=true", method: .post, headers: Self.json, body: .text(body))
+                    uri: "/v1/events?buffered=true",
+                    method: .post,
+                    headers: Self.json,
+                    body: .text(body)
+                )
                 #expect(response.status == .accepted)
                 #expect(response.text.hasPrefix(#"{"accepted":2,"rejected":1,"#))
                 #expect(try await TestDatabase.eventCount(database) == 0)

@@ -25,8 +25,11 @@ struct QueryEndpointTests {
                  {"id":"0191a3b0-0000-7000-8000-00000000000b","user":"bob","at":"2026-03-29T00:40:00Z","location":"/a"}]
                 """
             let posted = try await client.execute(
-                uri: "/v1/events", method: .post, headers: TestTokens.ingestHeaders + [.contentType: "application/json"],
-                body: .text(events))
+                uri: "/v1/events",
+                method: .post,
+                headers: TestTokens.ingestHeaders + [.contentType: "application/json"],
+                body: .text(events)
+            )
             #expect(posted.text.hasPrefix(#"{"stored":4,"duplicates":1,"rejected":0"#))
             try await TestDatabase.projectAll(database, count: 4)
             try await body(database, client)
@@ -42,7 +45,11 @@ struct QueryEndpointTests {
         try await withExample { database, client in
             let online = try await get(client, "/v1/online?at=2026-03-29T00:45:00Z&threshold=5m")
             #expect(online.status == .ok)
-            #expect(online.text == #"{"at":"2026-03-29T00:45:00Z","threshold_seconds":300,"users":[{"user":"alice","last_seen":"2026-03-29T00:40:00Z","location":"/b"},{"user":"bob","last_seen":"2026-03-29T00:40:00Z","location":"/a"}]}"# + "\n")
+            #expect(
+                online.text
+                    == #"{"at":"2026-03-29T00:45:00Z","threshold_seconds":300,"users":[{"user":"alice","last_seen":"2026-03-29T00:40:00Z","location":"/b"},{"user":"bob","last_seen":"2026-03-29T00:40:00Z","location":"/a"}]}"#
+                    + "\n"
+            )
             let nobody = try await get(client, "/v1/online?at=2026-03-29T00:45:00.000001Z")
             #expect(nobody.text.contains(#""users":[]"#))
 
@@ -54,7 +61,12 @@ struct QueryEndpointTests {
 
             let history = try await get(client, "/v1/users/alice/history")
             let expected = try await HistoryReport.run(
-                user: "alice", from: SeenEvent.Rules.earliest, to: SeenEvent.Rules.latest, client: database, logger: logger)
+                user: "alice",
+                from: SeenEvent.Rules.earliest,
+                to: SeenEvent.Rules.latest,
+                client: database,
+                logger: logger
+            )
             #expect(history.text == expected.json + "\n")
             let unknown = try await get(client, "/v1/users/carol/history")
             #expect(unknown.status == .notFound)
@@ -66,8 +78,11 @@ struct QueryEndpointTests {
     func encodedUser() async throws {
         try await withServer { database, client in
             let posted = try await client.execute(
-                uri: "/v1/events", method: .post, headers: TestTokens.ingestHeaders + [.contentType: "application/json"],
-                body: .text(#"[{"user":"a b/ü?","at":"2026-03-29T00:10:00Z"}]"#))
+                uri: "/v1/events",
+                method: .post,
+                headers: TestTokens.ingestHeaders + [.contentType: "application/json"],
+                body: .text(#"[{"user":"a b/ü?","at":"2026-03-29T00:10:00Z"}]"#)
+            )
             #expect(posted.text.hasPrefix(#"{"stored":1"#))
             let response = try await get(client, "/v1/users/a%20b%2F%C3%BC%3F/last-seen?as_of=2026-03-29T01:00:00Z")
             #expect(response.text.hasPrefix(#"{"user":"a b/ü?","as_of":"2026-03-29T01:00:00Z","last_seen":"2026-03-29T00:10:00Z""#))
@@ -82,12 +97,22 @@ struct QueryEndpointTests {
             let to = at("2026-03-29T02:00:00Z")
             let activity = try await get(client, "/v1/reports/activity?\(range)&bucket=day&tz=Europe/Berlin")
             let expectedActivity = try await ActivityReport.run(
-                from: from, to: to, bucket: .day, timeZone: "Europe/Berlin", client: database, logger: logger)
+                from: from,
+                to: to,
+                bucket: .day,
+                timeZone: "Europe/Berlin",
+                client: database,
+                logger: logger
+            )
             #expect(activity.text == expectedActivity.json + "\n")
             #expect(activity.text.contains(#""rows":[{"start":"2026-03-28T23:00:00Z","events":4,"users":2}]"#))
 
             let sessions = try await get(client, "/v1/reports/sessions?\(range)&gap=30m")
-            #expect(sessions.text.hasPrefix(#"{"gap_seconds":1800,"from":"2026-03-29T00:00:00Z","to":"2026-03-29T02:00:00Z","count":3,"mean_seconds":600,"p50_seconds":0,"p90_seconds":1440,"p99_seconds":1764,"#))
+            #expect(
+                sessions.text.hasPrefix(
+                    #"{"gap_seconds":1800,"from":"2026-03-29T00:00:00Z","to":"2026-03-29T02:00:00Z","count":3,"mean_seconds":600,"p50_seconds":0,"p90_seconds":1440,"p99_seconds":1764,"#
+                )
+            )
 
             let active = try await get(client, "/v1/reports/active-users?\(range)&tz=UTC")
             let expectedActive = try await ActiveUsersReport.run(from: from, to: to, timeZone: "UTC", client: database, logger: logger)
@@ -108,7 +133,10 @@ struct QueryEndpointTests {
                 ("/v1/reports/activity?from=yesterday&to=2026-03-30T00:00:00Z", "The parameter from=\\\"yesterday\\\" is not an RFC 3339 time"),
                 // In the API's own words: its parameters, not the command line's flags.
                 ("/v1/reports/activity?from=2026-03-30T00:00:00Z&to=2026-03-29T00:00:00Z", "The range is empty: from must be before to."),
-                ("/v1/reports/activity?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&tz=Mars/Olympus", "The time zone \\\"Mars/Olympus\\\" is unknown"),
+                (
+                    "/v1/reports/activity?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&tz=Mars/Olympus",
+                    "The time zone \\\"Mars/Olympus\\\" is unknown"
+                ),
                 ("/v1/reports/activity?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&bucket=month", "bucket=\\\"month\\\" is unknown"),
                 ("/v1/reports/sessions?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&gap=0m", "is not a duration"),
                 ("/v1/online?threshold=-5m", "is not a duration"),
@@ -143,7 +171,9 @@ struct QueryEndpointTests {
             #expect(metrics.text.contains("# TYPE presence_projector_folded_events gauge\npresence_projector_folded_events 4.0\n"))
             #expect(metrics.text.contains("presence_projector_waiting_events 0.0\n"))
             let health = try await client.execute(uri: "/health", method: .get)
-            #expect(health.text.hasPrefix(#"{"status":"ok","database":"reachable","projector":{"folded":4,"waiting":0,"lag_seconds":0,"updated_at":""#))
+            #expect(
+                health.text.hasPrefix(#"{"status":"ok","database":"reachable","projector":{"folded":4,"waiting":0,"lag_seconds":0,"updated_at":""#)
+            )
         }
     }
 }

@@ -2,10 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Prometheus
 import PresenceIngest
 import PresenceServer
 import PresenceTestSupport
+import Prometheus
 import Testing
 
 /// `presence serve --ingest-database-url … --read-database-url …`: writes through a pool logged
@@ -19,8 +19,13 @@ struct RolePoolsTests {
                 try await TestDatabase.withLogin(as: .reader, settings: settings) { reader, _ in
                     let tracker = PresenceTracker(client: ingest, logger: TestDatabase.logger)
                     let server = try PresenceServer(
-                        configuration: testConfiguration(), ingestClient: ingest, readClient: reader, tracker: tracker,
-                        registry: PrometheusCollectorRegistry(), logger: TestDatabase.logger)
+                        configuration: testConfiguration(),
+                        ingestClient: ingest,
+                        readClient: reader,
+                        tracker: tracker,
+                        registry: PrometheusCollectorRegistry(),
+                        logger: TestDatabase.logger
+                    )
                     let application = Application(router: server.makeRouter(), logger: TestDatabase.logger)
                     try await application.test(.router) { client in
                         let body = """
@@ -52,7 +57,10 @@ struct RolePoolsTests {
                             #expect(response.status == .ok, "\(uri): \(response.text)")
                         }
                         let online = try await client.execute(
-                            uri: "/v1/online?at=2026-03-29T00:45:00Z", method: .get, headers: TestTokens.readHeaders)
+                            uri: "/v1/online?at=2026-03-29T00:45:00Z",
+                            method: .get,
+                            headers: TestTokens.readHeaders
+                        )
                         #expect(online.text.contains(#"{"user":"alice","last_seen":"2026-03-29T00:40:00Z","location":"/b"}"#))
                     }
                 }

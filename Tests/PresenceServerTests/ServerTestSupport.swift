@@ -2,10 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import Prometheus
 import PresenceIngest
 import PresenceServer
 import PresenceTestSupport
+import Prometheus
 
 /// Tokens of the tests' servers.
 enum TestTokens {
@@ -33,8 +33,12 @@ func withServer(
     try await TestDatabase.withFresh { client, _ in
         let tracker = PresenceTracker(client: client, logger: TestDatabase.logger)
         let server = try PresenceServer(
-            configuration: configuration, client: client, tracker: tracker, registry: PrometheusCollectorRegistry(),
-            logger: TestDatabase.logger)
+            configuration: configuration,
+            client: client,
+            tracker: tracker,
+            registry: PrometheusCollectorRegistry(),
+            logger: TestDatabase.logger
+        )
         let application = Application(router: server.makeRouter(), logger: TestDatabase.logger)
         try await application.test(.router) { testClient in try await body(client, testClient) }
     }
@@ -49,4 +53,3 @@ extension ByteBuffer {
     /// A body from text.
     static func text(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
 }
-

@@ -9,8 +9,12 @@ struct ConnectionSettingsTests {
             (
                 "postgres://app:secret@db.example.com:6543/presence?sslmode=require",
                 ConnectionSettings(
-                    endpoint: .tcp(host: "db.example.com", port: 6543), username: "app", password: "secret",
-                    database: "presence", sslMode: .require)
+                    endpoint: .tcp(host: "db.example.com", port: 6543),
+                    username: "app",
+                    password: "secret",
+                    database: "presence",
+                    sslMode: .require
+                )
             ),
             (
                 "postgresql://app@localhost/analytics",
@@ -19,18 +23,28 @@ struct ConnectionSettingsTests {
             (
                 "postgres://app:p%40ss%3Aw%2Frd@10.0.0.5/db",
                 ConnectionSettings(
-                    endpoint: .tcp(host: "10.0.0.5", port: 5432), username: "app", password: "p@ss:w/rd", database: "db")
+                    endpoint: .tcp(host: "10.0.0.5", port: 5432),
+                    username: "app",
+                    password: "p@ss:w/rd",
+                    database: "db"
+                )
             ),
             (
                 "postgres://app@[::1]:5433/db?sslmode=verify-full",
                 ConnectionSettings(
-                    endpoint: .tcp(host: "::1", port: 5433), username: "app", database: "db", sslMode: .verifyFull)
+                    endpoint: .tcp(host: "::1", port: 5433),
+                    username: "app",
+                    database: "db",
+                    sslMode: .verifyFull
+                )
             ),
             (
                 "postgres:///presence?host=/var/run/postgresql&user=postgres",
                 ConnectionSettings(
-                    endpoint: .unixSocket(directory: "/var/run/postgresql", port: 5432), username: "postgres",
-                    database: "presence")
+                    endpoint: .unixSocket(directory: "/var/run/postgresql", port: 5432),
+                    username: "postgres",
+                    database: "presence"
+                )
             ),
             (
                 "postgres://postgres@%2Ftmp%2Fsock:5444/x",
@@ -39,7 +53,12 @@ struct ConnectionSettingsTests {
             (
                 "POSTGRES://u@h/d?port=7000&dbname=other&password=pw&sslmode=disable",
                 ConnectionSettings(
-                    endpoint: .tcp(host: "h", port: 7000), username: "u", password: "pw", database: "other", sslMode: .disable)
+                    endpoint: .tcp(host: "h", port: 7000),
+                    username: "u",
+                    password: "pw",
+                    database: "other",
+                    sslMode: .disable
+                )
             ),
             (
                 "postgres://u@h",

@@ -52,11 +52,14 @@ struct EventLogSchemaTests {
         }
     }
 
-    @Test("the schema enforces the user and location limits", arguments: [
-        ("", "/a"),
-        (String(repeating: "u", count: 257), "/a"),
-        ("alice", String(repeating: "l", count: 2049)),
-    ])
+    @Test(
+        "the schema enforces the user and location limits",
+        arguments: [
+            ("", "/a"),
+            (String(repeating: "u", count: 257), "/a"),
+            ("alice", String(repeating: "l", count: 2049)),
+        ]
+    )
     func limits(user: String, location: String) async throws {
         try await TestDatabase.withFresh { client, _ in
             do {
@@ -114,7 +117,8 @@ struct EventLogSchemaTests {
             )
             #expect(today == 1)
             let partitions = try await TestDatabase.number(
-                client, "SELECT count(*)::int8 FROM pg_inherits WHERE inhparent = 'seen_events'::regclass"
+                client,
+                "SELECT count(*)::int8 FROM pg_inherits WHERE inhparent = 'seen_events'::regclass"
             )
             #expect(partitions == 1 + 1 + 1 + 30)  // default, yesterday, today, 30 days ahead
             // So a writer of today's events creates none.
@@ -145,7 +149,10 @@ struct EventLogSchemaTests {
             #expect(try await TestDatabase.number(client, "SELECT sum(tx::text::int8)::int8 FROM seen_events") == before)
             #expect(try await TestDatabase.number(client, "SELECT presence_ensure_partitions('2000-01-01', '2000-01-01')::int8") == 0)
             #expect(
-                try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events WHERE user_id = E'tab\\there' AND location = E'new\\nline'")
+                try await TestDatabase.number(
+                    client,
+                    "SELECT count(*)::int8 FROM seen_events WHERE user_id = E'tab\\there' AND location = E'new\\nline'"
+                )
                     == 3
             )
         }
@@ -163,7 +170,7 @@ struct EventLogSchemaTests {
                         while true {
                             do {
                                 return try await TestDatabase.number(client, "SELECT presence_ensure_partitions('2001-01-01', '2001-01-10')::int8")
-                            } catch where PartitionMaintenance.isLockTimeout(error) {
+                            } catch  where PartitionMaintenance.isLockTimeout(error) {
                                 try await Task.sleep(for: .milliseconds(50))
                             } catch {
                                 Issue.record("creating partitions failed: \(String(reflecting: error))")

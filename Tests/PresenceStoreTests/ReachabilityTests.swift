@@ -22,7 +22,10 @@ struct ReachabilityTests {
     func refused() async throws {
         let (error, seconds) = await failure(try ConnectionSettings(url: "postgres://postgres@127.0.0.1:1/none"))
         #expect(error?.code == .databaseUnreachable)
-        #expect(error?.message == "PostgreSQL at 127.0.0.1 port 1 refused the connection: no server listens there; check the host, the port and that the server runs.")
+        #expect(
+            error?.message
+                == "PostgreSQL at 127.0.0.1 port 1 refused the connection: no server listens there; check the host, the port and that the server runs."
+        )
         // Not after the pool's minute of retries (a loaded machine may take seconds).
         #expect(seconds < 30)
     }
@@ -34,7 +37,10 @@ struct ReachabilityTests {
         // Without a name server at all the lookup may time out instead; either way it is named.
         let message = error?.message ?? ""
         #expect(message.hasPrefix("PostgreSQL at no-such-host.invalid port 5432 "))
-        #expect(message.contains("the host name no-such-host.invalid does not resolve") || message.contains("did not answer within 2 seconds"), "\(message)")
+        #expect(
+            message.contains("the host name no-such-host.invalid does not resolve") || message.contains("did not answer within 2 seconds"),
+            "\(message)"
+        )
         #expect(seconds < 30)
     }
 
@@ -45,10 +51,15 @@ struct ReachabilityTests {
             .childChannelInitializer { _ in MultiThreadedEventLoopGroup.singleton.any().makeSucceededVoidFuture() }
             .bind(host: "127.0.0.1", port: 0).get()
         let port = try #require(channel.localAddress?.port)
-        let (error, seconds) = await failure(try ConnectionSettings(url: "postgres://postgres@127.0.0.1:\(port)/none?sslmode=disable&connect_timeout=1"))
+        let (error, seconds) = await failure(
+            try ConnectionSettings(url: "postgres://postgres@127.0.0.1:\(port)/none?sslmode=disable&connect_timeout=1")
+        )
         try await channel.close()
         #expect(error?.code == .databaseUnreachable)
-        #expect(error?.message == "PostgreSQL at 127.0.0.1 port \(port) did not answer within 1 second (connect_timeout=1); check the host, the port and any firewall.")
+        #expect(
+            error?.message
+                == "PostgreSQL at 127.0.0.1 port \(port) did not answer within 1 second (connect_timeout=1); check the host, the port and any firewall."
+        )
         #expect(seconds >= 0.9 && seconds < 30)
     }
 
@@ -56,7 +67,10 @@ struct ReachabilityTests {
     func noSocket() async throws {
         let (error, _) = await failure(try ConnectionSettings(url: "postgres://postgres@/none?host=/tmp/presence-no-such-folder"))
         #expect(error?.code == .databaseUnreachable)
-        #expect(error?.message == "PostgreSQL at the socket /tmp/presence-no-such-folder/.s.PGSQL.5432 has no socket file: no server runs there; check the socket folder, the port and that the server runs.")
+        #expect(
+            error?.message
+                == "PostgreSQL at the socket /tmp/presence-no-such-folder/.s.PGSQL.5432 has no socket file: no server runs there; check the socket folder, the port and that the server runs."
+        )
     }
 
     @Test("a database that does not exist, and a role that may not log in, are named")

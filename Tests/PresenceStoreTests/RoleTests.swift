@@ -36,13 +36,16 @@ struct RoleTests {
                 """
                 SELECT rolname || ':' || rolcanlogin || ':' || rolsuper FROM pg_roles
                 WHERE rolname IN ('presence_ingest', 'presence_projector', 'presence_reader') ORDER BY rolname
-                """)
+                """
+            )
             #expect(roles == ["presence_ingest:false:false", "presence_projector:false:false", "presence_reader:false:false"])
             let report = try await Migrator(client: client).migrate(logger: logger)
             #expect(report.applied.isEmpty)
             #expect(report.missingRoles.isEmpty)
-            #expect(try await strings(client, "SELECT role_name || ':' || status FROM presence_grant_roles()")
-                == ["presence_ingest:granted", "presence_projector:granted", "presence_reader:granted"])
+            #expect(
+                try await strings(client, "SELECT role_name || ':' || status FROM presence_grant_roles()")
+                    == ["presence_ingest:granted", "presence_projector:granted", "presence_reader:granted"]
+            )
         }
     }
 
@@ -55,7 +58,9 @@ struct RoleTests {
 
             try await TestDatabase.withLogin(as: .ingest, settings: settings) { ingest, _ in
                 try await ingest.query(
-                    "INSERT INTO seen_events (id, user_id, at, location) VALUES (\(UUID()), 'bob', now(), '/b')", logger: logger)
+                    "INSERT INTO seen_events (id, user_id, at, location) VALUES (\(UUID()), 'bob', now(), '/b')",
+                    logger: logger
+                )
                 let denied: [PostgresQuery] = [
                     "SELECT count(*) FROM seen_events",
                     "SELECT count(*) FROM seen_events_default",
@@ -99,7 +104,8 @@ struct RoleTests {
                 WHERE c.relnamespace IN (current_schema()::regnamespace, 'presence_next'::regnamespace)
                   AND c.relkind IN ('r', 'p')
                 ORDER BY 1
-                """)
+                """
+            )
             #expect(tables.contains("seen_events_default") && tables.contains("presence_migrations"))
             #expect(tables.contains("presence_next.user_sessions") && tables.contains("presence_next.presence_projector"))
             let readable = [
@@ -115,7 +121,8 @@ struct RoleTests {
                 for table in tables {
                     let column = try await strings(
                         owner,
-                        "SELECT attname::text FROM pg_attribute WHERE attrelid = \(table)::regclass AND attnum = 1")[0]
+                        "SELECT attname::text FROM pg_attribute WHERE attrelid = \(table)::regclass AND attnum = 1"
+                    )[0]
                     let writes: [PostgresQuery] = [
                         "INSERT INTO \(unescaped: table) DEFAULT VALUES",
                         "UPDATE \(unescaped: table) SET \(unescaped: column) = \(unescaped: column)",
@@ -183,12 +190,18 @@ struct RoleTests {
                 try await EventLog.requireWritable(ingest, logger: logger)
                 let error = await #expect(throws: StoreError.self) { try await EventLog.requireReadable(ingest, logger: logger) }
                 #expect(error?.code == .permissionDenied)
-                #expect(error?.message == "The role \(login.username) may not read the log and the projections (SELECT on them): connect as a member of presence_reader, or as the log's owner.")
+                #expect(
+                    error?.message
+                        == "The role \(login.username) may not read the log and the projections (SELECT on them): connect as a member of presence_reader, or as the log's owner."
+                )
             }
             try await TestDatabase.withLogin(as: .reader, settings: settings) { reader, login in
                 try await EventLog.requireReadable(reader, logger: logger)
                 let error = await #expect(throws: StoreError.self) { try await EventLog.requireWritable(reader, logger: logger) }
-                #expect(error?.message == "The role \(login.username) may not write events (INSERT on seen_events, EXECUTE on presence_ensure_partitions): connect as a member of presence_ingest, or as the log's owner.")
+                #expect(
+                    error?.message
+                        == "The role \(login.username) may not write events (INSERT on seen_events, EXECUTE on presence_ensure_partitions): connect as a member of presence_ingest, or as the log's owner."
+                )
             }
         }
     }
@@ -213,7 +226,8 @@ struct RoleTests {
                         END LOOP;
                     END $$
                     """,
-                    logger: logger)
+                    logger: logger
+                )
                 try await client.query("ALTER DATABASE \(unescaped: settings.database) OWNER TO \(unescaped: name)", logger: logger)
                 var ownerSettings = settings
                 ownerSettings.username = name

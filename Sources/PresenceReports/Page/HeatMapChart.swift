@@ -35,29 +35,48 @@ struct HeatMapChart: Sendable {
         var svg = SVGWriter(width: width, height: height, label: "Events by hour of day and weekday")
         for hour in stride(from: 0, to: 24, by: 3) {
             svg.text(
-                "\(hour < 10 ? "0" : "")\(hour):00", x: left + cellWidth * Double(hour) + 2, y: top - 8, anchor: "start",
-                className: "axis")
+                "\(hour < 10 ? "0" : "")\(hour):00",
+                x: left + cellWidth * Double(hour) + 2,
+                y: top - 8,
+                anchor: "start",
+                className: "axis"
+            )
         }
         for (row, name) in Self.weekdayNames.enumerated() {
             svg.text(name, x: left - 8, y: top + cellHeight * Double(row) + cellHeight / 2 + 4, anchor: "end", className: "axis")
         }
         for slot in report.rows where (1...7).contains(slot.weekday) && (0..<24).contains(slot.hour) {
-            let title = "\(Self.weekdayNames[slot.weekday - 1]) \(slot.hour):00–\(slot.hour + 1):00: "
+            let title =
+                "\(Self.weekdayNames[slot.weekday - 1]) \(slot.hour):00–\(slot.hour + 1):00: "
                 + "\(PageText.count(slot.events)) events, \(PageText.count(slot.users)) users"
             svg.rect(
-                x: left + cellWidth * Double(slot.hour) + gap / 2, y: top + cellHeight * Double(slot.weekday - 1) + gap / 2,
-                width: cellWidth - gap, height: cellHeight - gap,
-                fill: Self.color(most > 0 ? Double(slot.events) / most : 0), radius: 3, title: title)
+                x: left + cellWidth * Double(slot.hour) + gap / 2,
+                y: top + cellHeight * Double(slot.weekday - 1) + gap / 2,
+                width: cellWidth - gap,
+                height: cellHeight - gap,
+                fill: Self.color(most > 0 ? Double(slot.events) / most : 0),
+                radius: 3,
+                title: title
+            )
         }
         let legendWidth = 200.0
         for step in 0..<20 {
             svg.rect(
-                x: left + legendWidth * Double(step) / 20, y: legendTop, width: legendWidth / 20 + 0.5, height: 10,
-                fill: Self.color(Double(step) / 19))
+                x: left + legendWidth * Double(step) / 20,
+                y: legendTop,
+                width: legendWidth / 20 + 0.5,
+                height: 10,
+                fill: Self.color(Double(step) / 19)
+            )
         }
         svg.text("0", x: left, y: legendTop + 26, anchor: "start", className: "axis")
         svg.text(
-            "\(PageText.number(most)) events", x: left + legendWidth, y: legendTop + 26, anchor: "end", className: "axis")
+            "\(PageText.number(most)) events",
+            x: left + legendWidth,
+            y: legendTop + 26,
+            anchor: "end",
+            className: "axis"
+        )
         return svg.finish()
     }
 }

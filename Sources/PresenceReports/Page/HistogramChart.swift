@@ -40,8 +40,14 @@ struct HistogramChart: Sendable {
             let value = Double(bin.sessions)
             let share = report.count > 0 ? " (" + PageText.percent(value / Double(report.count)) + ")" : ""
             svg.rect(
-                x: x + band * 0.12, y: y(value), width: band * 0.76, height: y(0) - y(value), fill: color, radius: 3,
-                title: "\(Self.label(bin)): \(PageText.count(bin.sessions)) sessions\(share)")
+                x: x + band * 0.12,
+                y: y(value),
+                width: band * 0.76,
+                height: y(0) - y(value),
+                fill: color,
+                radius: 3,
+                title: "\(Self.label(bin)): \(PageText.count(bin.sessions)) sessions\(share)"
+            )
             svg.text(PageText.count(bin.sessions) + share, x: x + band / 2, y: y(value) - 6, anchor: "middle", className: "value")
             svg.text(Self.label(bin), x: x + band / 2, y: height - 8, anchor: "middle", className: "axis")
         }

@@ -155,10 +155,16 @@ public struct ReportPage: Sendable {
         let names = rows.map { bucketLabel($0.start) }
         let events = TimeSeriesChart(
             series: [.init(name: "Events", color: Self.colors.events, style: .bars, values: rows.map { Double($0.events) })],
-            pointNames: names, ticks: activityTicks, height: 220)
+            pointNames: names,
+            ticks: activityTicks,
+            height: 220
+        )
         let users = TimeSeriesChart(
             series: [.init(name: "Active users", color: Self.colors.users, style: .area, values: rows.map { Double($0.users) })],
-            pointNames: names, ticks: activityTicks, height: 200)
+            pointNames: names,
+            ticks: activityTicks,
+            height: 200
+        )
         return """
             <section class="panel">
             <h2>Events and active users over time</h2>
@@ -210,10 +216,18 @@ public struct ReportPage: Sendable {
                 .init(name: "WAU", color: Self.colors.wau, style: .line, values: rows.map { Double($0.wau) }, lineWidth: 2.5),
                 .init(name: "DAU", color: Self.colors.dau, style: .area, values: rows.map { Double($0.dau) }),
             ],
-            pointNames: labels.map(\.long), ticks: ticks, height: 240)
+            pointNames: labels.map(\.long),
+            ticks: ticks,
+            height: 240
+        )
         let stickiness = TimeSeriesChart(
             series: [.init(name: "Stickiness (DAU / MAU)", color: Self.colors.sticky, style: .area, values: rows.map(\.stickiness))],
-            pointNames: labels.map(\.long), ticks: ticks, format: PageText.percent, wholeSteps: false, height: 170)
+            pointNames: labels.map(\.long),
+            ticks: ticks,
+            format: PageText.percent,
+            wholeSteps: false,
+            height: 170
+        )
         return """
             <section class="panel">
             <h2>Daily, weekly and monthly active users</h2>
@@ -236,7 +250,8 @@ public struct ReportPage: Sendable {
                 """
         }
         let more = online.users.count > listed.count ? "<p class=\"note\">and \(PageText.count(online.users.count - listed.count)) more</p>" : ""
-        let table = online.users.isEmpty
+        let table =
+            online.users.isEmpty
             ? "<p class=\"empty\">Nobody was seen in those \(PageText.duration(seconds: Double(online.thresholdSeconds))).</p>"
             : "<table><thead><tr><th>user</th><th>last seen</th><th>location</th></tr></thead><tbody>\(rows.joined())</tbody></table>\(more)"
         return """
@@ -250,7 +265,8 @@ public struct ReportPage: Sendable {
     }
 
     private var footer: String {
-        var text = "Made by Presence at \(PageText.escape(clock.minute(reports.configuration.generatedAt))) (\(PageText.escape(reports.configuration.timeZone)))."
+        var text =
+            "Made by Presence at \(PageText.escape(clock.minute(reports.configuration.generatedAt))) (\(PageText.escape(reports.configuration.timeZone)))."
         if linksToFiles {
             let links = reports.files.map { file in
                 "\(file.name) <a href=\"\(file.name).csv\">CSV</a> <a href=\"\(file.name).json\">JSON</a>"

@@ -23,7 +23,8 @@ struct SVGWriter: Sendable {
     }
 
     mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, radius: Double = 0, title: String? = nil) {
-        body += "<rect x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" fill=\"\(fill)\""
+        body +=
+            "<rect x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" fill=\"\(fill)\""
         if radius > 0 { body += " rx=\"\(Self.number(radius))\"" }
         if let title {
             body += "><title>\(PageText.escape(title))</title></rect>"
@@ -33,11 +34,13 @@ struct SVGWriter: Sendable {
     }
 
     mutating func text(_ text: String, x: Double, y: Double, anchor: String, className: String) {
-        body += "<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" text-anchor=\"\(anchor)\" class=\"\(className)\">\(PageText.escape(text))</text>"
+        body +=
+            "<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" text-anchor=\"\(anchor)\" class=\"\(className)\">\(PageText.escape(text))</text>"
     }
 
     mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double) {
-        body += "<polyline points=\"\(Self.points(points))\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(Self.number(width))\" stroke-linejoin=\"round\"/>"
+        body +=
+            "<polyline points=\"\(Self.points(points))\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(Self.number(width))\" stroke-linejoin=\"round\"/>"
     }
 
     mutating func dot(x: Double, y: Double, fill: String) {
@@ -50,7 +53,8 @@ struct SVGWriter: Sendable {
 
     /// An invisible band that shows `title` as a tooltip when the pointer rests on it.
     mutating func hoverBand(x: Double, y: Double, width: Double, height: Double, title: String) {
-        body += "<rect class=\"hover\" x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\"><title>\(PageText.escape(title))</title></rect>"
+        body +=
+            "<rect class=\"hover\" x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\"><title>\(PageText.escape(title))</title></rect>"
     }
 
     /// Raw SVG that the caller built from escaped parts.

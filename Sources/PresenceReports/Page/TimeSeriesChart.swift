@@ -78,8 +78,12 @@ struct TimeSeriesChart: Sendable {
                 for (index, value) in item.values.enumerated() {
                     guard let value, value > 0 else { continue }
                     svg.rect(
-                        x: x(index) + gap / 2, y: y(value), width: max(band - gap, 0.6), height: y(0) - y(value),
-                        fill: item.color)
+                        x: x(index) + gap / 2,
+                        y: y(value),
+                        width: max(band - gap, 0.6),
+                        height: y(0) - y(value),
+                        fill: item.color
+                    )
                 }
             case .line, .area:
                 for run in item.values.enumerated().split(whereSeparator: { $0.element == nil }) {
@@ -88,7 +92,9 @@ struct TimeSeriesChart: Sendable {
                         svg.area(points + [(last.0, y(0)), (first.0, y(0))], fill: item.color)
                     }
                     svg.polyline(points, stroke: item.color, width: item.lineWidth)
-                    if count <= 62 { points.forEach { svg.dot(x: $0.0, y: $0.1, fill: item.color) } }
+                    if count <= 62 {
+                        for point in points { svg.dot(x: point.0, y: point.1, fill: item.color) }
+                    }
                 }
             }
         }
