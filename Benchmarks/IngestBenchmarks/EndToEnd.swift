@@ -134,6 +134,6 @@ enum EndToEnd {
         ]
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw StoreError(.serverProgramFailed, "psql failed: \(command)") }
+        guard process.terminationStatus == 0 else { throw EmbeddedServerError(.serverProgramFailed, "psql failed: \(command)") }
     }
 }
