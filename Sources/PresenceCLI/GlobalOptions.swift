@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import PresenceEmbedded
+import PresenceReports
 import PresenceStore
 
 /// The options every command that touches the database shares.
@@ -40,6 +41,12 @@ struct GlobalOptions: ParsableArguments {
     /// The embedded server these options name.
     var embeddedServer: EmbeddedServer {
         EmbeddedServer(configuration: EmbeddedServer.Configuration(dataFolder: dataFolder))
+    }
+
+    /// Runs a report with the read role's migrated database and prints it in the chosen
+    /// format.
+    func print<R: Report>(_ output: OutputOptions, _ report: (PostgresClient, Logger) async throws -> R) async throws {
+        output.print(try await withMigratedClient(as: .read, report))
     }
 
     /// Runs `body` with a pool on the database these options name for `role`, which must be

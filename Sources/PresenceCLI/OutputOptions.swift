@@ -7,11 +7,11 @@ struct OutputOptions: ParsableArguments {
     var format: OutputFormat = .table
 
     /// Prints a report's JSON, or its table in the chosen format.
-    func print(json: String, table: ReportTable) {
+    func print(_ report: some Report) {
         if let tableFormat = format.tableFormat {
-            Swift.print(table.render(tableFormat), terminator: "")
+            Swift.print(report.table.render(tableFormat), terminator: "")
         } else {
-            Swift.print(json)
+            Swift.print(report.json)
         }
     }
 }

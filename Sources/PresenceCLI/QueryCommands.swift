@@ -20,7 +20,7 @@ struct OnlineCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let report = try await global.withMigratedClient(as: .read) { client, logger in
+        try await global.print(output) { client, logger in
             try await OnlineReport.run(
                 at: at?.microseconds ?? SeenEvent.microsecondsNow(),
                 thresholdSeconds: threshold.seconds,
@@ -28,7 +28,6 @@ struct OnlineCommand: AsyncParsableCommand {
                 logger: logger
             )
         }
-        output.print(json: report.json, table: report.table)
     }
 }
 
@@ -49,7 +48,7 @@ struct LastSeenCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let report = try await global.withMigratedClient(as: .read) { client, logger in
+        try await global.print(output) { client, logger in
             try await LastSeenReport.run(
                 user: user,
                 asOf: asOf?.microseconds ?? SeenEvent.microsecondsNow(),
@@ -57,7 +56,6 @@ struct LastSeenCommand: AsyncParsableCommand {
                 logger: logger
             )
         }
-        output.print(json: report.json, table: report.table)
     }
 }
 
@@ -81,7 +79,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let report = try await global.withMigratedClient(as: .read) { client, logger in
+        try await global.print(output) { client, logger in
             try await HistoryReport.run(
                 user: user,
                 from: from?.microseconds ?? SeenEvent.Rules.earliest,
@@ -90,6 +88,5 @@ struct HistoryCommand: AsyncParsableCommand {
                 logger: logger
             )
         }
-        output.print(json: report.json, table: report.table)
     }
 }

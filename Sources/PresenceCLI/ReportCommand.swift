@@ -17,71 +17,53 @@ struct ReportCommand: AsyncParsableCommand {
             abstract: "Events and distinct users per local hour, day or ISO week; every bucket listed."
         )
 
-        @Option(help: "The start of the range, RFC 3339; rounded down to its bucket.")
-        var from: TimeArgument
-
-        @Option(help: "The end of the range (excluded), RFC 3339.")
-        var to: TimeArgument
+        @OptionGroup var range: RangeOptions
 
         @Option(help: "The bucket: hour, day or week (ISO, Monday start).")
         var bucket: ActivityReport.Bucket = .hour
-
-        @Option(help: "The IANA time zone the buckets follow.")
-        var tz = "UTC"
 
         @OptionGroup var output: OutputOptions
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let report = try await global.withMigratedClient(as: .read) { client, logger in
+            try await global.print(output) { client, logger in
                 try await ActivityReport.run(
-                    from: from.microseconds,
-                    to: to.microseconds,
+                    from: range.from.microseconds,
+                    to: range.to.microseconds,
                     bucket: bucket,
-                    timeZone: tz,
+                    timeZone: range.tz,
                     client: client,
                     logger: logger
                 )
             }
-            output.print(json: report.json, table: report.table)
         }
     }
-}
 
-extension ReportCommand {
     /// `presence report sessions --from T --to T [--gap 30m] [--tz ZONE]`.
     struct Sessions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Session count, mean, percentiles and duration histogram of the sessions that start in a range."
         )
 
-        @Option(help: "The start of the range, RFC 3339.")
-        var from: TimeArgument
-
-        @Option(help: "The end of the range (excluded), RFC 3339.")
-        var to: TimeArgument
+        @OptionGroup var range: RangeOptions
 
         @Option(help: "The session gap: 90s, 5m, 2h, 7d. With the projector's gap the projection answers.")
         var gap = DurationArgument(seconds: 1_800)
-
-        @Option(help: "The IANA time zone (checked; the range is absolute).")
-        var tz = "UTC"
 
         @OptionGroup var output: OutputOptions
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let report = try await global.withMigratedClient(as: .read) { client, logger in
-                try await TimeZoneCheck.resolve(tz, client: client, logger: logger)
-                return try await SessionsReport.run(
-                    from: from.microseconds,
-                    to: to.microseconds,
+            try await global.print(output) { client, logger in
+                try await SessionsReport.run(
+                    from: range.from.microseconds,
+                    to: range.to.microseconds,
                     gapSeconds: gap.seconds,
+                    timeZone: range.tz,
                     client: client,
                     logger: logger
                 )
             }
-            output.print(json: report.json, table: report.table)
         }
     }
 
@@ -92,34 +74,23 @@ extension ReportCommand {
             abstract: "DAU, WAU, MAU and stickiness for each local day of a range."
         )
 
-        @Option(help: "The start of the range, RFC 3339 (its local day is included).")
-        var from: TimeArgument
-
-        @Option(help: "The end of the range (excluded), RFC 3339.")
-        var to: TimeArgument
-
-        @Option(help: "The IANA time zone the days follow.")
-        var tz = "UTC"
-
+        @OptionGroup var range: RangeOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let report = try await global.withMigratedClient(as: .read) { client, logger in
+            try await global.print(output) { client, logger in
                 try await ActiveUsersReport.run(
-                    from: from.microseconds,
-                    to: to.microseconds,
-                    timeZone: tz,
+                    from: range.from.microseconds,
+                    to: range.to.microseconds,
+                    timeZone: range.tz,
                     client: client,
                     logger: logger
                 )
             }
-            output.print(json: report.json, table: report.table)
         }
     }
-}
 
-extension ReportCommand {
     /// `presence report hour-by-weekday --from T --to T [--tz ZONE]`.
     struct HourByWeekday: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -127,29 +98,20 @@ extension ReportCommand {
             abstract: "Events and distinct users per local hour of day and ISO weekday: the weekly rhythm."
         )
 
-        @Option(help: "The start of the range, RFC 3339; rounded down to its hour.")
-        var from: TimeArgument
-
-        @Option(help: "The end of the range (excluded), RFC 3339.")
-        var to: TimeArgument
-
-        @Option(help: "The IANA time zone the hours and weekdays follow.")
-        var tz = "UTC"
-
+        @OptionGroup var range: RangeOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let report = try await global.withMigratedClient(as: .read) { client, logger in
+            try await global.print(output) { client, logger in
                 try await HourByWeekdayReport.run(
-                    from: from.microseconds,
-                    to: to.microseconds,
-                    timeZone: tz,
+                    from: range.from.microseconds,
+                    to: range.to.microseconds,
+                    timeZone: range.tz,
                     client: client,
                     logger: logger
                 )
             }
-            output.print(json: report.json, table: report.table)
         }
     }
 
@@ -162,17 +124,10 @@ extension ReportCommand {
                 """
         )
 
-        @Option(help: "The start of the range, RFC 3339.")
-        var from: TimeArgument
-
-        @Option(help: "The end of the range (excluded), RFC 3339.")
-        var to: TimeArgument
+        @OptionGroup var range: RangeOptions
 
         @Option(help: ArgumentHelp("The folder to write into; made when missing.", valueName: "folder"))
         var out: String
-
-        @Option(help: "The IANA time zone of buckets, hours and days.")
-        var tz = "UTC"
 
         @Option(help: "The activity bucket: hour, day or week (default: by the range's length).")
         var bucket: ActivityReport.Bucket?
@@ -190,8 +145,12 @@ extension ReportCommand {
 
         func run() async throws {
             let now = SeenEvent.microsecondsNow()
-            var configuration = ReportSet.Configuration(from: from.microseconds, to: to.microseconds, onlineAt: at?.microseconds ?? now)
-            configuration.timeZone = tz
+            var configuration = ReportSet.Configuration(
+                from: range.from.microseconds,
+                to: range.to.microseconds,
+                onlineAt: at?.microseconds ?? now
+            )
+            configuration.timeZone = range.tz
             configuration.bucket = bucket
             configuration.gapSeconds = gap.seconds
             configuration.onlineThresholdSeconds = threshold.seconds

@@ -46,19 +46,23 @@ public struct SessionsReport: Sendable, Hashable {
     ///   - from: The start of the range, in microseconds since 1970.
     ///   - to: The end of the range (excluded), in microseconds since 1970.
     ///   - gapSeconds: The session gap; with the projector's, the projection answers.
+    ///   - timeZone: The IANA time zone of the front end's range, checked as every report of a
+    ///     range checks it; the range itself is absolute. Default `UTC`.
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
-    /// - Throws: ``ReportError`` for a range with `from` ≥ `to`.
+    /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or an unknown time zone.
     public static func run(
         from: Int64,
         to: Int64,
         gapSeconds: Int64,
+        timeZone: String = "UTC",
         client: PostgresClient,
         logger: Logger
     ) async throws
         -> SessionsReport
     {
         try ReportError.requireRange(from: from, to: to)
+        try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.sessions.rows(
             [RFC3339.format(from), RFC3339.format(to), "\(gapSeconds) seconds"],
             client: client,

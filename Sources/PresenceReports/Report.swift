@@ -1,0 +1,16 @@
+/// A report's answer, as every front end prints it: DESIGN.md's JSON shape, or a table (for
+/// the command line's table, CSV and Markdown).
+public protocol Report: Sendable {
+    /// The answer in DESIGN.md's JSON shape.
+    var json: String { get }
+    /// The answer as rows of text.
+    var table: ReportTable { get }
+}
+
+extension ActivityReport: Report {}
+extension SessionsReport: Report {}
+extension ActiveUsersReport: Report {}
+extension HourByWeekdayReport: Report {}
+extension OnlineReport: Report {}
+extension LastSeenReport: Report {}
+extension HistoryReport: Report {}
