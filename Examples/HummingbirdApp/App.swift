@@ -77,7 +77,12 @@ struct Site: Sendable {
     /// A page that says who is online now and when each of a few people was last seen.
     func page(_ request: Request, title: String) async throws -> Response {
         let now = SeenEvent.microsecondsNow()
-        let online = try await OnlineReport.run(at: now, thresholdSeconds: 300, client: client, logger: logger)
+        let online = try await OnlineReport.run(
+            at: now,
+            thresholdSeconds: PresenceDefaults.onlineThreshold.wholeSeconds,
+            client: client,
+            logger: logger
+        )
         var people: [String] = []
         for name in ["alice", "bob", "carol"] {
             let seen = try await LastSeenReport.run(user: name, asOf: now, client: client, logger: logger)

@@ -14,7 +14,7 @@ struct OnlineCommand: AsyncParsableCommand {
     var at: TimeArgument?
 
     @Option(help: "How recent a last seen counts as online: 90s, 5m, 2h, 7d.")
-    var threshold = DurationArgument(seconds: 300)
+    var threshold = DurationArgument(seconds: PresenceDefaults.onlineThreshold.wholeSeconds)
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions

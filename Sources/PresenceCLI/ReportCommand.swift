@@ -48,7 +48,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var range: RangeOptions
 
         @Option(help: "The session gap: 90s, 5m, 2h, 7d. With the projector's gap the projection answers.")
-        var gap = DurationArgument(seconds: 1_800)
+        var gap = DurationArgument(seconds: PresenceDefaults.sessionGap.wholeSeconds)
 
         @OptionGroup var output: OutputOptions
         @OptionGroup var global: GlobalOptions
@@ -133,13 +133,13 @@ struct ReportCommand: AsyncParsableCommand {
         var bucket: ActivityReport.Bucket?
 
         @Option(help: "The session gap: 90s, 5m, 2h, 7d.")
-        var gap = DurationArgument(seconds: 1_800)
+        var gap = DurationArgument(seconds: PresenceDefaults.sessionGap.wholeSeconds)
 
         @Option(help: "The moment of the online list, RFC 3339 (default: now).")
         var at: TimeArgument?
 
         @Option(help: "How recent a last seen counts as online.")
-        var threshold = DurationArgument(seconds: 300)
+        var threshold = DurationArgument(seconds: PresenceDefaults.onlineThreshold.wholeSeconds)
 
         @OptionGroup var global: GlobalOptions
 

@@ -38,7 +38,7 @@ struct SimulateCommand: AsyncParsableCommand {
         guard end.microseconds - Int64(days) * 86_400_000_000 >= SeenEvent.Rules.earliest else {
             throw ValidationError("--end less --days lies before the year 0001: choose a later --end or fewer --days.")
         }
-        let skew = SeenEvent.Rules().allowedClockSkew.components.seconds * 1_000_000
+        let skew = SeenEvent.Rules().allowedClockSkew.wholeMicroseconds
         guard output != nil || end.microseconds <= SeenEvent.microsecondsNow() + skew else {
             throw ValidationError(
                 "--end lies in the future, and the log takes no events from the future: choose an earlier --end, or write to a file with --output."

@@ -1,3 +1,5 @@
+import PresenceModel
+
 extension PresenceTracker {
     /// What the tracker does with an event when its buffer is full.
     public enum OverflowPolicy: Sendable, Hashable {
@@ -28,7 +30,7 @@ extension PresenceTracker {
         /// What to do when the buffer is full. Default ``OverflowPolicy/dropNewest``.
         public var overflowPolicy: OverflowPolicy = .dropNewest
         /// How far an event's time may lie ahead of the clock. Default 5 minutes.
-        public var allowedClockSkew: Duration = .seconds(300)
+        public var allowedClockSkew = PresenceDefaults.allowedClockSkew
         /// The first wait before retrying a failed write; it doubles up to ``maximumRetryDelay``.
         /// Default 100 ms.
         public var initialRetryDelay: Duration = .milliseconds(100)

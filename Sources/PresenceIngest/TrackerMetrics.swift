@@ -55,7 +55,6 @@ final class TrackerMetrics: Sendable {
 extension Timer {
     /// Records a Swift `Duration`.
     fileprivate func recordInterval(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        recordNanoseconds(duration.wholeNanoseconds)
     }
 }

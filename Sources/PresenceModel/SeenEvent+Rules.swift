@@ -6,7 +6,7 @@ extension SeenEvent {
         /// The longest location, in bytes of UTF-8: 2048, as the schema enforces.
         public static let maximumLocationBytes = 2048
         /// How far an event's time may lie ahead of the time it is received. Default 5 minutes.
-        public var allowedClockSkew: Duration = .seconds(300)
+        public var allowedClockSkew = PresenceDefaults.allowedClockSkew
 
         /// The earliest time an event may have, 0001-01-01T00:00:00Z, in microseconds since 1970.
         public static let earliest: Int64 = -62_135_596_800_000_000
@@ -18,8 +18,7 @@ extension SeenEvent {
         public init() {}
 
         var allowedClockSkewMicroseconds: Int64 {
-            let (seconds, attoseconds) = allowedClockSkew.components
-            return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+            allowedClockSkew.wholeMicroseconds
         }
     }
 }

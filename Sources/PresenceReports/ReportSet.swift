@@ -18,11 +18,11 @@ public struct ReportSet: Sendable, Hashable {
         /// The activity bucket; `nil` picks one by the range's length (see ``bucket(from:to:)``).
         public var bucket: ActivityReport.Bucket?
         /// The session gap in seconds. Default 30 minutes.
-        public var gapSeconds: Int64 = 1_800
+        public var gapSeconds = PresenceDefaults.sessionGap.wholeSeconds
         /// The moment of the online list, in microseconds since 1970.
         public var onlineAt: Int64
         /// How recent a last seen counts as online, in seconds. Default 5 minutes.
-        public var onlineThresholdSeconds: Int64 = 300
+        public var onlineThresholdSeconds = PresenceDefaults.onlineThreshold.wholeSeconds
         /// When the page says it was made, in microseconds since 1970. Default: when the
         /// configuration is made.
         public var generatedAt = SeenEvent.microsecondsNow()

@@ -163,10 +163,9 @@ public struct PresenceServer: Sendable {
     /// its service group: started in order before the server, shut down in reverse after it,
     /// so a graceful shutdown answers the requests in flight, then drains the tracker.
     public func makeApplication(services: [any Service]) -> some ApplicationProtocol {
-        let (seconds, attoseconds) = configuration.idleTimeout.components
-        return Application(
+        Application(
             router: makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: .milliseconds(seconds * 1_000 + attoseconds / 1_000_000_000_000_000))),
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(configuration.idleTimeout.wholeMilliseconds))),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "Presence"

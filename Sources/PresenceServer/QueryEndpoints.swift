@@ -23,7 +23,7 @@ struct QueryEndpoints: Sendable {
         let query = QueryParameters(request)
         let report = try await OnlineReport.run(
             at: try query.time("at") ?? SeenEvent.microsecondsNow(),
-            thresholdSeconds: try query.duration("threshold", default: 300),
+            thresholdSeconds: try query.duration("threshold", default: PresenceDefaults.onlineThreshold.wholeSeconds),
             client: client,
             logger: context.logger
         )
@@ -72,7 +72,7 @@ struct QueryEndpoints: Sendable {
                 try await SessionsReport.run(
                     from: try query.requiredTime("from"),
                     to: try query.requiredTime("to"),
-                    gapSeconds: try query.duration("gap", default: 1_800),
+                    gapSeconds: try query.duration("gap", default: PresenceDefaults.sessionGap.wholeSeconds),
                     timeZone: query.timeZone,
                     client: client,
                     logger: logger

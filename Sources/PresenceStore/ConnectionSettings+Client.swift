@@ -38,8 +38,7 @@ extension ConnectionSettings {
         if backgroundLogger.logLevel > .info { backgroundLogger.logLevel = .error }
         var configuration = clientConfiguration()
         if let statementTimeout {
-            let (seconds, attoseconds) = statementTimeout.components
-            let milliseconds = max(1, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
+            let milliseconds = max(1, statementTimeout.wholeMilliseconds)
             configuration.options.additionalStartupParameters.append(("statement_timeout", "\(milliseconds)ms"))
         }
         return PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)

@@ -80,14 +80,13 @@ public struct Retention: Sendable {
     /// - Throws: ``RetentionError`` when ``keep`` is under a day, ``StoreError`` when the
     ///   database fails; nothing is dropped then.
     public func run(client: PostgresClient, logger: Logger) async throws -> [Partition] {
-        let (seconds, attoseconds) = keep.components
-        guard seconds >= 86_400 else {
+        guard keep >= .seconds(86_400) else {
             throw RetentionError(
                 .periodTooShort,
                 "Retention keeps at least 1 day of raw events: reports of the moment read the last minutes of the log."
             )
         }
-        let microseconds = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        let microseconds = keep.wholeMicroseconds
         var partitions: [Partition] = []
         do {
             // READ COMMITTED whatever the database's or role's default_transaction_isolation:

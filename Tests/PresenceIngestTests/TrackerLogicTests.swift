@@ -52,8 +52,7 @@ struct TrackerLogicTests {
         var slept: Duration { skipped.withLock { $0 } }
 
         func microsecondsNow() -> Int64 {
-            let (seconds, attoseconds) = uptime.components
-            return Self.wallStart + seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+            Self.wallStart + uptime.wholeMicroseconds
         }
 
         var uptime: Duration { ContinuousClock.now - start + slept }
