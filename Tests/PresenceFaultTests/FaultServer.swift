@@ -31,21 +31,11 @@ struct FaultServer: Sendable {
         _ body: (FaultServer, PostgresClient) async throws -> Result
     ) async throws -> Result {
         let folder = "/tmp/presence-fault-" + UUID().uuidString.prefix(8).lowercased()
-        let server = EmbeddedServer(configuration: .init(dataFolder: folder))
-        do {
-            let settings = try await server.start(logger: logger)
-            let fault = FaultServer(server: server, settings: settings)
-            let result = try await settings.withClient(logger: logger) { client in
+        return try await withPrivateServer(in: folder) { server, settings in
+            try await settings.withClient(logger: logger) { client in
                 try await Migrator(client: client).migrate(logger: logger)
-                return try await body(fault, client)
+                return try await body(FaultServer(server: server, settings: settings), client)
             }
-            try await server.stop(logger: logger)
-            try? FileManager.default.removeItem(atPath: folder)
-            return result
-        } catch {
-            _ = try? await server.stop(logger: logger)
-            try? FileManager.default.removeItem(atPath: folder)
-            throw error
         }
     }
 

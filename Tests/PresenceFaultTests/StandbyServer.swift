@@ -25,20 +25,12 @@ struct StandbyServer: Sendable {
         primary: FaultServer,
         _ body: (StandbyServer, PostgresClient) async throws -> Result
     ) async throws -> Result {
-        let folder = primary.folder + "-standby"
-        let server = EmbeddedServer(configuration: .init(dataFolder: folder))
-        do {
+        try await withPrivateServer(in: primary.folder + "-standby") { server in
             try await server.createStandby(of: primary.server, logger: logger)
-            let settings = try await server.start(logger: logger)
-            let standby = StandbyServer(server: server, settings: settings)
-            let result = try await settings.withClient(logger: logger) { client in try await body(standby, client) }
-            try await server.stop(logger: logger)
-            try? FileManager.default.removeItem(atPath: folder)
-            return result
-        } catch {
-            _ = try? await server.stop(logger: logger)
-            try? FileManager.default.removeItem(atPath: folder)
-            throw error
+        } _: { server, settings in
+            try await settings.withClient(logger: logger) { client in
+                try await body(StandbyServer(server: server, settings: settings), client)
+            }
         }
     }
 
