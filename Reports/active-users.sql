@@ -28,17 +28,12 @@ days AS (
 ),
 calendar AS (
     -- The local days from 29 days before the first to the one after the last, each with its
-    -- first quarter hour: a quarter's local day is where it falls among those starts.
-    SELECT array_agg(day ORDER BY day) AS days, array_agg(first_quarter ORDER BY day) AS starts
-    FROM (
-        SELECT (quarter AT TIME ZONE $3)::date AS day, min(quarter) AS first_quarter
-        FROM generate_series(
-            presence_quarter(((SELECT min(day) FROM days) - 30)::timestamp AT TIME ZONE $3),
-            ((SELECT max(day) FROM days) + 2)::timestamp AT TIME ZONE $3,
-            interval '15 minutes') AS quarter
-        GROUP BY 1
-    ) AS local_days
-    WHERE day BETWEEN (SELECT min(day) FROM days) - 29 AND (SELECT max(day) FROM days) + 1
+    -- start, by the same edges: a quarter's local day is where it falls among those starts.
+    SELECT array_agg((e AT TIME ZONE $3)::date ORDER BY e) AS days, array_agg(e ORDER BY e) AS starts
+    FROM unnest(presence_local_edges(
+        ((SELECT min(day) FROM days) - 29)::timestamp AT TIME ZONE $3,
+        (SELECT edges[cardinality(edges)] FROM edges),
+        'day', $3)) AS e
 ),
 firsts AS (
     -- Each user's first row of a local day: its previous quarter lies before the day's start.
