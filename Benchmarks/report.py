@@ -53,6 +53,18 @@ if tracker or psql or naive:
             rate = count / (nanos / 1e9)
             print(f"{name:34} {nanos / 1e9:8.2f} {rate:10.0f} {ratio(rate, psql_rate):>8}")
 
+writer = value("end-to-end x1000000, writer batches", "Time(wallclock)")
+copy = value("end-to-end x1000000, PostgresNIO copy", "Time(wallclock)")
+if writer or copy:
+    print()
+    print("the writer alone against COPY, batches of 16,384, median of the iterations")
+    print(f"{'':34} {'seconds':>8} {'events/s':>10} {'vs COPY':>8}")
+    copy_rate = 1_000_000 / (copy / 1e9) if copy else None
+    for name, nanos in (("EventLogWriter (bound arrays)", writer), ("PostgresNIO COPY, same batches", copy)):
+        if nanos:
+            rate = 1_000_000 / (nanos / 1e9)
+            print(f"{name:34} {nanos / 1e9:8.2f} {rate:10.0f} {ratio(rate, copy_rate):>8}")
+
 memory = value("tracker memory", "trackerresidentbytes") or value("tracker memory", "tracker resident bytes")
 if memory is not None:
     print()

@@ -10,7 +10,9 @@ import ServiceLifecycle
 
 /// Writing a million events into the embedded server: through the tracker (seen() until the
 /// last batch is committed), through `psql \copy` of the same rows from a file (the limit of
-/// what one client can load), and one INSERT per event (the naive way).
+/// what one client can load), and one INSERT per event (the naive way). Beside them, the
+/// writer alone against COPY through PostgresNIO, in the same batches: what binding each batch
+/// as arrays costs against the COPY it replaced.
 enum EndToEnd {
     static let logger: Logger = {
         var logger = Logger(label: "bench")
@@ -73,6 +75,36 @@ enum EndToEnd {
             benchmark.stopMeasurement()
         }
 
+        Benchmark("end-to-end x\(endToEndEvents), writer batches", configuration: slow) { benchmark in
+            let settings = try await freshDatabase()
+            try await settings.withClient(logger: logger) { client in
+                var writer = EventLogWriter(client: client, logger: logger)
+                benchmark.startMeasurement()
+                for batch in batches {
+                    _ = try await writer.write(batch)
+                }
+                benchmark.stopMeasurement()
+            }
+        }
+
+        Benchmark("end-to-end x\(endToEndEvents), PostgresNIO copy batches", configuration: slow) { benchmark in
+            let settings = try await freshDatabase()
+            try await settings.withClient(logger: logger) { client in
+                let texts = batches.map(copyText)
+                benchmark.startMeasurement()
+                for text in texts {
+                    try await client.withConnection { connection in
+                        try await connection.query("BEGIN", logger: logger)
+                        try await connection.copyFrom(table: "seen_events", columns: ["id", "user_id", "at", "location"], logger: logger) {
+                            try await $0.write(ByteBuffer(string: text))
+                        }
+                        try await connection.query("COMMIT", logger: logger)
+                    }
+                }
+                benchmark.stopMeasurement()
+            }
+        }
+
         Benchmark("end-to-end x\(naiveEvents), one INSERT per event", configuration: slow) { benchmark in
             let settings = try await freshDatabase()
             try await settings.withClient(logger: logger) { client in
@@ -111,17 +143,28 @@ enum EndToEnd {
         return settings
     }
 
+    /// The events in the tracker's largest batches.
+    static let batches: [[SeenEvent]] = {
+        let size = PresenceTracker.Configuration().maximumBatchSize
+        return stride(from: 0, to: events.count, by: size).map { Array(events[$0..<min($0 + size, events.count)]) }
+    }()
+
     /// The events as a COPY text file, written once.
     static func copyFile() throws -> String {
         let path = FileManager.default.temporaryDirectory.appending(path: "presence-bench-events.copy").path
         if FileManager.default.fileExists(atPath: path) { return path }
+        try Data(copyText(events).utf8).write(to: URL(filePath: path))
+        return path
+    }
+
+    /// Events as COPY text rows; the benchmark's users and locations need no escaping.
+    static func copyText(_ events: [SeenEvent]) -> String {
         var text = ""
         text.reserveCapacity(events.count * 90)
         for event in events {
             text += "\(event.id.uuidString.lowercased())\t\(event.user)\t\(RFC3339.format(event.microseconds))\t\(event.location ?? "\\N")\n"
         }
-        try Data(text.utf8).write(to: URL(filePath: path))
-        return path
+        return text
     }
 
     static func psql(_ settings: ConnectionSettings, _ command: String) throws {

@@ -19,7 +19,7 @@ extension PresenceTracker {
         /// How many events the buffer holds. Default 65,536. At least 1: the tracker takes a
         /// smaller value as 1, and says so in its log.
         public var capacity: Int = 65_536
-        /// The most events written in one batch (one COPY, one transaction). Default 16,384:
+        /// The most events written in one batch (one INSERT, one transaction). Default 16,384:
         /// under load, large batches spread each commit's cost over many events; under light
         /// load batches are small anyway, written when ``maximumBatchAge`` has passed. At least
         /// 1 and at most ``capacity``: the tracker takes a value outside as the nearest bound.

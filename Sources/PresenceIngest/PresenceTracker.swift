@@ -16,9 +16,9 @@ import Musl
 /// Hold one per process. ``seen(user:at:location:id:)`` validates an event and appends it to a
 /// bounded in-memory buffer; it is safe from any thread or task, never awaits, and never blocks
 /// unless the overflow policy is ``OverflowPolicy/wait(deadline:)``. The tracker is a
-/// `Service`: its ``run()`` is the flusher, which writes batches with COPY, each event once,
-/// retries with backoff while PostgreSQL is unreachable, and on graceful shutdown writes what
-/// it holds before it returns. Run it in a `ServiceGroup` after the `PostgresClient`:
+/// `Service`: its ``run()`` is the flusher, which writes batches (one bound INSERT each), each
+/// event once, retries with backoff while PostgreSQL is unreachable, and on graceful shutdown
+/// writes what it holds before it returns. Run it in a `ServiceGroup` after the `PostgresClient`:
 ///
 /// ```swift
 /// let tracker = PresenceTracker(client: client, logger: logger)

@@ -11,7 +11,7 @@ import PresenceReports
 ///
 /// The body is a JSON array of events (`Content-Type: application/json`) or JSON Lines
 /// (`application/x-ndjson`, `application/jsonl`). The valid events are written before the
-/// answer, in one COPY transaction: a 200 means they are in the log. A client that gets no
+/// answer, in one transaction: a 200 means they are in the log. A client that gets no
 /// answer sends the same body again; events are identified by their id (or, without one, by
 /// an id derived from their content), so nothing is stored twice.
 ///

@@ -80,4 +80,55 @@ struct EventLogWriterTests {
             }
         }
     }
+
+    @Test("every value arrives exactly: times from year 1 to 9999 to the microsecond, no location apart from an empty one, any text")
+    func valuesArriveExactly() async throws {
+        let rules = SeenEvent.Rules.self
+        let times: [Int64] = [
+            rules.earliest, rules.latest - 1, -1, 0, 1, 946_684_800_000_000 - 1, 946_684_800_000_000,
+            base + 123_457,
+        ]
+        let texts = ["", "\\N", "NULL", "a\tb\nc\\d\r", "'); DROP TABLE seen_events; --", "ünïcødé 😀", "\u{1}\u{7F}"]
+        var events: [SeenEvent] = []
+        for (index, at) in times.enumerated() {
+            events.append(SeenEvent(user: "time \(index)", microseconds: at, location: nil))
+        }
+        for (index, text) in texts.enumerated() {
+            events.append(SeenEvent(user: "text \(index) \(text)", microseconds: base + Int64(index), location: text))
+        }
+        try await TestDatabase.withFresh { client, _ in
+            var writer = EventLogWriter(client: client, logger: logger)
+            let result = try await writer.write(events)
+            #expect(result == BatchResult(stored: events.count, duplicates: 0))
+            // EXTRACT(EPOCH …) is numeric with every microsecond since PostgreSQL 14.
+            let rows = try await client.query(
+                "SELECT id, user_id, (EXTRACT(EPOCH FROM at) * 1000000)::int8, location FROM seen_events",
+                logger: logger
+            ).collect()
+            var stored: [UUID: SeenEvent] = [:]
+            for row in rows {
+                let (id, user, microseconds, location) = try row.decode((UUID, String, Int64, String?).self)
+                stored[id] = SeenEvent(id: id, user: user, microseconds: microseconds, location: location)
+            }
+            #expect(stored.count == events.count)
+            for event in events {
+                #expect(stored[event.id] == event)
+            }
+        }
+    }
+
+    @Test("events the log holds and repeats within a batch are duplicates: each event is stored once")
+    func duplicates() async throws {
+        let a = SeenEvent(user: "a", microseconds: base)
+        let b = SeenEvent(user: "b", microseconds: base + 1)
+        let c = SeenEvent(user: "c", microseconds: base + 2, location: "/c")
+        try await TestDatabase.withFresh { client, _ in
+            var writer = EventLogWriter(client: client, logger: logger)
+            let first = try await writer.write([b])
+            let second = try await writer.write([a, b, a, c, c, b])
+            #expect(first == BatchResult(stored: 1, duplicates: 0))
+            #expect(second == BatchResult(stored: 2, duplicates: 4))
+            #expect(try await TestDatabase.eventCount(client) == 3)
+        }
+    }
 }
