@@ -26,7 +26,7 @@ struct GrowthDataset: Sendable, Hashable {
     let users: Int
 
     /// The first moment after the history: "today" begins here, and the new events fall in it.
-    static let end = RFC3339.parse("2026-11-01T00:00:00Z")!
+    static let end = Timestamp(rfc3339: "2026-11-01T00:00:00Z")!.microsecondsSince1970
     static let day: Int64 = 86_400_000_000
 
     /// A year of 1,000,000 users: about 10.2 million events; `PRESENCE_GROWTH_SCALE=10` makes
@@ -48,13 +48,13 @@ struct GrowthDataset: Sendable, Hashable {
     static let sharedBuffers = "4GB"
 
     var database: String { "presence_bench_growth_\(name)" }
-    var stamp: String { "\(days) days to \(RFC3339.format(Self.end)), \(sessionsPerDay) sessions/day, \(users) users, v2" }
+    var stamp: String { "\(days) days to \(Timestamp(microsecondsSince1970: Self.end).rfc3339), \(sessionsPerDay) sessions/day, \(users) users, v2" }
 
     /// The SQL that writes day `k` before the end (k = 0 is the last day), with `sessions`
     /// sessions, ids made from `salt`. Hashes are masked to 31 bits: `abs` fails on the
     /// smallest integer.
     static func insertDay(_ k: Int, sessions: Int, users: Int, salt: String) -> PostgresQuery {
-        let dayStart = RFC3339.format(end - Int64(k + 1) * day)
+        let dayStart = Timestamp(microsecondsSince1970: end - Int64(k + 1) * day).rfc3339
         return """
             INSERT INTO seen_events (id, user_id, at, location)
             SELECT md5(\(salt) || ':' || \(k) || ':' || s || ':' || e)::uuid,
@@ -113,8 +113,8 @@ struct GrowthDataset: Sendable, Hashable {
             var started = ContinuousClock.now
             if current == nil {
                 try await Migrator(client: client).migrate(logger: logger)
-                let first = RFC3339.format(Self.end - Int64(days) * Self.day).prefix(10)
-                let last = RFC3339.format(Self.end + 31 * Self.day).prefix(10)
+                let first = Timestamp(microsecondsSince1970: Self.end - Int64(days) * Self.day).rfc3339.prefix(10)
+                let last = Timestamp(microsecondsSince1970: Self.end + 31 * Self.day).rfc3339.prefix(10)
                 try await client.query("SELECT presence_ensure_partitions(\(String(first))::date, \(String(last))::date)", logger: logger)
                 for k in (0..<days).reversed() {
                     try await client.query(Self.insertDay(k, sessions: sessionsPerDay, users: users, salt: "history"), logger: logger)

@@ -28,9 +28,9 @@ struct GrowthRun {
             for _ in 0..<(2 + Int(random.next() % 10)) where events.count < 200_000 {
                 events.append(
                     SeenEvent(
-                        id: UUID.version7(microseconds: at, using: &random),
+                        id: UUID.version7(at: Timestamp(microsecondsSince1970: at), using: &random),
                         user: user,
-                        microseconds: at,
+                        at: Timestamp(microsecondsSince1970: at),
                         location: "/page/\(random.next() % 200)"
                     )
                 )
@@ -59,7 +59,7 @@ struct GrowthRun {
     /// (`CREATE DATABASE … TEMPLATE`) starts with none of its pages there, and a year has more
     /// of them to fetch on first use than 45 days, which would be measured instead of the work.
     private func prewarm() async throws {
-        let weekAgo = RFC3339.format(GrowthDataset.end - 7 * GrowthDataset.day)
+        let weekAgo = Timestamp(microsecondsSince1970: GrowthDataset.end - 7 * GrowthDataset.day).rfc3339
         _ = try await client.query("CREATE EXTENSION IF NOT EXISTS pg_prewarm", logger: logger).collect()
         _ = try await client.query(
             """
@@ -107,11 +107,12 @@ struct GrowthRun {
     /// Each report over the same fixed range, the median of nine runs after one unmeasured,
     /// through the library and a few through HTTP.
     private func reports() async throws -> [(GrowthFigure, Int)] {
-        let end = GrowthDataset.end
-        let day = GrowthDataset.day
+        let end = Timestamp(microsecondsSince1970: GrowthDataset.end)
+        let day = Duration.seconds(86_400)
+        let (dayAgo, weekAgo, quarterDayAgo) = (end - day, end - day * 7, end - day / 4)
         // The first user, by name, seen on the last day: the same in every history.
         let user = try await value(
-            "SELECT min(user_id) FROM presence_current WHERE last_seen >= \(RFC3339.format(end - day))::timestamptz",
+            "SELECT min(user_id) FROM presence_current WHERE last_seen >= \(dayAgo.rfc3339)::timestamptz",
             as: String.self
         )
         let lastSeen = try await value(
@@ -122,13 +123,13 @@ struct GrowthRun {
         let cases: [(GrowthFigure, () async throws -> Void)] = [
             (
                 .activityHour,
-                { _ = try await ActivityReport.run(from: end - day, to: end, bucket: .hour, timeZone: "UTC", client: client, logger: logger) }
+                { _ = try await ActivityReport.run(from: dayAgo, to: end, bucket: .hour, timeZone: "UTC", client: client, logger: logger) }
             ),
             (
                 .activityDay,
                 {
                     _ = try await ActivityReport.run(
-                        from: end - 7 * day,
+                        from: weekAgo,
                         to: end,
                         bucket: .day,
                         timeZone: "Europe/Berlin",
@@ -137,17 +138,27 @@ struct GrowthRun {
                     )
                 }
             ),
-            (.sessions, { _ = try await SessionsReport.run(from: end - 7 * day, to: end, gapSeconds: 1_800, client: client, logger: logger) }),
-            (.sessionsOtherGap, { _ = try await SessionsReport.run(from: end - day, to: end, gapSeconds: 600, client: client, logger: logger) }),
-            (.activeUsers, { _ = try await ActiveUsersReport.run(from: end - 7 * day, to: end, timeZone: "UTC", client: client, logger: logger) }),
+            (.sessions, { _ = try await SessionsReport.run(from: weekAgo, to: end, gap: .seconds(1_800), client: client, logger: logger) }),
+            (.sessionsOtherGap, { _ = try await SessionsReport.run(from: dayAgo, to: end, gap: .seconds(600), client: client, logger: logger) }),
+            (.activeUsers, { _ = try await ActiveUsersReport.run(from: weekAgo, to: end, timeZone: "UTC", client: client, logger: logger) }),
             (
                 .hourByWeekday,
-                { _ = try await HourByWeekdayReport.run(from: end - 7 * day, to: end, timeZone: "UTC", client: client, logger: logger) }
+                { _ = try await HourByWeekdayReport.run(from: weekAgo, to: end, timeZone: "UTC", client: client, logger: logger) }
             ),
-            (.online, { _ = try await OnlineReport.run(at: end - day / 4, thresholdSeconds: 300, client: client, logger: logger) }),
+            (.online, { _ = try await OnlineReport.run(at: quarterDayAgo, threshold: .seconds(300), client: client, logger: logger) }),
             // Just before the user's last event: answered from the log, not presence_current.
-            (.lastSeenAsOf, { _ = try await LastSeenReport.run(user: user, asOf: Int64(lastSeen) - 1, client: client, logger: logger) }),
-            (.history, { _ = try await HistoryReport.run(user: user, from: end - 7 * day, to: end, client: client, logger: logger) }),
+            (
+                .lastSeenAsOf,
+                {
+                    _ = try await LastSeenReport.run(
+                        user: user,
+                        asOf: Timestamp(microsecondsSince1970: Int64(lastSeen) - 1),
+                        client: client,
+                        logger: logger
+                    )
+                }
+            ),
+            (.history, { _ = try await HistoryReport.run(user: user, from: weekAgo, to: end, client: client, logger: logger) }),
             (.projectorStatus, { _ = try await ProjectorStatus.read(client: client, logger: logger) }),
         ]
         var figures: [(GrowthFigure, Int)] = []
@@ -158,9 +169,9 @@ struct GrowthRun {
         let escapedUser = user.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? user
         figures += try await GrowthHTTP.measure(
             [
-                (.httpOnline, "/v1/online?at=\(RFC3339.format(end - day / 4))"),
-                (.httpLastSeen, "/v1/users/\(escapedUser)/last-seen?as_of=\(RFC3339.format(Int64(lastSeen) - 1))"),
-                (.httpActiveUsers, "/v1/reports/active-users?from=\(RFC3339.format(end - 7 * day))&to=\(RFC3339.format(end))&tz=UTC"),
+                (.httpOnline, "/v1/online?at=\(quarterDayAgo.rfc3339)"),
+                (.httpLastSeen, "/v1/users/\(escapedUser)/last-seen?as_of=\(Timestamp(microsecondsSince1970: Int64(lastSeen) - 1).rfc3339)"),
+                (.httpActiveUsers, "/v1/reports/active-users?from=\(weekAgo.rfc3339)&to=\(end.rfc3339)&tz=UTC"),
             ],
             client: client,
             logger: logger
@@ -199,7 +210,7 @@ struct GrowthRun {
         // drawn from the whole population, 81% of a batch's users have a past in the year and
         // 23% in 45 days, and the year would fold more merges per event, not the same ones.
         let recent = try await client.query(
-            "SELECT user_id FROM presence_current WHERE last_seen >= \(RFC3339.format(GrowthDataset.end - 45 * GrowthDataset.day))::timestamptz ORDER BY user_id",
+            "SELECT user_id FROM presence_current WHERE last_seen >= \(Timestamp(microsecondsSince1970: GrowthDataset.end - 45 * GrowthDataset.day).rfc3339)::timestamptz ORDER BY user_id",
             logger: logger
         ).collect().map { try $0.decode(String.self) }
         let events = Self.newEvents(users: recent)

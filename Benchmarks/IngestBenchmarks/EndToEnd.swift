@@ -23,13 +23,13 @@ enum EndToEnd {
     /// The same rows for every contender: ids, users, times over the last ten days, locations.
     static let events: [SeenEvent] = {
         var random = SplitMix64(seed: 42)
-        let now = SeenEvent.microseconds(of: Date())
+        let now = Timestamp(Date()).microsecondsSince1970
         return (0..<endToEndEvents).map { index in
             let at = now - Int64(random.next() % (10 * 86_400_000_000))
             return SeenEvent(
-                id: UUID.version7(microseconds: at, using: &random),
+                id: UUID.version7(at: Timestamp(microsecondsSince1970: at), using: &random),
                 user: users[Int(random.next() % UInt64(users.count))],
-                microseconds: at,
+                at: Timestamp(microsecondsSince1970: at),
                 location: locations[index % locations.count]
             )
         }
@@ -55,7 +55,7 @@ enum EndToEnd {
                 await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                     Thread.detachNewThread {
                         for event in events {
-                            tracker.seen(user: event.user, at: event.at, location: event.location, id: event.id)
+                            tracker.seen(user: event.user, at: event.at.date, location: event.location, id: event.id)
                         }
                         done.resume()
                     }
@@ -113,7 +113,7 @@ enum EndToEnd {
                     try await client.query(
                         """
                         INSERT INTO seen_events (id, user_id, at, location)
-                        VALUES (\(event.id), \(event.user), to_timestamp(\(Double(event.microseconds) / 1e6)), \(event.location))
+                        VALUES (\(event.id), \(event.user), \(event.at), \(event.location))
                         """,
                         logger: logger
                     )
@@ -136,7 +136,7 @@ enum EndToEnd {
         try await settings.withClient(logger: logger) { client in
             try await Migrator(client: client).migrate(logger: logger)
             try await client.withConnection { connection in
-                let today = EventLog.day(ofMicroseconds: SeenEvent.microseconds(of: Date()))
+                let today = EventLog.day(of: .now)
                 try await EventLog.ensurePartitions(days: (today - 11)...(today + 1), on: connection, logger: logger)
             }
         }
@@ -162,7 +162,7 @@ enum EndToEnd {
         var text = ""
         text.reserveCapacity(events.count * 90)
         for event in events {
-            text += "\(event.id.uuidString.lowercased())\t\(event.user)\t\(RFC3339.format(event.microseconds))\t\(event.location ?? "\\N")\n"
+            text += "\(event.id.uuidString.lowercased())\t\(event.user)\t\(event.at.rfc3339)\t\(event.location ?? "\\N")\n"
         }
         return text
     }

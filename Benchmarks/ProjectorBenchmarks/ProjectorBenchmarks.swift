@@ -112,7 +112,7 @@ enum Log {
     }
 
     static func load(_ settings: ConnectionSettings) throws {
-        var configuration = TrafficSimulator.Configuration(end: SeenEvent.microsecondsNow() - 3_600_000_000)
+        var configuration = TrafficSimulator.Configuration(end: .now - .seconds(3_600))
         configuration.users = 100_000
         configuration.days = 30
         configuration.sessionsPerDay = 0.06
@@ -121,7 +121,7 @@ enum Log {
         var text = ""
         var count = 0
         for event in TrafficSimulator(configuration: configuration).events() where count < logEvents {
-            text += "\(event.id.uuidString.lowercased())\t\(event.user)\t\(RFC3339.format(event.microseconds))\t\(event.location ?? "\\N")\n"
+            text += "\(event.id.uuidString.lowercased())\t\(event.user)\t\(event.at)\t\(event.location ?? "\\N")\n"
             count += 1
         }
         precondition(count == logEvents, "the simulation made only \(count) events")

@@ -56,9 +56,16 @@ enum ReportCase: String, CaseIterable, Sendable {
                 client: client,
                 logger: logger
             )
-            return Answer(rows: report.rows.map { [.integer($0.start), .integer($0.end), .integer(Int64($0.events)), .integer(Int64($0.users))] })
+            return Answer(
+                rows: report.rows.map {
+                    [
+                        .integer($0.start.microsecondsSince1970), .integer($0.end.microsecondsSince1970), .integer(Int64($0.events)),
+                        .integer(Int64($0.users)),
+                    ]
+                }
+            )
         case .sessions:
-            let report = try await SessionsReport.run(from: from, to: to, gapSeconds: gapSeconds, client: client, logger: logger)
+            let report = try await SessionsReport.run(from: from, to: to, gap: .seconds(gapSeconds), client: client, logger: logger)
             let summary: [Value] = [
                 .integer(Int64(report.count)), .real(report.meanSeconds), .real(report.p50Seconds), .real(report.p90Seconds),
                 .real(report.p99Seconds),
@@ -76,7 +83,7 @@ enum ReportCase: String, CaseIterable, Sendable {
 
     /// The same report straight from the log (``RawLogReports``).
     func raw(gapSeconds: Int64, client: PostgresClient, logger: Logger) async throws -> Answer {
-        let (from, to, zone) = (RFC3339.format(ReportDataset.from), RFC3339.format(ReportDataset.to), ReportDataset.timeZone)
+        let (from, to, zone) = (ReportDataset.from.rfc3339, ReportDataset.to.rfc3339, ReportDataset.timeZone)
         switch self {
         case .activityByDay, .activityByHour:
             let rows = try await RawLogReports.rows(
@@ -87,10 +94,8 @@ enum ReportCase: String, CaseIterable, Sendable {
             )
             return Answer(
                 rows: try rows.map { row in
-                    let (start, end, events, users) = try row.decode((Date, Date, Int64, Int64).self)
-                    return [
-                        .integer(SeenEvent.microseconds(of: start)), .integer(SeenEvent.microseconds(of: end)), .integer(events), .integer(users),
-                    ]
+                    let (start, end, events, users) = try row.decode((Timestamp, Timestamp, Int64, Int64).self)
+                    return [.integer(start.microsecondsSince1970), .integer(end.microsecondsSince1970), .integer(events), .integer(users)]
                 }
             )
         case .sessions:

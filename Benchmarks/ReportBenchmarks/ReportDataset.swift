@@ -30,19 +30,19 @@ struct ReportDataset: Sendable, Hashable {
     static let all = [million, tenMillion]
 
     /// The simulated time ends here (a fixed moment, so that a kept database stays valid).
-    static let end = RFC3339.parse("2026-11-01T00:00:00Z")!
+    static let end = Timestamp(rfc3339: "2026-11-01T00:00:00Z")!
     static let days = 30
 
     /// The reports' range: the 30 local days of Europe/Berlin from 2 to 31 October 2026, the
     /// 25-hour day of 25 October (summer time ends) among them.
     static let timeZone = "Europe/Berlin"
-    static let from = RFC3339.parse("2026-10-02T00:00:00+02:00")!
-    static let to = RFC3339.parse("2026-11-01T00:00:00+01:00")!
+    static let from = Timestamp(rfc3339: "2026-10-02T00:00:00+02:00")!
+    static let to = Timestamp(rfc3339: "2026-11-01T00:00:00+01:00")!
 
     var database: String { "presence_bench_reports_\(events)" }
     /// What the kept database must say it holds, or it is loaded again.
     var stamp: String {
-        "\(events) events of \(users) users, \(Self.days) days to \(RFC3339.format(Self.end)), \(sessionsPerDay) sessions/day, seed 1"
+        "\(events) events of \(users) users, \(Self.days) days to \(Self.end), \(sessionsPerDay) sessions/day, seed 1"
     }
 
     /// Makes sure the dataset's database exists, holds this dataset and is projected by the
@@ -126,12 +126,12 @@ struct ReportDataset: Sendable, Hashable {
         let handle = try FileHandle(forWritingTo: URL(filePath: path))
         defer { try? handle.close() }
         var count = 0
-        var last: Int64 = 0
+        var last = Timestamp.earliest
         var chunk = ""
         for event in TrafficSimulator(configuration: configuration).events() {
             guard count < events else { break }
-            chunk += "\(event.id.uuidString.lowercased())\t\(event.user)\t\(RFC3339.format(event.microseconds))\t\(event.location ?? "\\N")\n"
-            last = max(last, event.microseconds)
+            chunk += "\(event.id.uuidString.lowercased())\t\(event.user)\t\(event.at)\t\(event.location ?? "\\N")\n"
+            last = max(last, event.at)
             count += 1
             if chunk.utf8.count > 1 << 22 {
                 try handle.write(contentsOf: Data(chunk.utf8))
@@ -139,7 +139,7 @@ struct ReportDataset: Sendable, Hashable {
             }
         }
         try handle.write(contentsOf: Data(chunk.utf8))
-        note("took \(count) events, the last at \(RFC3339.format(last))", since: nil)
+        note("took \(count) events, the last at \(last)", since: nil)
         precondition(count == events, "the simulation made only \(count) events; raise sessionsPerDay")
         return path
     }

@@ -36,11 +36,11 @@ enum HTTPIngest {
 
     /// Distinct events over the last day, so that each is stored (no duplicate path).
     static func makeEvents() -> [SeenEvent] {
-        let now = SeenEvent.microsecondsNow()
+        let now = Timestamp.now.microsecondsSince1970
         return (0..<events).map { index in
             SeenEvent(
                 user: "user-\(index % 50_000)",
-                microseconds: now - 86_400_000_000 + Int64(index) * 150,
+                at: Timestamp(microsecondsSince1970: now - 86_400_000_000 + Int64(index) * 150),
                 location: "/forum/\(index % 997)"
             )
         }
@@ -51,7 +51,7 @@ enum HTTPIngest {
         let all = makeEvents()
         return stride(from: 0, to: all.count, by: batch).map { start in
             let items = all[start..<min(start + batch, all.count)].map { event in
-                #"{"id":"\#(event.id.uuidString.lowercased())","user":"\#(event.user)","at":"\#(RFC3339.format(event.microseconds))","location":"\#(event.location ?? "")"}"#
+                #"{"id":"\#(event.id.uuidString.lowercased())","user":"\#(event.user)","at":"\#(event.at.rfc3339)","location":"\#(event.location ?? "")"}"#
             }
             return ByteBuffer(string: "[" + items.joined(separator: ",") + "]")
         }

@@ -76,10 +76,10 @@ struct Site: Sendable {
 
     /// A page that says who is online now and when each of a few people was last seen.
     func page(_ request: Request, title: String) async throws -> Response {
-        let now = SeenEvent.microsecondsNow()
+        let now = Timestamp.now
         let online = try await OnlineReport.run(
             at: now,
-            thresholdSeconds: PresenceDefaults.onlineThreshold.wholeSeconds,
+            threshold: PresenceDefaults.onlineThreshold,
             client: client,
             logger: logger
         )
@@ -105,8 +105,8 @@ struct Site: Sendable {
     }
 
     /// "just now", "3 minutes ago", "2 hours ago".
-    static func ago(_ microseconds: Int64) -> String {
-        let seconds = max(0, microseconds / 1_000_000)
+    static func ago(_ span: Duration) -> String {
+        let seconds = max(0, span.components.seconds)
         switch seconds {
         case ..<60: return "just now"
         case ..<3_600: return seconds / 60 == 1 ? "1 minute ago" : "\(seconds / 60) minutes ago"

@@ -64,7 +64,7 @@ struct DemoCommand: AsyncParsableCommand {
             "Presence demo: \(users) simulated users over \(days) days, in the database \(Self.database) of the embedded server in \(server.configuration.dataFolder)"
         )
 
-        let end = SeenEvent.microsecondsNow()
+        let end = Timestamp.now
         var simulation = TrafficSimulator.Configuration(end: end)
         simulation.users = users
         simulation.days = days
@@ -78,7 +78,7 @@ struct DemoCommand: AsyncParsableCommand {
             let folded = try await Projector(client: client, logger: logger).catchUp()
             print("projected \(folded) events")
 
-            var configuration = ReportSet.Configuration(from: end - Int64(days) * 86_400_000_000, to: end, onlineAt: end)
+            var configuration = ReportSet.Configuration(from: end - .seconds(Int64(days) * 86_400), to: end, onlineAt: end)
             configuration.timeZone = tz
             let reports = try await ReportSet.run(configuration: configuration, client: client, logger: logger)
             let daily = try await ActivityReport.run(
@@ -110,13 +110,13 @@ struct DemoCommand: AsyncParsableCommand {
         let more = online.users.count - shown
         online.users = Array(online.users.prefix(shown))
         print(
-            "\nOnline now: \(reports.online.users.count) users seen in the last \(reports.online.thresholdSeconds / 60) minutes"
+            "\nOnline now: \(reports.online.users.count) users seen in the last \(reports.online.threshold.wholeSeconds / 60) minutes"
                 + (more > 0 ? " (the \(shown) most recent)" : "")
         )
         print(online.table.render(.table), terminator: "")
         print("\nActivity per day (\(tz))")
         print(daily.table.render(.table), terminator: "")
-        print("\nSession durations (gap \(reports.sessions.gapSeconds / 60) minutes)")
+        print("\nSession durations (gap \(reports.sessions.gap.wholeSeconds / 60) minutes)")
         print(reports.sessions.table.render(.table), terminator: "")
         print("\nActive users (\(tz))")
         print(reports.activeUsers.table.render(.table), terminator: "")

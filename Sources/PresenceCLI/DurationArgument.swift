@@ -3,19 +3,19 @@ import PresenceModel
 
 /// A command-line duration: a whole number and a unit, `90s`, `5m`, `2h` or `7d`.
 struct DurationArgument: ExpressibleByArgument, Sendable {
-    /// The duration in seconds.
-    let seconds: Int64
+    /// The duration.
+    let duration: Duration
 
     init?(argument: String) {
-        guard let seconds = DurationText.seconds(argument) else { return nil }
-        self.seconds = seconds
+        guard let duration = DurationText.duration(argument) else { return nil }
+        self.duration = duration
     }
 
-    init(seconds: Int64) {
-        self.seconds = seconds
+    init(_ duration: Duration) {
+        self.duration = duration
     }
 
     var defaultValueDescription: String {
-        DurationText.format(seconds: seconds)
+        DurationText.format(duration)
     }
 }

@@ -16,7 +16,7 @@ enum JSONLinesWriter {
         var count = 0
         for event in events {
             chunk += "{\"id\":\"\(event.id.uuidString.lowercased())\",\"user\":\(JSONText.string(event.user))"
-            chunk += ",\"at\":\"\(RFC3339.format(event.microseconds))\",\"location\":"
+            chunk += ",\"at\":\"\(event.at.rfc3339)\",\"location\":"
             chunk += JSONText.string(event.location)
             chunk += "}\n"
             count += 1

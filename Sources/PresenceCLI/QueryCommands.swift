@@ -14,7 +14,7 @@ struct OnlineCommand: AsyncParsableCommand {
     var at: TimeArgument?
 
     @Option(help: "How recent a last seen counts as online: 90s, 5m, 2h, 7d.")
-    var threshold = DurationArgument(seconds: PresenceDefaults.onlineThreshold.wholeSeconds)
+    var threshold = DurationArgument(PresenceDefaults.onlineThreshold)
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var global: GlobalOptions
@@ -22,8 +22,8 @@ struct OnlineCommand: AsyncParsableCommand {
     func run() async throws {
         try await global.print(output) { client, logger in
             try await OnlineReport.run(
-                at: at?.microseconds ?? SeenEvent.microsecondsNow(),
-                thresholdSeconds: threshold.seconds,
+                at: at?.time ?? Timestamp.now,
+                threshold: threshold.duration,
                 client: client,
                 logger: logger
             )
@@ -51,7 +51,7 @@ struct LastSeenCommand: AsyncParsableCommand {
         try await global.print(output) { client, logger in
             try await LastSeenReport.run(
                 user: user,
-                asOf: asOf?.microseconds ?? SeenEvent.microsecondsNow(),
+                asOf: asOf?.time ?? Timestamp.now,
                 client: client,
                 logger: logger
             )
@@ -82,8 +82,8 @@ struct HistoryCommand: AsyncParsableCommand {
         try await global.print(output) { client, logger in
             try await HistoryReport.run(
                 user: user,
-                from: from?.microseconds ?? SeenEvent.Rules.earliest,
-                to: to?.microseconds ?? SeenEvent.Rules.latest,
+                from: from?.time ?? Timestamp.earliest,
+                to: to?.time ?? Timestamp.latest,
                 client: client,
                 logger: logger
             )

@@ -28,8 +28,8 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.print(output) { client, logger in
                 try await ActivityReport.run(
-                    from: range.from.microseconds,
-                    to: range.to.microseconds,
+                    from: range.from.time,
+                    to: range.to.time,
                     bucket: bucket,
                     timeZone: range.tz,
                     client: client,
@@ -48,7 +48,7 @@ struct ReportCommand: AsyncParsableCommand {
         @OptionGroup var range: RangeOptions
 
         @Option(help: "The session gap: 90s, 5m, 2h, 7d. With the projector's gap the projection answers.")
-        var gap = DurationArgument(seconds: PresenceDefaults.sessionGap.wholeSeconds)
+        var gap = DurationArgument(PresenceDefaults.sessionGap)
 
         @OptionGroup var output: OutputOptions
         @OptionGroup var global: GlobalOptions
@@ -56,9 +56,9 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.print(output) { client, logger in
                 try await SessionsReport.run(
-                    from: range.from.microseconds,
-                    to: range.to.microseconds,
-                    gapSeconds: gap.seconds,
+                    from: range.from.time,
+                    to: range.to.time,
+                    gap: gap.duration,
                     timeZone: range.tz,
                     client: client,
                     logger: logger
@@ -81,8 +81,8 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.print(output) { client, logger in
                 try await ActiveUsersReport.run(
-                    from: range.from.microseconds,
-                    to: range.to.microseconds,
+                    from: range.from.time,
+                    to: range.to.time,
                     timeZone: range.tz,
                     client: client,
                     logger: logger
@@ -105,8 +105,8 @@ struct ReportCommand: AsyncParsableCommand {
         func run() async throws {
             try await global.print(output) { client, logger in
                 try await HourByWeekdayReport.run(
-                    from: range.from.microseconds,
-                    to: range.to.microseconds,
+                    from: range.from.time,
+                    to: range.to.time,
                     timeZone: range.tz,
                     client: client,
                     logger: logger
@@ -133,27 +133,27 @@ struct ReportCommand: AsyncParsableCommand {
         var bucket: ActivityReport.Bucket?
 
         @Option(help: "The session gap: 90s, 5m, 2h, 7d.")
-        var gap = DurationArgument(seconds: PresenceDefaults.sessionGap.wholeSeconds)
+        var gap = DurationArgument(PresenceDefaults.sessionGap)
 
         @Option(help: "The moment of the online list, RFC 3339 (default: now).")
         var at: TimeArgument?
 
         @Option(help: "How recent a last seen counts as online.")
-        var threshold = DurationArgument(seconds: PresenceDefaults.onlineThreshold.wholeSeconds)
+        var threshold = DurationArgument(PresenceDefaults.onlineThreshold)
 
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let now = SeenEvent.microsecondsNow()
+            let now = Timestamp.now
             var configuration = ReportSet.Configuration(
-                from: range.from.microseconds,
-                to: range.to.microseconds,
-                onlineAt: at?.microseconds ?? now
+                from: range.from.time,
+                to: range.to.time,
+                onlineAt: at?.time ?? now
             )
             configuration.timeZone = range.tz
             configuration.bucket = bucket
-            configuration.gapSeconds = gap.seconds
-            configuration.onlineThresholdSeconds = threshold.seconds
+            configuration.gap = gap.duration
+            configuration.onlineThreshold = threshold.duration
             let reports = try await global.withMigratedClient(as: .read) { client, logger in
                 try await ReportSet.run(configuration: configuration, client: client, logger: logger)
             }

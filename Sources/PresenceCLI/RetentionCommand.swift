@@ -24,17 +24,17 @@ struct RetentionCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard keep.seconds >= 86_400 else {
+        guard keep.duration >= .seconds(86_400) else {
             throw ValidationError("--keep must be at least 1d: reports of the moment read the last minutes of the log.")
         }
     }
 
     func run() async throws {
-        let retention = Retention(keep: .seconds(keep.seconds), dryRun: dryRun)
+        let retention = Retention(keep: keep.duration, dryRun: dryRun)
         let partitions = try await global.withMigratedClient(as: .owner) { client, logger in
             try await retention.run(client: client, logger: logger)
         }
-        for line in Self.lines(partitions, keep: DurationText.format(seconds: keep.seconds), dryRun: dryRun) {
+        for line in Self.lines(partitions, keep: DurationText.format(keep.duration), dryRun: dryRun) {
             print(line)
         }
     }

@@ -35,11 +35,10 @@ struct SimulateCommand: AsyncParsableCommand {
         guard days > 0, days <= 3_660 else { throw ValidationError("--days must be from 1 to 3660.") }
         guard let end else { return }
         // Events no other command would take: before the year 0001, or (for the log) ahead of the clock.
-        guard end.microseconds - Int64(days) * 86_400_000_000 >= SeenEvent.Rules.earliest else {
+        guard end.time - .seconds(Int64(days) * 86_400) >= Timestamp.earliest else {
             throw ValidationError("--end less --days lies before the year 0001: choose a later --end or fewer --days.")
         }
-        let skew = SeenEvent.Rules().allowedClockSkew.wholeMicroseconds
-        guard output != nil || end.microseconds <= SeenEvent.microsecondsNow() + skew else {
+        guard output != nil || end.time <= Timestamp.now + SeenEvent.Rules().allowedClockSkew else {
             throw ValidationError(
                 "--end lies in the future, and the log takes no events from the future: choose an earlier --end, or write to a file with --output."
             )
@@ -48,7 +47,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = TrafficSimulator.Configuration(
-            end: end?.microseconds ?? SeenEvent.microseconds(of: Date())
+            end: end?.time ?? .now
         )
         configuration.users = users
         configuration.days = days

@@ -2,12 +2,13 @@ import Foundation
 import NIOCore
 import PostgresNIO
 import PresenceModel
+import PresenceStore
 
 /// One column of a batch as a one-dimensional PostgreSQL array in binary form, so that one
 /// `INSERT … SELECT FROM unnest($1, $2, $3, $4)` writes the whole batch with four binds.
 ///
 /// Written by hand because PostgresNIO's array encoding has no NULL elements (an event without
-/// a location) and no exact element for a time in microseconds (its `Date` is a `Double`).
+/// a location).
 struct ColumnArray: PostgresDynamicTypeEncodable {
     let psqlType: PostgresDataType
     var psqlFormat: PostgresFormat { .binary }
@@ -33,11 +34,11 @@ struct ColumnArray: PostgresDynamicTypeEncodable {
         }
     }
 
-    /// The events' times, as `timestamptz[]`: microseconds since 2000-01-01 UTC on the wire.
+    /// The events' times, as `timestamptz[]`.
     static func times(of batch: [SeenEvent]) -> ColumnArray {
         ColumnArray(.timestamptz, .timestamptzArray, batch, bytesEach: 12) { event, buffer in
             buffer.writeInteger(Int32(8))
-            buffer.writeInteger(event.microseconds - postgresEpochMicroseconds)
+            event.at.encode(into: &buffer, context: .default)
             return true
         }
     }
@@ -53,9 +54,6 @@ struct ColumnArray: PostgresDynamicTypeEncodable {
             return true
         }
     }
-
-    /// 2000-01-01 00:00 UTC, PostgreSQL's epoch, in microseconds since 1970.
-    private static let postgresEpochMicroseconds: Int64 = 946_684_800_000_000
 
     private static func write(_ text: String, into buffer: inout ByteBuffer) {
         buffer.writeInteger(Int32(text.utf8.count))

@@ -13,7 +13,7 @@ final class EventBuffer: Sendable {
     struct Entry: Sendable {
         var id: UUID?
         var user: String
-        var microseconds: Int64
+        var at: Timestamp
         var location: String?
     }
 

@@ -190,7 +190,7 @@ public struct EventLogWriter: EventSink {
         }
         var missing = Set<Int64>()
         for event in batch {
-            let day = EventLog.day(ofMicroseconds: event.microseconds)
+            let day = EventLog.day(of: event.at)
             if !knownDays.contains(day) { missing.insert(day) }
         }
         guard !missing.isEmpty else { return }

@@ -133,11 +133,11 @@ public final class PresenceTracker: Service, Sendable {
 
     /// Validates an event and offers it to the buffer under the overflow policy.
     private func admit(user: String, at: Date?, location: String?, id: UUID?) -> Admission {
-        let now = clock.microsecondsNow()
-        let microseconds = at.map(SeenEvent.microseconds(of:)) ?? now
+        let now = clock.now
+        let time = at.map(Timestamp.init) ?? now
         if let reason = SeenEvent.validate(
             user: user,
-            microseconds: microseconds,
+            at: time,
             location: location,
             receivedAt: now,
             rules: rules
@@ -145,7 +145,7 @@ public final class PresenceTracker: Service, Sendable {
             buffer.countRejected(reason.code)
             return .decided(.rejected(reason))
         }
-        let entry = EventBuffer.Entry(id: id, user: user, microseconds: microseconds, location: location)
+        let entry = EventBuffer.Entry(id: id, user: user, at: time, location: location)
         switch configuration.overflowPolicy {
         case .dropNewest:
             return .decided(Self.outcome(buffer.offer(entry, dropOldestWhenFull: false, waitWhenFull: false)))
@@ -168,8 +168,8 @@ public final class PresenceTracker: Service, Sendable {
     /// - Throws: `CancellationError` when the task is cancelled while waiting.
     @discardableResult
     public func record(_ event: SeenEvent) async throws -> SeenOutcome {
-        let entry = EventBuffer.Entry(id: event.id, user: event.user, microseconds: event.microseconds, location: event.location)
-        if let reason = event.validate(receivedAt: clock.microsecondsNow(), rules: rules) {
+        let entry = EventBuffer.Entry(id: event.id, user: event.user, at: event.at, location: event.location)
+        if let reason = event.validate(receivedAt: clock.now, rules: rules) {
             buffer.countRejected(reason.code)
             return .rejected(reason)
         }
@@ -266,7 +266,7 @@ public final class PresenceTracker: Service, Sendable {
     /// Writes one batch, retrying until it is committed or shutdown gives up on it.
     private func write(_ entries: [EventBuffer.Entry], with writer: inout any EventSink) async {
         let batch = entries.map { entry in
-            SeenEvent(id: entry.id, user: entry.user, microseconds: entry.microseconds, location: entry.location)
+            SeenEvent(id: entry.id, user: entry.user, at: entry.at, location: entry.location)
         }
         let started = clock.uptime
         var delay = configuration.initialRetryDelay

@@ -5,9 +5,9 @@ import PresenceModel
 /// By default the system's (``SystemTrackerClock``). A test gives the tracker its own, to let
 /// the retries' backoff and the shutdown timeout pass without waiting them out.
 public protocol TrackerClock: Sendable {
-    /// The wall-clock time now, in microseconds since 1970: an event's time when `seen()` is
-    /// given none, and the moment its clock skew is measured from.
-    func microsecondsNow() -> Int64
+    /// The wall-clock time now: an event's time when `seen()` is given none, and the moment
+    /// its clock skew is measured from.
+    var now: Timestamp { get }
 
     /// A monotonic reading: the time since some fixed moment. Batch ages, the retries'
     /// backoff and the shutdown timeout are measured on it.
@@ -26,9 +26,9 @@ public struct SystemTrackerClock: TrackerClock {
     /// Creates the clock.
     public init() {}
 
-    /// The wall-clock time now, in microseconds since 1970.
-    public func microsecondsNow() -> Int64 {
-        SeenEvent.microsecondsNow()
+    /// The wall-clock time now.
+    public var now: Timestamp {
+        .now
     }
 
     /// The time since the clock was made, on `ContinuousClock`.

@@ -2,21 +2,22 @@
 /// positive number and a unit, `90s`, `5m`, `2h` or `7d`.
 public enum DurationText {
     /// The longest duration accepted: 100 years of days.
-    public static let maximumSeconds: Int64 = 36_500 * 86_400
+    public static let maximum: Duration = .seconds(36_500 * 86_400)
 
-    /// The duration in seconds; `nil` when the text is not such a duration, is zero or is
-    /// longer than ``maximumSeconds``.
-    public static func seconds(_ text: String) -> Int64? {
+    /// The duration the text names; `nil` when the text is not such a duration, is zero or is
+    /// longer than ``maximum``.
+    public static func duration(_ text: String) -> Duration? {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
         guard let unit = text.last.flatMap({ units[$0] }),
             !text.dropLast().isEmpty, text.dropLast().allSatisfy({ $0.isASCII && $0.isNumber }),
-            let count = Int64(text.dropLast()), count > 0, count <= maximumSeconds / unit
+            let count = Int64(text.dropLast()), count > 0, count <= maximum.wholeSeconds / unit
         else { return nil }
-        return count * unit
+        return .seconds(count * unit)
     }
 
-    /// The duration in its largest whole unit: `90s`, `5m`, `2h`, `7d`.
-    public static func format(seconds: Int64) -> String {
+    /// The duration in its largest whole unit: `90s`, `5m`, `2h`, `7d` (whole seconds).
+    public static func format(_ duration: Duration) -> String {
+        let seconds = duration.wholeSeconds
         for (unit, suffix) in [(Int64(86_400), "d"), (3_600, "h"), (60, "m")] where seconds % unit == 0 && seconds >= unit {
             return "\(seconds / unit)\(suffix)"
         }

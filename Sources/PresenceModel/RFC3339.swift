@@ -4,7 +4,7 @@
 /// Foundation's ISO 8601 formats go through `Date`, a binary floating-point number that cannot
 /// hold every microsecond of years far from 2001, and they are strict about the fraction's
 /// length; the contract here is "microseconds, any RFC 3339 offset", hence this small codec.
-public enum RFC3339 {
+package enum RFC3339 {
     /// Parses an RFC 3339 time.
     ///
     /// Accepts `T`, `t` or a space between date and time, a fraction of any length (rounded to
@@ -14,7 +14,7 @@ public enum RFC3339 {
     /// - Parameter text: The time.
     /// - Returns: Microseconds since 1970-01-01T00:00:00Z, or `nil` when the text is not an
     ///   RFC 3339 time or names a date that does not exist.
-    public static func parse(_ text: some StringProtocol) -> Int64? {
+    package static func parse(_ text: some StringProtocol) -> Int64? {
         var bytes = text.utf8.makeIterator()
         var current = bytes.next()
 
@@ -87,7 +87,7 @@ public enum RFC3339 {
     /// digits when the time has a fraction and none when it has not.
     ///
     /// - Parameter microseconds: Microseconds since 1970-01-01T00:00:00Z, in the years 0001 to 9999.
-    public static func format(_ microseconds: Int64) -> String {
+    package static func format(_ microseconds: Int64) -> String {
         let (seconds, fraction) = floorDivide(microseconds, 1_000_000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
         let (year, month, day) = civil(fromDays: days)
@@ -98,7 +98,7 @@ public enum RFC3339 {
     }
 
     /// The most bytes ``write(_:into:)`` writes.
-    public static let maximumLength = 27
+    package static let maximumLength = 27
 
     /// Writes a time as ``format(_:)`` does, into raw memory, without allocating: for encoders
     /// that write many times into one buffer.
@@ -107,7 +107,7 @@ public enum RFC3339 {
     ///   - microseconds: Microseconds since 1970-01-01T00:00:00Z, in the years 0001 to 9999.
     ///   - buffer: Room for at least ``maximumLength`` bytes.
     /// - Returns: How many bytes were written.
-    public static func write(_ microseconds: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    package static func write(_ microseconds: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         let (seconds, fraction) = floorDivide(microseconds, 1_000_000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
         let (year, month, day) = civil(fromDays: days)

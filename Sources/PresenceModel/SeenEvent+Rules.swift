@@ -8,12 +8,6 @@ extension SeenEvent {
         /// How far an event's time may lie ahead of the time it is received. Default 5 minutes.
         public var allowedClockSkew = PresenceDefaults.allowedClockSkew
 
-        /// The earliest time an event may have, 0001-01-01T00:00:00Z, in microseconds since 1970.
-        public static let earliest: Int64 = -62_135_596_800_000_000
-        /// The first time an event may no longer have, 10000-01-01T00:00:00Z, in microseconds
-        /// since 1970.
-        public static let latest: Int64 = 253_402_300_800_000_000
-
         /// Creates the default rules.
         public init() {}
 

@@ -8,26 +8,25 @@ extension UUID {
     ///
     /// - Parameter date: The time whose milliseconds lead the UUID.
     public static func version7(at date: Date = Date()) -> UUID {
-        version7(microseconds: SeenEvent.microseconds(of: date))
+        version7(at: Timestamp(date))
     }
 
-    /// Makes a version 7 UUID for a time in microseconds since 1970 (times before 1970 count
-    /// as 1970).
+    /// Makes a version 7 UUID for a time (times before 1970 count as 1970).
     ///
-    /// - Parameter microseconds: The time whose milliseconds lead the UUID.
-    public static func version7(microseconds: Int64) -> UUID {
+    /// - Parameter time: The time whose milliseconds lead the UUID.
+    public static func version7(at time: Timestamp) -> UUID {
         var generator = SystemRandomNumberGenerator()
-        return version7(microseconds: microseconds, using: &generator)
+        return version7(at: time, using: &generator)
     }
 
     /// Makes a version 7 UUID whose random bits come from `generator`: a seeded generator
     /// gives reproducible ids.
     ///
     /// - Parameters:
-    ///   - microseconds: The time whose milliseconds lead the UUID.
+    ///   - time: The time whose milliseconds lead the UUID.
     ///   - generator: The source of the 74 random bits.
-    public static func version7(microseconds: Int64, using generator: inout some RandomNumberGenerator) -> UUID {
-        let millis = UInt64(max(0, microseconds / 1000)) & 0xFFFF_FFFF_FFFF
+    public static func version7(at time: Timestamp, using generator: inout some RandomNumberGenerator) -> UUID {
+        let millis = UInt64(max(0, time.microsecondsSince1970 / 1000)) & 0xFFFF_FFFF_FFFF
         let random = generator.next() as UInt64
         let more = generator.next() as UInt64
         let high = (millis << 16) | 0x7000 | (random & 0x0FFF)

@@ -26,16 +26,16 @@ public struct ActiveUsersReport: Sendable, Hashable {
     /// Runs the report.
     ///
     /// - Parameters:
-    ///   - from: The start of the range, in microseconds since 1970 (its local day is included).
-    ///   - to: The end of the range (excluded), in microseconds since 1970.
+    ///   - from: The start of the range (its local day is included).
+    ///   - to: The end of the range (excluded).
     ///   - timeZone: An IANA time zone name.
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
     /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or more than
     ///   ``ReportError/maximumRows`` days, or an unknown time zone.
     public static func run(
-        from: Int64,
-        to: Int64,
+        from: Timestamp,
+        to: Timestamp,
         timeZone: String,
         client: PostgresClient,
         logger: Logger
@@ -43,10 +43,10 @@ public struct ActiveUsersReport: Sendable, Hashable {
         -> ActiveUsersReport
     {
         try ReportError.requireRange(from: from, to: to)
-        try ReportError.requireRows(from: from, to: to, unit: "day", length: ActivityReport.Bucket.day.microseconds)
+        try ReportError.requireRows(from: from, to: to, unit: "day", length: ActivityReport.Bucket.day.length)
         let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.activeUsers.rows(
-            [RFC3339.format(from), RFC3339.format(to), zone],
+            [from.rfc3339, to.rfc3339, zone],
             client: client,
             logger: logger
         )

@@ -14,22 +14,22 @@ public struct ActivityReport: Sendable, Hashable {
         /// An ISO week, starting on Monday.
         case week
 
-        /// Its usual length in microseconds (a local day or week across a change differs by an hour).
-        var microseconds: Int64 {
+        /// Its usual length (a local day or week across a change differs by an hour).
+        var length: Duration {
             switch self {
-            case .hour: 3_600_000_000
-            case .day: 86_400_000_000
-            case .week: 604_800_000_000
+            case .hour: .seconds(3_600)
+            case .day: .seconds(86_400)
+            case .week: .seconds(604_800)
             }
         }
     }
 
     /// One bucket.
     public struct Row: Sendable, Hashable {
-        /// The bucket's start, in microseconds since 1970.
-        public var start: Int64
-        /// The bucket's end (excluded), in microseconds since 1970.
-        public var end: Int64
+        /// The bucket's start.
+        public var start: Timestamp
+        /// The bucket's end (excluded).
+        public var end: Timestamp
         /// Events with a time in the bucket.
         public var events: Int
         /// Distinct users with an event in the bucket.
@@ -40,18 +40,18 @@ public struct ActivityReport: Sendable, Hashable {
     public var bucket: Bucket
     /// The IANA time zone the buckets follow.
     public var timeZone: String
-    /// The range asked for, in microseconds since 1970.
-    public var from: Int64
-    /// The end of the range asked for (excluded), in microseconds since 1970.
-    public var to: Int64
+    /// The range asked for.
+    public var from: Timestamp
+    /// The end of the range asked for (excluded).
+    public var to: Timestamp
     /// Every bucket that starts in [from rounded down to its bucket, to), in order.
     public var rows: [Row]
 
     /// Runs the report.
     ///
     /// - Parameters:
-    ///   - from: The start of the range, in microseconds since 1970; rounded down to its bucket.
-    ///   - to: The end of the range (excluded), in microseconds since 1970.
+    ///   - from: The start of the range; rounded down to its bucket.
+    ///   - to: The end of the range (excluded).
     ///   - bucket: The bucket length.
     ///   - timeZone: An IANA time zone name, for example `Europe/Berlin`.
     ///   - client: The pool to query through.
@@ -59,18 +59,18 @@ public struct ActivityReport: Sendable, Hashable {
     /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or more than
     ///   ``ReportError/maximumRows`` buckets, or an unknown time zone.
     public static func run(
-        from: Int64,
-        to: Int64,
+        from: Timestamp,
+        to: Timestamp,
         bucket: Bucket,
         timeZone: String,
         client: PostgresClient,
         logger: Logger
     ) async throws -> ActivityReport {
         try ReportError.requireRange(from: from, to: to)
-        try ReportError.requireRows(from: from, to: to, unit: bucket.rawValue, length: bucket.microseconds, longerBucket: bucket != .week)
+        try ReportError.requireRows(from: from, to: to, unit: bucket.rawValue, length: bucket.length, longerBucket: bucket != .week)
         let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.activity.rows(
-            [RFC3339.format(from), RFC3339.format(to), bucket.rawValue, zone],
+            [from.rfc3339, to.rfc3339, bucket.rawValue, zone],
             client: client,
             logger: logger
         )
@@ -80,8 +80,8 @@ public struct ActivityReport: Sendable, Hashable {
             from: from,
             to: to,
             rows: try rows.map { row in
-                let (start, end, events, users) = try row.decode((Date, Date, Int, Int).self)
-                return Row(start: start.microseconds, end: end.microseconds, events: events, users: users)
+                let (start, end, events, users) = try row.decode((Timestamp, Timestamp, Int, Int).self)
+                return Row(start: start, end: end, events: events, users: users)
             }
         )
     }
@@ -90,7 +90,7 @@ public struct ActivityReport: Sendable, Hashable {
     public var table: ReportTable {
         ReportTable(
             columns: ["start", "end", "events", "users"],
-            rows: rows.map { [RFC3339.format($0.start), RFC3339.format($0.end), "\($0.events)", "\($0.users)"] }
+            rows: rows.map { [$0.start.rfc3339, $0.end.rfc3339, "\($0.events)", "\($0.users)"] }
         )
     }
 

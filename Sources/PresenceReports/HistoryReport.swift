@@ -7,14 +7,15 @@ import PresenceModel
 public struct HistoryReport: Sendable, Hashable {
     /// One session.
     public struct Session: Sendable, Hashable {
-        /// Its first event, in microseconds since 1970.
-        public var start: Int64
-        /// Its last event, in microseconds since 1970.
-        public var end: Int64
-        /// End minus start, in seconds (0 for a single event).
-        public var durationSeconds: Double
+        /// Its first event.
+        public var start: Timestamp
+        /// Its last event.
+        public var end: Timestamp
         /// How many events it holds.
         public var events: Int
+
+        /// End minus start (zero for a single event).
+        public var duration: Duration { end - start }
     }
 
     /// The user.
@@ -26,21 +27,21 @@ public struct HistoryReport: Sendable, Hashable {
     ///
     /// - Parameters:
     ///   - user: The user.
-    ///   - from: The start of the range (included), in microseconds since 1970.
-    ///   - to: The end of the range (excluded), in microseconds since 1970.
+    ///   - from: The start of the range (included).
+    ///   - to: The end of the range (excluded).
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
     /// - Throws: ``ReportError`` when `from` is not before `to`, or the user has no events at all.
-    public static func run(user: String, from: Int64, to: Int64, client: PostgresClient, logger: Logger) async throws -> HistoryReport {
+    public static func run(user: String, from: Timestamp, to: Timestamp, client: PostgresClient, logger: Logger) async throws -> HistoryReport {
         try ReportError.requireRange(from: from, to: to)
         let rows = try await ReportQuery.history.rows(
-            [user, RFC3339.format(from), RFC3339.format(to)],
+            [user, from.rfc3339, to.rfc3339],
             client: client,
             logger: logger
         )
         let sessions = try rows.map { row in
-            let (start, end, duration, events) = try row.decode((Date, Date, Double, Int).self)
-            return Session(start: start.microseconds, end: end.microseconds, durationSeconds: duration, events: events)
+            let (start, end, _, events) = try row.decode((Timestamp, Timestamp, Double, Int).self)
+            return Session(start: start, end: end, events: events)
         }
         if sessions.isEmpty {
             let known = try await client.query(
@@ -62,7 +63,7 @@ public struct HistoryReport: Sendable, Hashable {
         ReportTable(
             columns: ["start", "end", "duration_seconds", "events"],
             rows: sessions.map {
-                [RFC3339.format($0.start), RFC3339.format($0.end), JSONText.number($0.durationSeconds), "\($0.events)"]
+                [$0.start.rfc3339, $0.end.rfc3339, JSONText.seconds($0.duration), "\($0.events)"]
             }
         )
     }
@@ -77,7 +78,7 @@ public struct HistoryReport: Sendable, Hashable {
                     sessions.map { session in
                         JSONText.object([
                             ("start", JSONText.time(session.start)), ("end", JSONText.time(session.end)),
-                            ("duration_seconds", JSONText.number(session.durationSeconds)),
+                            ("duration_seconds", JSONText.seconds(session.duration)),
                             ("events", "\(session.events)"),
                         ])
                     }

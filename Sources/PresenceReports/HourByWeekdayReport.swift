@@ -19,25 +19,25 @@ public struct HourByWeekdayReport: Sendable, Hashable {
 
     /// The IANA time zone the hours and weekdays follow.
     public var timeZone: String
-    /// The range asked for, in microseconds since 1970.
-    public var from: Int64
-    /// The end of the range asked for (excluded), in microseconds since 1970.
-    public var to: Int64
+    /// The range asked for.
+    public var from: Timestamp
+    /// The end of the range asked for (excluded).
+    public var to: Timestamp
     /// All 7 × 24 slots, Monday 0:00 first.
     public var rows: [Row]
 
     /// Runs the report.
     ///
     /// - Parameters:
-    ///   - from: The start of the range, in microseconds since 1970; rounded down to its hour.
-    ///   - to: The end of the range (excluded), in microseconds since 1970.
+    ///   - from: The start of the range; rounded down to its hour.
+    ///   - to: The end of the range (excluded).
     ///   - timeZone: An IANA time zone name.
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
     /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or an unknown time zone.
     public static func run(
-        from: Int64,
-        to: Int64,
+        from: Timestamp,
+        to: Timestamp,
         timeZone: String,
         client: PostgresClient,
         logger: Logger
@@ -47,7 +47,7 @@ public struct HourByWeekdayReport: Sendable, Hashable {
         try ReportError.requireRange(from: from, to: to)
         let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.hourByWeekday.rows(
-            [RFC3339.format(from), RFC3339.format(to), zone],
+            [from.rfc3339, to.rfc3339, zone],
             client: client,
             logger: logger
         )

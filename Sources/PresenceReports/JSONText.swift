@@ -28,8 +28,13 @@ public enum JSONText {
     }
 
     /// A time as an RFC 3339 string in UTC, or `null`.
-    public static func time(_ microseconds: Int64?) -> String {
-        microseconds.map { string(RFC3339.format($0)) } ?? "null"
+    public static func time(_ time: Timestamp?) -> String {
+        time.map { string($0.rfc3339) } ?? "null"
+    }
+
+    /// A span as a JSON number of seconds, with as many fraction digits as it has.
+    public static func seconds(_ duration: Duration) -> String {
+        number(Double(duration.wholeMicroseconds) / 1_000_000)
     }
 
     /// A number as JSON writes it: integers without a fraction; `null` for none.

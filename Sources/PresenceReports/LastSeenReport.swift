@@ -7,11 +7,11 @@ import PresenceModel
 public struct LastSeenReport: Sendable, Hashable {
     /// The user asked about.
     public var user: String
-    /// The moment, in microseconds since 1970.
-    public var asOf: Int64
+    /// The moment.
+    public var asOf: Timestamp
     /// The latest event at or before ``asOf``, or `nil` when there is none (an unknown user
     /// is no error).
-    public var lastSeen: Int64?
+    public var lastSeen: Timestamp?
     /// Where that event was, if it said.
     public var location: String?
 
@@ -19,15 +19,15 @@ public struct LastSeenReport: Sendable, Hashable {
     ///
     /// - Parameters:
     ///   - user: The user.
-    ///   - asOf: The moment, in microseconds since 1970.
+    ///   - asOf: The moment.
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
-    public static func run(user: String, asOf: Int64, client: PostgresClient, logger: Logger) async throws -> LastSeenReport {
-        let rows = try await ReportQuery.lastSeen.rows([user, RFC3339.format(asOf)], client: client, logger: logger)
+    public static func run(user: String, asOf: Timestamp, client: PostgresClient, logger: Logger) async throws -> LastSeenReport {
+        let rows = try await ReportQuery.lastSeen.rows([user, asOf.rfc3339], client: client, logger: logger)
         var report = LastSeenReport(user: user, asOf: asOf)
         if let row = rows.first {
-            let (lastSeen, location) = try row.decode((Date, String?).self)
-            report.lastSeen = lastSeen.microseconds
+            let (lastSeen, location) = try row.decode((Timestamp, String?).self)
+            report.lastSeen = lastSeen
             report.location = location
         }
         return report
@@ -37,7 +37,7 @@ public struct LastSeenReport: Sendable, Hashable {
     public var table: ReportTable {
         ReportTable(
             columns: ["user", "as_of", "last_seen", "location"],
-            rows: [[user, RFC3339.format(asOf), lastSeen.map(RFC3339.format), location]]
+            rows: [[user, asOf.rfc3339, lastSeen?.rfc3339, location]]
         )
     }
 

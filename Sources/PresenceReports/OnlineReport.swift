@@ -9,51 +9,50 @@ public struct OnlineReport: Sendable, Hashable {
     public struct User: Sendable, Hashable {
         /// Who.
         public var user: String
-        /// Last seen as of the moment, in microseconds since 1970.
-        public var lastSeen: Int64
+        /// Last seen as of the moment.
+        public var lastSeen: Timestamp
         /// Where, if the event said.
         public var location: String?
     }
 
-    /// The moment, in microseconds since 1970.
-    public var at: Int64
-    /// The threshold in seconds: online means last seen at most this long before ``at``.
-    public var thresholdSeconds: Int64
+    /// The moment.
+    public var at: Timestamp
+    /// The threshold: online means last seen at most this long before ``at``.
+    public var threshold: Duration
     /// The users online, most recent first.
     public var users: [User]
 
     /// Runs the report.
     ///
     /// - Parameters:
-    ///   - at: The moment, in microseconds since 1970.
-    ///   - thresholdSeconds: How recent a last seen counts as online.
+    ///   - at: The moment.
+    ///   - threshold: How recent a last seen counts as online.
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
-    public static func run(at: Int64, thresholdSeconds: Int64, client: PostgresClient, logger: Logger) async throws -> OnlineReport {
+    public static func run(at: Timestamp, threshold: Duration, client: PostgresClient, logger: Logger) async throws -> OnlineReport {
         // No event lies before the earliest time the rules allow, so a window reaching past it
         // starts there (and the product cannot overflow).
-        let earliest = SeenEvent.Rules.earliest
-        let since = thresholdSeconds >= (at - earliest) / 1_000_000 ? min(earliest, at) : at - thresholdSeconds * 1_000_000
-        let rows = try await ReportQuery.online.rows([RFC3339.format(at), RFC3339.format(since)], client: client, logger: logger)
+        let since = threshold >= at - .earliest ? min(.earliest, at) : at - threshold
+        let rows = try await ReportQuery.online.rows([at.rfc3339, since.rfc3339], client: client, logger: logger)
         let users = try rows.map { row in
-            let (user, lastSeen, location) = try row.decode((String, Date, String?).self)
-            return User(user: user, lastSeen: lastSeen.microseconds, location: location)
+            let (user, lastSeen, location) = try row.decode((String, Timestamp, String?).self)
+            return User(user: user, lastSeen: lastSeen, location: location)
         }
-        return OnlineReport(at: at, thresholdSeconds: thresholdSeconds, users: users)
+        return OnlineReport(at: at, threshold: threshold, users: users)
     }
 
     /// One row per user.
     public var table: ReportTable {
         ReportTable(
             columns: ["user", "last_seen", "location"],
-            rows: users.map { [$0.user, RFC3339.format($0.lastSeen), $0.location] }
+            rows: users.map { [$0.user, $0.lastSeen.rfc3339, $0.location] }
         )
     }
 
     /// The report in DESIGN.md's JSON shape.
     public var json: String {
         JSONText.object([
-            ("at", JSONText.time(at)), ("threshold_seconds", "\(thresholdSeconds)"),
+            ("at", JSONText.time(at)), ("threshold_seconds", "\(threshold.wholeSeconds)"),
             (
                 "users",
                 JSONText.array(

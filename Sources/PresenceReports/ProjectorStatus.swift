@@ -12,10 +12,10 @@ public struct ProjectorStatus: Sendable, Hashable {
     public var folded: Int
     /// Committed events after the projector's checkpoint, up to ``waitingCap``.
     public var waiting: Int
-    /// Seconds since the oldest waiting event happened; 0 when none waits.
-    public var lagSeconds: Double
-    /// When the projector last folded, in microseconds since 1970; `nil` when never.
-    public var updatedAt: Int64?
+    /// How long ago the oldest waiting event happened; zero when none waits.
+    public var lag: Duration
+    /// When the projector last folded; `nil` when never.
+    public var updatedAt: Timestamp?
 
     /// Reads the status.
     ///
@@ -24,15 +24,15 @@ public struct ProjectorStatus: Sendable, Hashable {
     ///   - logger: Where to log the query.
     public static func read(client: PostgresClient, logger: Logger) async throws -> ProjectorStatus {
         let rows = try await ReportQuery.projectorStatus.rows([], client: client, logger: logger)
-        guard let row = rows.first else { return ProjectorStatus(folded: 0, waiting: 0, lagSeconds: 0, updatedAt: nil) }
-        let (folded, waiting, lag, updated) = try row.decode((Int, Int, Double, Date?).self)
-        return ProjectorStatus(folded: folded, waiting: waiting, lagSeconds: lag, updatedAt: updated?.microseconds)
+        guard let row = rows.first else { return ProjectorStatus(folded: 0, waiting: 0, lag: .zero, updatedAt: nil) }
+        let (folded, waiting, lag, updated) = try row.decode((Int, Int, Double, Timestamp?).self)
+        return ProjectorStatus(folded: folded, waiting: waiting, lag: .microseconds(Int64((lag * 1_000_000).rounded())), updatedAt: updated)
     }
 
     /// The status as JSON: `{"folded":…,"waiting":…,"lag_seconds":…,"updated_at":… or null}`.
     public var json: String {
         JSONText.object([
-            ("folded", "\(folded)"), ("waiting", "\(waiting)"), ("lag_seconds", JSONText.number(lagSeconds)),
+            ("folded", "\(folded)"), ("waiting", "\(waiting)"), ("lag_seconds", JSONText.seconds(lag)),
             ("updated_at", JSONText.time(updatedAt)),
         ])
     }

@@ -8,7 +8,7 @@ public enum ReportErrorDomain {}
 
 extension ReportError {
     /// Fails unless `from` lies before `to`, the check every report of a range makes.
-    static func requireRange(from: Int64, to: Int64) throws {
+    static func requireRange(from: Timestamp, to: Timestamp) throws {
         guard from < to else {
             throw ReportError(.emptyRange, "The range is empty: its start must lie before its end.")
         }
@@ -20,9 +20,9 @@ extension ReportError {
     public static var maximumRows: Int64 { 100_000 }
 
     /// Fails when a range would list more than ``maximumRows`` rows of `unit` (hour, day,
-    /// week) of `length` microseconds each; `longerBucket` says a longer bucket would do.
-    static func requireRows(from: Int64, to: Int64, unit: String, length: Int64, longerBucket: Bool = false) throws {
-        let rows = (to - from) / length + 1
+    /// week) of `length` each; `longerBucket` says a longer bucket would do.
+    static func requireRows(from: Timestamp, to: Timestamp, unit: String, length: Duration, longerBucket: Bool = false) throws {
+        let rows = (to - from).wholeMicroseconds / length.wholeMicroseconds + 1
         guard rows <= maximumRows else {
             throw ReportError(
                 .rangeTooLong,

@@ -33,8 +33,3 @@ struct UntypedParameter: PostgresDynamicTypeEncodable {
         byteBuffer.writeString(text)
     }
 }
-
-extension Date {
-    /// The time in whole microseconds since 1970, as the reports print it.
-    var microseconds: Int64 { SeenEvent.microseconds(of: self) }
-}

@@ -9,26 +9,26 @@ import PresenceModel
 public struct ReportSet: Sendable, Hashable {
     /// What to report on.
     public struct Configuration: Sendable, Hashable {
-        /// The start of the range, in microseconds since 1970.
-        public var from: Int64
-        /// The end of the range (excluded), in microseconds since 1970.
-        public var to: Int64
+        /// The start of the range.
+        public var from: Timestamp
+        /// The end of the range (excluded).
+        public var to: Timestamp
         /// The IANA time zone of buckets, hours and days. Default `UTC`.
         public var timeZone = "UTC"
         /// The activity bucket; `nil` picks one by the range's length (see ``bucket(from:to:)``).
         public var bucket: ActivityReport.Bucket?
-        /// The session gap in seconds. Default 30 minutes.
-        public var gapSeconds = PresenceDefaults.sessionGap.wholeSeconds
-        /// The moment of the online list, in microseconds since 1970.
-        public var onlineAt: Int64
-        /// How recent a last seen counts as online, in seconds. Default 5 minutes.
-        public var onlineThresholdSeconds = PresenceDefaults.onlineThreshold.wholeSeconds
-        /// When the page says it was made, in microseconds since 1970. Default: when the
+        /// The session gap. Default 30 minutes.
+        public var gap = PresenceDefaults.sessionGap
+        /// The moment of the online list.
+        public var onlineAt: Timestamp
+        /// How recent a last seen counts as online. Default 5 minutes.
+        public var onlineThreshold = PresenceDefaults.onlineThreshold
+        /// When the page says it was made. Default: when the
         /// configuration is made.
-        public var generatedAt = SeenEvent.microsecondsNow()
+        public var generatedAt = Timestamp.now
 
         /// Creates a configuration for a range, with the online list as of `onlineAt`.
-        public init(from: Int64, to: Int64, onlineAt: Int64) {
+        public init(from: Timestamp, to: Timestamp, onlineAt: Timestamp) {
             self.from = from
             self.to = to
             self.onlineAt = onlineAt
@@ -52,8 +52,8 @@ public struct ReportSet: Sendable, Hashable {
 
     /// The bucket that shows a range best as a chart: hours up to 14 days (at most 336
     /// bars), days up to 26 weeks, weeks beyond.
-    public static func bucket(from: Int64, to: Int64) -> ActivityReport.Bucket {
-        let days = (to - from) / 86_400_000_000
+    public static func bucket(from: Timestamp, to: Timestamp) -> ActivityReport.Bucket {
+        let days = (to - from).wholeSeconds / 86_400
         return days <= 14 ? .hour : days <= 182 ? .day : .week
     }
 
@@ -74,7 +74,7 @@ public struct ReportSet: Sendable, Hashable {
         )
         let online = try await OnlineReport.run(
             at: configuration.onlineAt,
-            thresholdSeconds: configuration.onlineThresholdSeconds,
+            threshold: configuration.onlineThreshold,
             client: client,
             logger: logger
         )
@@ -94,7 +94,7 @@ public struct ReportSet: Sendable, Hashable {
             sessions: try await SessionsReport.run(
                 from: from,
                 to: to,
-                gapSeconds: configuration.gapSeconds,
+                gap: configuration.gap,
                 client: client,
                 logger: logger
             ),

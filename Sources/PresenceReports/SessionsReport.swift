@@ -20,12 +20,12 @@ public struct SessionsReport: Sendable, Hashable {
     /// [1 h, 2 h), [2 h, ∞).
     public static let binEdges: [Int] = [0, 60, 300, 900, 1_800, 3_600, 7_200]
 
-    /// The session gap, in seconds.
-    public var gapSeconds: Int64
-    /// The range whose starting sessions are counted, in microseconds since 1970.
-    public var from: Int64
-    /// The end of the range (excluded), in microseconds since 1970.
-    public var to: Int64
+    /// The session gap.
+    public var gap: Duration
+    /// The range whose starting sessions are counted.
+    public var from: Timestamp
+    /// The end of the range (excluded).
+    public var to: Timestamp
     /// How many sessions start in the range.
     public var count: Int
     /// Their mean duration in seconds; `nil` when there are none.
@@ -43,18 +43,18 @@ public struct SessionsReport: Sendable, Hashable {
     /// Runs the report.
     ///
     /// - Parameters:
-    ///   - from: The start of the range, in microseconds since 1970.
-    ///   - to: The end of the range (excluded), in microseconds since 1970.
-    ///   - gapSeconds: The session gap; with the projector's, the projection answers.
+    ///   - from: The start of the range.
+    ///   - to: The end of the range (excluded).
+    ///   - gap: The session gap, whole seconds; with the projector's, the projection answers.
     ///   - timeZone: The IANA time zone of the front end's range, checked as every report of a
     ///     range checks it; the range itself is absolute. Default `UTC`.
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
     /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or an unknown time zone.
     public static func run(
-        from: Int64,
-        to: Int64,
-        gapSeconds: Int64,
+        from: Timestamp,
+        to: Timestamp,
+        gap: Duration,
         timeZone: String = "UTC",
         client: PostgresClient,
         logger: Logger
@@ -64,7 +64,7 @@ public struct SessionsReport: Sendable, Hashable {
         try ReportError.requireRange(from: from, to: to)
         try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
         let rows = try await ReportQuery.sessions.rows(
-            [RFC3339.format(from), RFC3339.format(to), "\(gapSeconds) seconds"],
+            [from.rfc3339, to.rfc3339, "\(gap.wholeSeconds) seconds"],
             client: client,
             logger: logger
         )
@@ -79,7 +79,7 @@ public struct SessionsReport: Sendable, Hashable {
             )
         }
         return SessionsReport(
-            gapSeconds: gapSeconds,
+            gap: gap,
             from: from,
             to: to,
             count: columns.0,
@@ -107,7 +107,7 @@ public struct SessionsReport: Sendable, Hashable {
     /// The report in DESIGN.md's JSON shape.
     public var json: String {
         JSONText.object([
-            ("gap_seconds", "\(gapSeconds)"), ("from", JSONText.time(from)), ("to", JSONText.time(to)),
+            ("gap_seconds", "\(gap.wholeSeconds)"), ("from", JSONText.time(from)), ("to", JSONText.time(to)),
             ("count", "\(count)"), ("mean_seconds", JSONText.number(meanSeconds)),
             ("p50_seconds", JSONText.number(p50Seconds)), ("p90_seconds", JSONText.number(p90Seconds)),
             ("p99_seconds", JSONText.number(p99Seconds)),

@@ -8,19 +8,19 @@ import PresenceReports
 /// live without a script.
 struct DashboardEndpoint: Sendable {
     let client: PostgresClient
-    let refreshSeconds: Int
+    let refresh: Duration
 
     func get(_ request: Request, context: some RequestContext) async throws -> Response {
         let query = QueryParameters(request)
-        let now = SeenEvent.microsecondsNow()
+        let now = Timestamp.now
         let to = try query.time("to") ?? now
-        let from = try query.time("from") ?? to - 7 * 86_400_000_000
+        let from = try query.time("from") ?? to - .seconds(7 * 86_400)
         var configuration = ReportSet.Configuration(from: from, to: to, onlineAt: min(now, to))
         configuration.timeZone = query.timeZone
         if query.string("bucket") != nil { configuration.bucket = try query.bucket() }
         let reports = try await ReportSet.run(configuration: configuration, client: client, logger: context.logger)
         var page = ReportPage(reports: reports, linksToFiles: false)
-        page.refreshSeconds = refreshSeconds
+        page.refresh = refresh
         return Response(
             status: .ok,
             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],

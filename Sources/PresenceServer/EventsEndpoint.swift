@@ -71,7 +71,7 @@ struct EventsEndpoint: Sendable {
             )
         }
 
-        let now = SeenEvent.microsecondsNow()
+        let now = Timestamp.now
         var events: [SeenEvent] = []
         events.reserveCapacity(items.count)
         var rejections: [(index: Int, reason: RejectionReason)] = []

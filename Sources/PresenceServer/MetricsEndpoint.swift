@@ -28,7 +28,7 @@ struct MetricsEndpoint: Sendable {
         let status = try await ProjectorStatus.read(client: client, logger: context.logger)
         folded.set(Double(status.folded))
         waiting.set(Double(status.waiting))
-        lag.set(status.lagSeconds)
+        lag.set(Double(status.lag.wholeMicroseconds) / 1_000_000)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return Response(

@@ -18,8 +18,8 @@ extension PresenceServer {
         /// How long a connection may stay idle (a client that stops sending or reading)
         /// before it is closed. Default 30 seconds.
         public var idleTimeout: Duration = .seconds(30)
-        /// How often the dashboard page reloads itself, in seconds. Default 60.
-        public var dashboardRefreshSeconds = 60
+        /// How often the dashboard page reloads itself, in whole seconds. Default a minute.
+        public var dashboardRefresh: Duration = .seconds(60)
         /// The shortest token accepted, in characters.
         public static let minimumTokenLength = 16
 

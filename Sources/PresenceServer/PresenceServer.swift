@@ -154,7 +154,7 @@ public struct PresenceServer: Sendable {
         reads.get("/v1/reports/{name}", use: queries.report)
         reads.get("/metrics", use: metrics.get)
 
-        let dashboard = DashboardEndpoint(client: readClient, refreshSeconds: configuration.dashboardRefreshSeconds)
+        let dashboard = DashboardEndpoint(client: readClient, refresh: configuration.dashboardRefresh)
         router.group().add(middleware: AccessMiddleware(access: access, role: .read, browser: true)).get("/dashboard", use: dashboard.get)
         return router
     }

@@ -22,8 +22,8 @@ struct QueryEndpoints: Sendable {
     func online(_ request: Request, context: some RequestContext) async throws -> Response {
         let query = QueryParameters(request)
         let report = try await OnlineReport.run(
-            at: try query.time("at") ?? SeenEvent.microsecondsNow(),
-            thresholdSeconds: try query.duration("threshold", default: PresenceDefaults.onlineThreshold.wholeSeconds),
+            at: try query.time("at") ?? .now,
+            threshold: try query.duration("threshold", default: PresenceDefaults.onlineThreshold),
             client: client,
             logger: context.logger
         )
@@ -34,7 +34,7 @@ struct QueryEndpoints: Sendable {
         let query = QueryParameters(request)
         let report = try await LastSeenReport.run(
             user: try Self.user(context),
-            asOf: try query.time("as_of") ?? SeenEvent.microsecondsNow(),
+            asOf: try query.time("as_of") ?? .now,
             client: client,
             logger: context.logger
         )
@@ -45,8 +45,8 @@ struct QueryEndpoints: Sendable {
         let query = QueryParameters(request)
         let report = try await HistoryReport.run(
             user: try Self.user(context),
-            from: try query.time("from") ?? SeenEvent.Rules.earliest,
-            to: try query.time("to") ?? SeenEvent.Rules.latest,
+            from: try query.time("from") ?? .earliest,
+            to: try query.time("to") ?? .latest,
             client: client,
             logger: context.logger
         )
@@ -72,7 +72,7 @@ struct QueryEndpoints: Sendable {
                 try await SessionsReport.run(
                     from: try query.requiredTime("from"),
                     to: try query.requiredTime("to"),
-                    gapSeconds: try query.duration("gap", default: PresenceDefaults.sessionGap.wholeSeconds),
+                    gap: try query.duration("gap", default: PresenceDefaults.sessionGap),
                     timeZone: query.timeZone,
                     client: client,
                     logger: logger

@@ -17,39 +17,39 @@ struct QueryParameters: Sendable {
     }
 
     /// A time parameter, if given.
-    func time(_ name: String) throws(APIError) -> Int64? {
+    func time(_ name: String) throws(APIError) -> Timestamp? {
         guard let text = parameters.get(name) else { return nil }
-        guard let microseconds = RFC3339.parse(text) else {
+        guard let time = Timestamp(rfc3339: text) else {
             throw APIError(
                 .badRequest,
                 "The parameter \(name)=\(JSONText.string(String(text.prefix(64)))) is not an RFC 3339 time such as 2026-11-29T10:00:00Z."
             )
         }
         // As on the command line: PostgreSQL has no year 0, and RFC 3339 no year 10000.
-        guard (SeenEvent.Rules.earliest..<SeenEvent.Rules.latest).contains(microseconds) else {
+        guard time.isInWrittenYears else {
             throw APIError(
                 .badRequest,
                 "The parameter \(name)=\(JSONText.string(String(text.prefix(64)))) lies outside the years 0001 to 9999 in UTC."
             )
         }
-        return microseconds
+        return time
     }
 
     /// A time parameter that must be given.
-    func requiredTime(_ name: String) throws(APIError) -> Int64 {
-        guard let microseconds = try time(name) else {
+    func requiredTime(_ name: String) throws(APIError) -> Timestamp {
+        guard let time = try time(name) else {
             throw APIError(.badRequest, "The parameter \(name) is missing: give an RFC 3339 time such as 2026-11-29T10:00:00Z.")
         }
-        return microseconds
+        return time
     }
 
-    /// A duration parameter in seconds, or `defaultSeconds` when not given.
-    func duration(_ name: String, default defaultSeconds: Int64) throws(APIError) -> Int64 {
-        guard let text = parameters.get(name) else { return defaultSeconds }
-        guard let seconds = DurationText.seconds(text) else {
+    /// A duration parameter, or `defaultValue` when not given.
+    func duration(_ name: String, default defaultValue: Duration) throws(APIError) -> Duration {
+        guard let text = parameters.get(name) else { return defaultValue }
+        guard let duration = DurationText.duration(text) else {
             throw APIError(.badRequest, DurationText.problem(text, name: "parameter \(name)"))
         }
-        return seconds
+        return duration
     }
 
     /// The activity bucket, `hour` when not given.

@@ -16,8 +16,8 @@ public struct TrafficSimulator: Sendable {
         public var users = 2_000
         /// How many days, ending at ``end``. Default 3.
         public var days = 3
-        /// The end of the simulated time, in microseconds since 1970; no event lies after it.
-        public var end: Int64
+        /// The end of the simulated time; no event lies after it.
+        public var end: Timestamp
         /// The seed: the same seed and configuration give the same events. Default 1.
         public var seed: UInt64 = 1
         /// The share of events sent twice. Default 1%.
@@ -29,8 +29,8 @@ public struct TrafficSimulator: Sendable {
 
         /// Creates a configuration ending at `end`.
         ///
-        /// - Parameter end: The end of the simulated time, in microseconds since 1970.
-        public init(end: Int64) {
+        /// - Parameter end: The end of the simulated time.
+        public init(end: Timestamp) {
             self.end = end
         }
     }
@@ -66,7 +66,8 @@ public struct TrafficSimulator: Sendable {
     /// their original.
     func dayEvents(_ day: Int) -> [SeenEvent] {
         let dayLength: Int64 = 86_400_000_000
-        let start = configuration.end - Int64(configuration.days - day) * dayLength
+        let end = configuration.end.microsecondsSince1970
+        let start = end - Int64(configuration.days - day) * dayLength
         let weekday = ((start / dayLength) % 7 + 7 + 3) % 7  // 0 = Monday (1970-01-01 was a Thursday)
         let weekendFactor = weekday >= 5 ? 0.7 : 1.0
         var events: [SeenEvent] = []
@@ -80,19 +81,18 @@ public struct TrafficSimulator: Sendable {
                 var at = start + Self.startOffset(&random)
                 let count = 1 + Self.geometric(0.15, &random)
                 for _ in 0..<count {
-                    guard at <= configuration.end else { break }
+                    guard at <= end else { break }
                     let page = Self.pages[Int(random.next() % UInt64(Self.pages.count))]
                     let location = page.replacingOccurrences(of: "{id}", with: String(random.next() % 500 + 1))
-                    events.append(
-                        SeenEvent(id: UUID.version7(microseconds: at, using: &random), user: name, microseconds: at, location: location)
-                    )
+                    let time = Timestamp(microsecondsSince1970: at)
+                    events.append(SeenEvent(id: UUID.version7(at: time, using: &random), user: name, at: time, location: location))
                     // Gaps of seconds to minutes, never longer than 20 minutes within a session.
                     let gap = min(-log(Self.unit(&random)) * 75, 1_200) + 1
                     at += Int64(gap * 1_000_000) + Int64(random.next() % 1_000_000)
                 }
             }
         }
-        events.sort { $0.microseconds < $1.microseconds }
+        events.sort { $0.at < $1.at }
 
         var random = SplitMix64(seed: configuration.seed ^ 0xA5A5_A5A5 ^ UInt64(day))
         var sent: [SeenEvent] = []

@@ -9,12 +9,17 @@ public enum EventLog {
     public static let notificationChannel = "presence_events"
 
     /// Microseconds in a UTC day, the unit of the log's partitions.
-    public static let microsecondsPerDay: Int64 = 86_400_000_000
+    static let microsecondsPerDay: Int64 = 86_400_000_000
 
-    /// The UTC day (days since 1970-01-01) that holds a time in microseconds since 1970.
-    public static func day(ofMicroseconds microseconds: Int64) -> Int64 {
-        let (quotient, remainder) = microseconds.quotientAndRemainder(dividingBy: microsecondsPerDay)
+    /// The UTC day (days since 1970-01-01) that holds a time.
+    public static func day(of time: Timestamp) -> Int64 {
+        let (quotient, remainder) = time.microsecondsSince1970.quotientAndRemainder(dividingBy: microsecondsPerDay)
         return remainder < 0 ? quotient - 1 : quotient
+    }
+
+    /// The start of a UTC day (days since 1970-01-01).
+    public static func start(ofDay day: Int64) -> Timestamp {
+        Timestamp(microsecondsSince1970: day * microsecondsPerDay)
     }
 
     /// Makes sure the days `first...last` (UTC days since 1970) have their own partitions.
@@ -42,7 +47,7 @@ public enum EventLog {
 
     /// A day as PostgreSQL's `date` text, `YYYY-MM-DD`.
     static func dayText(_ day: Int64) -> String {
-        String(RFC3339.format(day * microsecondsPerDay).prefix(10))
+        String(start(ofDay: day).rfc3339.prefix(10))
     }
 }
 

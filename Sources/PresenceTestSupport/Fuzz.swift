@@ -165,7 +165,7 @@ public struct Fuzz: Sendable {
         let user = chance(0.1) ? string(ofExactly: SeenEvent.Rules.maximumUserBytes) : hostileString(limit: 256)
         let location: String? =
             chance(0.2) ? nil : chance(0.05) ? string(ofExactly: SeenEvent.Rules.maximumLocationBytes) : hostileString(limit: 2048)
-        let id: UUID? = chance(0.5) ? UUID.version7(microseconds: microseconds, using: &random) : nil
+        let id: UUID? = chance(0.5) ? UUID.version7(at: Timestamp(microsecondsSince1970: microseconds), using: &random) : nil
         return Event(id: id, user: user, microseconds: microseconds, location: location)
     }
 

@@ -11,7 +11,7 @@ struct DurationArgumentTests {
         arguments: [("90s", 90), ("5m", 300), ("2h", 7_200), ("7d", 604_800), ("36500d", 3_153_600_000)] as [(String, Int64)]
     )
     func accepted(_ text: String, _ seconds: Int64) {
-        #expect(DurationArgument(argument: text)?.seconds == seconds)
+        #expect(DurationArgument(argument: text)?.duration == .seconds(seconds))
     }
 
     /// Zero; an unknown or upper-case unit; a sign; no unit; no number; a fraction; spaces;

@@ -18,7 +18,7 @@ struct TimeArgumentTests {
         ]
     )
     func accepted(_ text: String, _ utc: String) {
-        #expect(TimeArgument(argument: text).map { RFC3339.format($0.microseconds) } == utc)
+        #expect(TimeArgument(argument: text)?.time.rfc3339 == utc)
     }
 
     /// Not RFC 3339: a date alone, no offset, no seconds, a word, a Unix time. Out of range: a

@@ -34,7 +34,7 @@ struct FaultSeed: Sendable, CustomStringConvertible {
     /// Seeded traffic ending a minute ago (so no event lies ahead of the clock): sessions of
     /// `users` users over `days` days, with duplicates and late events, in the order sent.
     func traffic(users: Int, days: Int) -> [SeenEvent] {
-        var configuration = TrafficSimulator.Configuration(end: SeenEvent.microsecondsNow() - 60_000_000)
+        var configuration = TrafficSimulator.Configuration(end: Timestamp.now - .seconds(60))
         configuration.users = users
         configuration.days = days
         configuration.seed = value

@@ -30,13 +30,13 @@ extension FaultTests {
 
         /// Fifty events a minute old, for a batch.
         static func batch(_ name: String, _ random: inout SplitMix64) -> [SeenEvent] {
-            let start = SeenEvent.microsecondsNow() - 60_000_000
+            let start = Timestamp.now.microsecondsSince1970 - 60_000_000
             return (0..<50).map { index in
                 let at = start + Int64(random.next() % 50_000_000)
                 return SeenEvent(
-                    id: UUID.version7(microseconds: at, using: &random),
+                    id: UUID.version7(at: Timestamp(microsecondsSince1970: at), using: &random),
                     user: "\(name)-\(index % 5)",
-                    microseconds: at,
+                    at: Timestamp(microsecondsSince1970: at),
                     location: "/\(index)"
                 )
             }

@@ -16,10 +16,10 @@ struct ReplicaScenario: Sendable {
 
     /// The traffic, in the order sent: duplicates and late events included.
     let events: [SeenEvent]
-    /// The start of the UTC day of the earliest event, in microseconds since 1970.
-    let from: Int64
+    /// The start of the UTC day of the earliest event.
+    let from: Timestamp
     /// One microsecond after the latest event: the end (excluded) of the reports' range.
-    let to: Int64
+    let to: Timestamp
     /// The latest event.
     let latest: SeenEvent
     /// The event in the middle of the traffic's time, for "as of a past moment".
@@ -27,18 +27,18 @@ struct ReplicaScenario: Sendable {
     /// The user with the most events.
     let busiest: String
     /// A moment after every event, asked about as "now" (the same on both servers).
-    let now: Int64
+    let now: Timestamp
 
     /// Seeded traffic of `users` users over `days` days, ending a minute ago.
     init(seed: FaultSeed, users: Int, days: Int) {
         events = seed.traffic(users: users, days: days)
-        let byTime = events.sorted { ($0.microseconds, $0.id.uuidString) < ($1.microseconds, $1.id.uuidString) }
-        from = EventLog.day(ofMicroseconds: byTime.first!.microseconds) * EventLog.microsecondsPerDay
+        let byTime = events.sorted { ($0.at, $0.id.uuidString) < ($1.at, $1.id.uuidString) }
+        from = EventLog.start(ofDay: EventLog.day(of: byTime.first!.at))
         latest = byTime.last!
-        to = latest.microseconds + 1
+        to = latest.at + .microseconds(1)
         middle = byTime[byTime.count / 2]
         busiest = Dictionary(grouping: events, by: \.user).max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }!.key
-        now = SeenEvent.microsecondsNow()
+        now = .now
     }
 
     /// The users the tests ask about: the latest one, one from the middle, the busiest, and
@@ -47,6 +47,6 @@ struct ReplicaScenario: Sendable {
 
     /// The distinct events that `events` stores: what the log holds once they are written.
     static func stored(_ events: some Sequence<SeenEvent>) -> Set<Key> {
-        Set(events.map { Key(id: $0.id, microseconds: $0.microseconds) })
+        Set(events.map { Key(id: $0.id, microseconds: $0.at.microsecondsSince1970) })
     }
 }

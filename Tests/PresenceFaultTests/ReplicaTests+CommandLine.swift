@@ -16,11 +16,11 @@ extension FaultTests.ReplicaTests {
 
     /// The read commands of the command line, with the scenario's range, moments and users.
     static func readCommands(_ scenario: ReplicaScenario) -> [[String]] {
-        let range = ["--from", RFC3339.format(scenario.from), "--to", RFC3339.format(scenario.to)]
-        let now = RFC3339.format(scenario.now)
-        let middle = RFC3339.format(scenario.middle.microseconds)
+        let range = ["--from", scenario.from.rfc3339, "--to", scenario.to.rfc3339]
+        let now = scenario.now.rfc3339
+        let middle = scenario.middle.at.rfc3339
         var commands: [[String]] = [
-            ["online", "--at", RFC3339.format(scenario.latest.microseconds), "--format", "json"],
+            ["online", "--at", scenario.latest.at.rfc3339, "--format", "json"],
             ["online", "--at", middle, "--threshold", "10m", "--format", "csv"],
             ["report", "activity"] + range + ["--bucket", "day", "--tz", "Europe/Berlin", "--format", "json"],
             ["report", "sessions"] + range + ["--format", "json"],
@@ -59,8 +59,8 @@ extension FaultTests.ReplicaTests {
                 }
 
                 let all = [
-                    "report", "all", "--from", RFC3339.format(scenario.from), "--to", RFC3339.format(scenario.to), "--tz", "Europe/Berlin",
-                    "--at", RFC3339.format(scenario.latest.microseconds), "--out",
+                    "report", "all", "--from", scenario.from.rfc3339, "--to", scenario.to.rfc3339, "--tz", "Europe/Berlin",
+                    "--at", scenario.latest.at.rfc3339, "--out",
                 ]
                 _ = try await Self.presence(all + ["\(folder)/all-standby"], readURL: pair.standby.url, outputFile: "\(folder)/all-standby.out")
                 _ = try await Self.presence(all + ["\(folder)/all-primary"], readURL: pair.primary.url, outputFile: "\(folder)/all-primary.out")

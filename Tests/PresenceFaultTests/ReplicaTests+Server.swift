@@ -38,7 +38,7 @@ extension FaultTests.ReplicaTests {
             events.map { event in
                 JSONText.object([
                     ("id", JSONText.string(event.id.uuidString.lowercased())), ("user", JSONText.string(event.user)),
-                    ("at", JSONText.time(event.microseconds)), ("location", JSONText.string(event.location)),
+                    ("at", JSONText.time(event.at)), ("location", JSONText.string(event.location)),
                 ])
             }
         )
@@ -46,11 +46,11 @@ extension FaultTests.ReplicaTests {
 
     /// Every read route of `presence serve`, with the scenario's range, moments and users.
     static func readRoutes(_ scenario: ReplicaScenario) -> [String] {
-        let range = "from=\(RFC3339.format(scenario.from))&to=\(RFC3339.format(scenario.to))"
+        let range = "from=\(scenario.from.rfc3339)&to=\(scenario.to.rfc3339)"
         var routes = [
             "/health", "/metrics",
-            "/v1/online?at=\(RFC3339.format(scenario.latest.microseconds))&threshold=5m",
-            "/v1/online?at=\(RFC3339.format(scenario.middle.microseconds))&threshold=10m",
+            "/v1/online?at=\(scenario.latest.at.rfc3339)&threshold=5m",
+            "/v1/online?at=\(scenario.middle.at.rfc3339)&threshold=10m",
             "/v1/reports/activity?\(range)&bucket=hour",
             "/v1/reports/activity?\(range)&bucket=day&tz=Europe/Berlin",
             "/v1/reports/sessions?\(range)",
@@ -61,8 +61,8 @@ extension FaultTests.ReplicaTests {
         ]
         for user in scenario.users {
             routes += [
-                "/v1/users/\(user)/last-seen?as_of=\(RFC3339.format(scenario.now))",
-                "/v1/users/\(user)/last-seen?as_of=\(RFC3339.format(scenario.middle.microseconds))",
+                "/v1/users/\(user)/last-seen?as_of=\(scenario.now.rfc3339)",
+                "/v1/users/\(user)/last-seen?as_of=\(scenario.middle.at.rfc3339)",
                 "/v1/users/\(user)/history",
             ]
         }

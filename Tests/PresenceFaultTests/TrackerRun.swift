@@ -69,7 +69,7 @@ final class TrackerRun: Sendable {
             let end = min(index + chunkSize, events.count)
             for position in index..<end {
                 let event = events[position]
-                let outcome = await tracker.seen(user: event.user, at: event.at, location: event.location, id: event.id)
+                let outcome = await tracker.seen(user: event.user, at: event.at.date, location: event.location, id: event.id)
                 outcomes.withLock { $0[position] = outcome }
             }
             offered.store(end, ordering: .relaxed)

@@ -16,7 +16,7 @@ struct DecoderFuzzTests {
 
     /// Checks a decoded event against the one written.
     static func matches(_ decoded: SeenEvent, _ written: Fuzz.Event) -> Bool {
-        decoded.user.utf8.elementsEqual(written.user.utf8) && decoded.microseconds == written.microseconds
+        decoded.user.utf8.elementsEqual(written.user.utf8) && decoded.at.microsecondsSince1970 == written.microseconds
             && decoded.location.map { Array($0.utf8) } == written.location.map { Array($0.utf8) }
             && (written.id == nil || decoded.id == written.id)
     }
@@ -41,7 +41,7 @@ struct DecoderFuzzTests {
                     )
                     continue
                 }
-                #expect(got.validate(receivedAt: got.microseconds) == nil, "a generated event breaks the rules; \(Fuzz.replay)")
+                #expect(got.validate(receivedAt: got.at) == nil, "a generated event breaks the rules; \(Fuzz.replay)")
             default:
                 let bytes = iteration % 3 == 1 ? fuzz.mutate(line) : fuzz.garbage(maximumLength: 300)
                 slowest = max(slowest, clock.measure { result = decoder.decode(bytes) })
@@ -249,7 +249,7 @@ struct DecoderFuzzTests {
     @Test("user and location at exactly their byte limits in multi-byte characters pass; one byte more is rejected")
     func byteLimits() throws {
         var fuzz = Fuzz("DecoderFuzzTests.byteLimits")
-        let now = SeenEvent.microsecondsNow()
+        let now = Timestamp.now.microsecondsSince1970
         for _ in 0..<200 * Fuzz.scale {
             for (limit, code, isUser) in [
                 (SeenEvent.Rules.maximumUserBytes, RejectionReason.Code.userTooLong, true),
@@ -262,10 +262,13 @@ struct DecoderFuzzTests {
                     let event = Fuzz.Event(id: nil, user: isUser ? text : "u", microseconds: now - 1_000_000, location: isUser ? "/" : text)
                     let line = fuzz.jsonLine(event)
                     let decoded = try JSONLinesDecoder().decode(line).get()
-                    #expect(decoded.validate(receivedAt: now)?.code == expected, "\(text.utf8.count) bytes; \(Fuzz.replay)")
+                    #expect(
+                        decoded.validate(receivedAt: Timestamp(microsecondsSince1970: now))?.code == expected,
+                        "\(text.utf8.count) bytes; \(Fuzz.replay)"
+                    )
                     let record = fuzz.csvRecord(event, columns: ["user", "at", "location"])
                     let fromCSV = try CSVDecoder(header: Array("user,at,location".utf8)).decode(record).get()
-                    #expect(fromCSV.validate(receivedAt: now)?.code == expected, "\(Fuzz.replay)")
+                    #expect(fromCSV.validate(receivedAt: Timestamp(microsecondsSince1970: now))?.code == expected, "\(Fuzz.replay)")
                 }
             }
         }
@@ -280,7 +283,7 @@ struct DecoderFuzzTests {
     func malformedUnixSeconds(_ text: String) {
         let result = ImportedEvent.make(id: nil, user: "u", at: .text(text), location: nil)
         if case .success(let event) = result, !["1.", ".5"].contains(text) {
-            Issue.record("'\(text)' was read as Unix seconds: \(event.microseconds) µs")
+            Issue.record("'\(text)' was read as Unix seconds: \(event.at.microsecondsSince1970) µs")
         }
     }
 
@@ -297,7 +300,10 @@ struct DecoderFuzzTests {
         case .success(let event):
             // Whatever was read must be what the number says, to the microsecond.
             let expected = Decimal(string: number).map { $0 * 1_000_000 }
-            #expect(expected.map { abs($0 - Decimal(event.microseconds)) <= 1 } == true, "\(number) read as \(event.microseconds)")
+            #expect(
+                expected.map { abs($0 - Decimal(event.at.microsecondsSince1970)) <= 1 } == true,
+                "\(number) read as \(event.at.microsecondsSince1970)"
+            )
         case .failure(let reason):
             #expect([.malformed, .timeOutOfRange].contains(reason.code))
         }

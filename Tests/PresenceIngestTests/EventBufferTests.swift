@@ -9,7 +9,7 @@ import Testing
 @Suite("Event buffer")
 struct EventBufferTests {
     static func entry(_ user: String) -> EventBuffer.Entry {
-        EventBuffer.Entry(id: nil, user: user, microseconds: 0, location: nil)
+        EventBuffer.Entry(id: nil, user: user, at: Timestamp(microsecondsSince1970: 0), location: nil)
     }
 
     static func users(_ batch: [EventBuffer.Entry]?) -> [String] {

@@ -27,7 +27,7 @@ struct EventImporterTests {
 
     @Test("bad JSON lines are rejected with their number and reason; the good lines around them are stored")
     func badJSONLines() async throws {
-        let future = RFC3339.format(SeenEvent.microseconds(of: Date()) + 3_600_000_000)
+        let future = RFC3339.format(Timestamp(Date()).microsecondsSince1970 + 3_600_000_000)
         let lines = [
             #"{"user":"alice","at":"2026-03-29T00:10:00Z","location":"/a"}"#,
             #"{"user":"bob","at":"2026-03-29T00:40:00Z""#,
@@ -68,8 +68,8 @@ struct EventImporterTests {
             #expect(statistics.stored == 3)
             let stored = try await storedEvents(client)
             #expect(stored.map(\.user).sorted() == ["alice", "grace", "tab\there"])
-            #expect(stored.first { $0.user == "grace" }?.microseconds == 1_774_744_800_250_000)
-            #expect(stored.first { $0.user == "tab\there" }?.microseconds == 1_774_744_800_000_000)
+            #expect(stored.first { $0.user == "grace" }?.at.microsecondsSince1970 == 1_774_744_800_250_000)
+            #expect(stored.first { $0.user == "tab\there" }?.at.microsecondsSince1970 == 1_774_744_800_000_000)
         }
     }
 

@@ -11,7 +11,7 @@ import Testing
 @Suite("Event log writer")
 struct EventLogWriterTests {
     let logger = TestDatabase.logger
-    let base = SeenEvent.microsecondsNow() - 60_000_000
+    let base = Timestamp.now.microsecondsSince1970 - 60_000_000
 
     /// Runs a transaction that inserts `events` and ends with `ending` (COMMIT or ROLLBACK);
     /// returns its transaction id, as a writer that lost the COMMIT's answer would hold it.
@@ -33,7 +33,7 @@ struct EventLogWriterTests {
     @Test("after a COMMIT whose answer was lost, a batch that did commit is not written again")
     func lostAnswerCommitted() async throws {
         try await TestDatabase.withFresh { client, _ in
-            let events = (0..<3).map { SeenEvent(user: "u\($0)", microseconds: base + Int64($0)) }
+            let events = (0..<3).map { SeenEvent(user: "u\($0)", at: Timestamp(microsecondsSince1970: base + Int64($0))) }
             let xid = try await transaction(inserting: events, ending: "COMMIT", client: client)
             var writer = EventLogWriter(client: client, logger: logger)
             writer.unconfirmed = (xid, BatchResult(stored: 3, duplicates: 0))
@@ -47,7 +47,7 @@ struct EventLogWriterTests {
     @Test("after a COMMIT whose answer was lost, a batch that did not commit is written")
     func lostAnswerAborted() async throws {
         try await TestDatabase.withFresh { client, _ in
-            let events = (0..<3).map { SeenEvent(user: "u\($0)", microseconds: base + Int64($0)) }
+            let events = (0..<3).map { SeenEvent(user: "u\($0)", at: Timestamp(microsecondsSince1970: base + Int64($0))) }
             let xid = try await transaction(inserting: events, ending: "ROLLBACK", client: client)
             var writer = EventLogWriter(client: client, logger: logger)
             writer.unconfirmed = (xid, BatchResult(stored: 3, duplicates: 0))
@@ -62,7 +62,7 @@ struct EventLogWriterTests {
         try await TestDatabase.withFresh { client, _ in
             try await client.withConnection { connection in
                 try await connection.listen(on: EventLog.notificationChannel) { notifications in
-                    try await TestDatabase.store([SeenEvent(user: "a", microseconds: base)], client)
+                    try await TestDatabase.store([SeenEvent(user: "a", at: Timestamp(microsecondsSince1970: base))], client)
                     let received = try await withThrowingTaskGroup(of: Bool.self) { group in
                         group.addTask {
                             for try await _ in notifications { return true }
@@ -83,18 +83,18 @@ struct EventLogWriterTests {
 
     @Test("every value arrives exactly: times from year 1 to 9999 to the microsecond, no location apart from an empty one, any text")
     func valuesArriveExactly() async throws {
-        let rules = SeenEvent.Rules.self
         let times: [Int64] = [
-            rules.earliest, rules.latest - 1, -1, 0, 1, 946_684_800_000_000 - 1, 946_684_800_000_000,
+            Timestamp.earliest.microsecondsSince1970, Timestamp.latest.microsecondsSince1970 - 1, -1, 0, 1, 946_684_800_000_000 - 1,
+            946_684_800_000_000,
             base + 123_457,
         ]
         let texts = ["", "\\N", "NULL", "a\tb\nc\\d\r", "'); DROP TABLE seen_events; --", "ünïcødé 😀", "\u{1}\u{7F}"]
         var events: [SeenEvent] = []
         for (index, at) in times.enumerated() {
-            events.append(SeenEvent(user: "time \(index)", microseconds: at, location: nil))
+            events.append(SeenEvent(user: "time \(index)", at: Timestamp(microsecondsSince1970: at), location: nil))
         }
         for (index, text) in texts.enumerated() {
-            events.append(SeenEvent(user: "text \(index) \(text)", microseconds: base + Int64(index), location: text))
+            events.append(SeenEvent(user: "text \(index) \(text)", at: Timestamp(microsecondsSince1970: base + Int64(index)), location: text))
         }
         try await TestDatabase.withFresh { client, _ in
             var writer = EventLogWriter(client: client, logger: logger)
@@ -108,7 +108,7 @@ struct EventLogWriterTests {
             var stored: [UUID: SeenEvent] = [:]
             for row in rows {
                 let (id, user, microseconds, location) = try row.decode((UUID, String, Int64, String?).self)
-                stored[id] = SeenEvent(id: id, user: user, microseconds: microseconds, location: location)
+                stored[id] = SeenEvent(id: id, user: user, at: Timestamp(microsecondsSince1970: microseconds), location: location)
             }
             #expect(stored.count == events.count)
             for event in events {
@@ -119,9 +119,9 @@ struct EventLogWriterTests {
 
     @Test("events the log holds and repeats within a batch are duplicates: each event is stored once")
     func duplicates() async throws {
-        let a = SeenEvent(user: "a", microseconds: base)
-        let b = SeenEvent(user: "b", microseconds: base + 1)
-        let c = SeenEvent(user: "c", microseconds: base + 2, location: "/c")
+        let a = SeenEvent(user: "a", at: Timestamp(microsecondsSince1970: base))
+        let b = SeenEvent(user: "b", at: Timestamp(microsecondsSince1970: base + 1))
+        let c = SeenEvent(user: "c", at: Timestamp(microsecondsSince1970: base + 2), location: "/c")
         try await TestDatabase.withFresh { client, _ in
             var writer = EventLogWriter(client: client, logger: logger)
             let first = try await writer.write([b])

@@ -80,7 +80,7 @@ struct ImportFuzzTests {
     ) {
         let rejected = Set(rejections.map(\.line))
         var byContent: [String: [SeenEvent]] = [:]
-        for event in stored { byContent["\(Array(event.user.utf8))|\(event.microseconds)", default: []].append(event) }
+        for event in stored { byContent["\(Array(event.user.utf8))|\(event.at.microsecondsSince1970)", default: []].append(event) }
         for (line, event) in good {
             #expect(!rejected.contains(line), "good line \(line) was rejected; \(Fuzz.replay)")
             let candidates = byContent["\(Array(event.user.utf8))|\(event.microseconds)"] ?? []

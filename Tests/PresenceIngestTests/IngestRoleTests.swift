@@ -24,18 +24,18 @@ struct IngestRoleTests {
     @Test("the writer stores, deduplicates and creates day partitions, moving rows out of the default one")
     func writer() async throws {
         try await TestDatabase.withFresh { owner, settings in
-            let now = SeenEvent.microsecondsNow() - 1_000_000
+            let now = Timestamp.now.microsecondsSince1970 - 1_000_000
             // An event of a day without a partition, already in the default partition.
-            let early = SeenEvent(user: "early", microseconds: Self.at("2002-03-04T05:06:07Z"))
+            let early = SeenEvent(user: "early", at: Timestamp(microsecondsSince1970: Self.at("2002-03-04T05:06:07Z")))
             try await owner.query(
-                "INSERT INTO seen_events (id, user_id, at) VALUES (\(early.id), \(early.user), to_timestamp(\(early.microseconds)::float8 / 1e6))",
+                "INSERT INTO seen_events (id, user_id, at) VALUES (\(early.id), \(early.user), to_timestamp(\(early.at.microsecondsSince1970)::float8 / 1e6))",
                 logger: logger
             )
             let batch = [
-                SeenEvent(user: "alice", microseconds: now, location: "/a"),
-                SeenEvent(user: "tab\tuser", microseconds: now - 7, location: nil),
-                SeenEvent(user: "bob", microseconds: Self.at("2001-02-03T04:05:06Z"), location: "/old"),
-                SeenEvent(user: "carol", microseconds: Self.at("2002-03-04T23:59:59.999999Z"), location: "/c"),
+                SeenEvent(user: "alice", at: Timestamp(microsecondsSince1970: now), location: "/a"),
+                SeenEvent(user: "tab\tuser", at: Timestamp(microsecondsSince1970: now - 7), location: nil),
+                SeenEvent(user: "bob", at: Timestamp(microsecondsSince1970: Self.at("2001-02-03T04:05:06Z")), location: "/old"),
+                SeenEvent(user: "carol", at: Timestamp(microsecondsSince1970: Self.at("2002-03-04T23:59:59.999999Z")), location: "/c"),
             ]
             try await TestDatabase.withLogin(as: .ingest, settings: settings) { ingest, _ in
                 var writer = EventLogWriter(client: ingest, logger: logger)
@@ -44,16 +44,16 @@ struct IngestRoleTests {
                 // temporary table, ON CONFLICT DO NOTHING, with no SELECT privilege.
                 var again = EventLogWriter(client: ingest, logger: logger)
                 #expect(try await again.write(batch) == BatchResult(stored: 0, duplicates: 4))
-                let more = SeenEvent(user: "dave", microseconds: now, location: "/d")
+                let more = SeenEvent(user: "dave", at: Timestamp(microsecondsSince1970: now), location: "/d")
                 #expect(try await again.write(batch + [more]) == BatchResult(stored: 1, duplicates: 4))
 
                 // A transaction that wrote erin's event and whose COMMIT answer was lost: asked
                 // after, through presence_commit_outcome, without reading the log.
-                let erin = SeenEvent(user: "erin", microseconds: now)
+                let erin = SeenEvent(user: "erin", at: Timestamp(microsecondsSince1970: now))
                 let transaction = try await ingest.withConnection { connection in
                     try await connection.query("BEGIN", logger: logger)
                     try await connection.query(
-                        "INSERT INTO seen_events (id, user_id, at) VALUES (\(erin.id), 'erin', to_timestamp(\(erin.microseconds)::float8 / 1e6))",
+                        "INSERT INTO seen_events (id, user_id, at) VALUES (\(erin.id), 'erin', \(erin.at))",
                         logger: logger
                     )
                     let rows = try await connection.query("SELECT pg_current_xact_id()::text", logger: logger).collect()

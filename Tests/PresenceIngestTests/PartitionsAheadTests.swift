@@ -32,7 +32,7 @@ struct PartitionsAheadTests {
 
                 var writer = EventLogWriter(client: client, logger: logger)
                 let started = ContinuousClock.now
-                let result = try await writer.write((0..<3).map { SeenEvent(user: "leap", microseconds: day + Int64($0)) })
+                let result = try await writer.write((0..<3).map { SeenEvent(user: "leap", at: Timestamp(microsecondsSince1970: day + Int64($0))) })
                 let waited = ContinuousClock.now - started
                 #expect(result.stored == 3)
                 // The lock timeout is 200 ms; the rest is the write itself on a busy machine.

@@ -8,7 +8,7 @@ import Testing
 
 @Suite("PresenceTracker")
 struct PresenceTrackerTests {
-    let base = SeenEvent.microseconds(of: Date()) - 3_600_000_000
+    let base = Timestamp(Date()).microsecondsSince1970 - 3_600_000_000
 
     @Test("many tasks calling seen() while the flusher runs: every accepted event stored exactly once")
     func concurrency() async throws {
@@ -140,13 +140,15 @@ struct PresenceTrackerTests {
     @Test("the same events sent again are counted as duplicates and stored once")
     func duplicates() async throws {
         try await TestDatabase.withFresh { client, _ in
-            let events = (0..<50).map { SeenEvent(user: "u\($0 % 5)", microseconds: base + Int64($0) * 1_000_000, location: "/") }
+            let events = (0..<50).map {
+                SeenEvent(user: "u\($0 % 5)", at: Timestamp(microsecondsSince1970: base + Int64($0) * 1_000_000), location: "/")
+            }
             let first = try await withTracker(client: client) { tracker, _ in
                 for event in events { try await tracker.record(event) }
             }
             #expect(first.stored == 50 && first.duplicates == 0)
             // Again, mixed with new events and with a duplicate inside the same batch.
-            let fresh = SeenEvent(user: "new", microseconds: base, location: nil)
+            let fresh = SeenEvent(user: "new", at: Timestamp(microsecondsSince1970: base), location: nil)
             let second = try await withTracker(client: client) { tracker, _ in
                 for event in events + [fresh, fresh] { try await tracker.record(event) }
             }
@@ -164,7 +166,7 @@ struct PresenceTrackerTests {
         ]
         try await TestDatabase.withFresh { client, _ in
             let events = strings.enumerated().map { index, text in
-                SeenEvent(user: text, microseconds: base + Int64(index), location: text)
+                SeenEvent(user: text, at: Timestamp(microsecondsSince1970: base + Int64(index)), location: text)
             }
             let statistics = try await withTracker(client: client) { tracker, _ in
                 for event in events {
@@ -174,7 +176,7 @@ struct PresenceTrackerTests {
             }
             #expect(statistics.stored == strings.count)
             let stored = try await storedEvents(client)
-            #expect(stored == events.sorted { $0.microseconds < $1.microseconds })
+            #expect(stored == events.sorted { $0.at < $1.at })
             #expect(stored.map { Array($0.user.utf8) } == strings.map { Array($0.utf8) })
         }
     }
@@ -207,7 +209,7 @@ struct PresenceTrackerTests {
             let day: Int64 = 86_400_000_000
             _ = try await withTracker(client: client) { tracker, _ in
                 for offset in [-400, -40, -3, 0] {
-                    try await tracker.record(SeenEvent(user: "u", microseconds: base + Int64(offset) * day))
+                    try await tracker.record(SeenEvent(user: "u", at: Timestamp(microsecondsSince1970: base + Int64(offset) * day)))
                 }
             }
             let rows = try await client.query("SELECT count(*)::int8 FROM seen_events_default", logger: TestDatabase.logger)

@@ -51,8 +51,8 @@ struct TrackerLogicTests {
         /// How much time the sleeps skipped.
         var slept: Duration { skipped.withLock { $0 } }
 
-        func microsecondsNow() -> Int64 {
-            Self.wallStart + uptime.wholeMicroseconds
+        var now: Timestamp {
+            Timestamp(microsecondsSince1970: Self.wallStart) + uptime
         }
 
         var uptime: Duration { ContinuousClock.now - start + slept }
@@ -95,7 +95,7 @@ struct TrackerLogicTests {
         #expect(state.attempts >= 6)
         #expect(clock.slept >= .milliseconds(3_100))
         // Events without a time take the tracker's clock.
-        #expect(state.stored.allSatisfy { $0.microseconds >= SkippingClock.wallStart })
+        #expect(state.stored.allSatisfy { $0.at.microsecondsSince1970 >= SkippingClock.wallStart })
     }
 
     @Test("at shutdown, a batch the sink never takes is given up after the shutdown timeout and counted as dropped")

@@ -59,7 +59,7 @@ func storedEvents(_ client: PostgresClient) async throws -> [SeenEvent] {
         logger: TestDatabase.logger
     )
     for try await (id, user, microseconds, location) in rows.decode((UUID, String, Int64, String?).self) {
-        events.append(SeenEvent(id: id, user: user, microseconds: microseconds, location: location))
+        events.append(SeenEvent(id: id, user: user, at: Timestamp(microsecondsSince1970: microseconds), location: location))
     }
     return events
 }

@@ -29,7 +29,14 @@ struct ActivityPackingTests {
                     var at = base + Int64(day) * Self.day + Int64(random.next() % UInt64(Self.day))
                     for _ in 0..<(1 + Int(random.next() % 6)) {
                         at += Int64(random.next() % UInt64(20 * minute))
-                        events.append(SeenEvent(id: UUID.version7(microseconds: at, using: &random), user: user, microseconds: at, location: "/p"))
+                        events.append(
+                            SeenEvent(
+                                id: UUID.version7(at: Timestamp(microsecondsSince1970: at), using: &random),
+                                user: user,
+                                at: Timestamp(microsecondsSince1970: at),
+                                location: "/p"
+                            )
+                        )
                     }
                 }
             }
@@ -65,7 +72,7 @@ struct ActivityPackingTests {
             // a fifth arrive late, shuffled, some of them twice.
             var onTime: [SeenEvent] = []
             var late: [SeenEvent] = []
-            for event in all.sorted(by: { $0.microseconds < $1.microseconds }) {
+            for event in all.sorted(by: { $0.at.microsecondsSince1970 < $1.at.microsecondsSince1970 }) {
                 if random.next() % 5 == 0 { late.append(event) } else { onTime.append(event) }
             }
             late.shuffle(using: &random)
@@ -80,7 +87,7 @@ struct ActivityPackingTests {
                 for start in stride(from: 0, to: events.count, by: chunk) {
                     let part = Array(events[start..<min(start + chunk, events.count)])
                     if areLate, let packed = try await packedUntil(client) {
-                        lateOnPackedDays += part.filter { $0.microseconds < packed }.count
+                        lateOnPackedDays += part.filter { $0.at.microsecondsSince1970 < packed }.count
                     }
                     _ = try await writer.write(part)
                     written.formUnion(part)
@@ -112,9 +119,9 @@ struct ActivityPackingTests {
     @Test("a day is packed once it ended quarterRowsKept before the last event folded")
     func packsOnlyWhatIsDue() async throws {
         try await TestDatabase.withFresh { client, _ in
-            let now = SeenEvent.microsecondsNow()
+            let now = Timestamp.now.microsecondsSince1970
             let today = now / Self.day * Self.day
-            let events = [10, 3, 0].map { SeenEvent(user: "u", microseconds: now - Int64($0) * Self.day) }
+            let events = [10, 3, 0].map { SeenEvent(user: "u", at: Timestamp(microsecondsSince1970: now - Int64($0) * Self.day)) }
             try await TestDatabase.store(events, client)
             try await TestDatabase.projectAll(client, count: events.count)
 
@@ -147,7 +154,7 @@ struct ActivityPackingTests {
                         // Generous: on a busy server, other tests' CREATE and DROP DATABASE hold
                         // the read horizon back for seconds.
                         let deadline = ContinuousClock.now + .seconds(90)
-                        let lastDay = events.map(\.microseconds).max()! / Self.day * Self.day
+                        let lastDay = events.map(\.at.microsecondsSince1970).max()! / Self.day * Self.day
                         while try await packedUntil(owner) != lastDay, ContinuousClock.now < deadline {
                             try await Task.sleep(for: .milliseconds(50))
                         }

@@ -68,13 +68,15 @@ struct BatchPlanTests {
         var events: [SeenEvent] = []
         for user in 1...200 {
             let start = base + Int64(days) * day + Int64(user % 600) * minute
-            for step in 0..<3 { events.append(SeenEvent(user: "user\(user)", microseconds: start + Int64(step) * 7 * minute)) }
+            for step in 0..<3 {
+                events.append(SeenEvent(user: "user\(user)", at: Timestamp(microsecondsSince1970: start + Int64(step) * 7 * minute)))
+            }
         }
         for user in 201...300 {
             let session = base + 50 * day + Int64(user % 600) * minute
-            events.append(SeenEvent(user: "user\(user)", microseconds: session + 30 * minute))
-            events.append(SeenEvent(user: "user\(user)", microseconds: session - 25 * day - 5 * minute))
-            events.append(SeenEvent(user: "user\(user)", microseconds: session + 12 * 60 * minute))
+            events.append(SeenEvent(user: "user\(user)", at: Timestamp(microsecondsSince1970: session + 30 * minute)))
+            events.append(SeenEvent(user: "user\(user)", at: Timestamp(microsecondsSince1970: session - 25 * day - 5 * minute)))
+            events.append(SeenEvent(user: "user\(user)", at: Timestamp(microsecondsSince1970: session + 12 * 60 * minute)))
         }
         return events
     }
@@ -192,7 +194,7 @@ struct BatchPlanTests {
             try await client.withConnection { holder in
                 _ = try await holder.query("BEGIN", logger: logger).collect()
                 _ = try await holder.query("SELECT pg_current_xact_id()", logger: logger).collect()
-                try await TestDatabase.store([SeenEvent(user: "late", microseconds: Self.base)], client)
+                try await TestDatabase.store([SeenEvent(user: "late", at: Timestamp(microsecondsSince1970: Self.base))], client)
 
                 let rows = try await client.query("SELECT folded, held_back FROM presence_fold(100)", logger: logger).collect()
                 let (folded, heldBack) = try rows.first!.decode((Int, Bool).self)

@@ -56,28 +56,28 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
         var activity: [String] = []
         for user in byUser.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
             let ordered = byUser[user]!.sorted {
-                ($0.microseconds, $0.id.uuidString.lowercased()) < ($1.microseconds, $1.id.uuidString.lowercased())
+                ($0.at, $0.id.uuidString.lowercased()) < ($1.at, $1.id.uuidString.lowercased())
             }
             let last = ordered.last!
             current.append(
-                [user, "\(ordered.first!.microseconds)", "\(last.microseconds)", last.location, "\(ordered.count)"]
+                [user, "\(ordered.first!.at.microsecondsSince1970)", "\(last.at.microsecondsSince1970)", last.location, "\(ordered.count)"]
                     .compactMap { $0 }.joined(separator: "|")
             )
-            var start = ordered[0].microseconds
+            var start = ordered[0].at.microsecondsSince1970
             var end = start
             var count = 0
             for event in ordered {
-                if event.microseconds - end > gap {
+                if event.at.microsecondsSince1970 - end > gap {
                     sessions.append("\(user)|\(start)|\(end)|\(count)")
-                    start = event.microseconds
+                    start = event.at.microsecondsSince1970
                     count = 0
                 }
-                end = event.microseconds
+                end = event.at.microsecondsSince1970
                 count += 1
             }
             sessions.append("\(user)|\(start)|\(end)|\(count)")
             let quarters = Dictionary(grouping: ordered) { event -> Int64 in
-                let seconds = event.microseconds / 1_000_000 - (event.microseconds % 1_000_000 < 0 ? 1 : 0)
+                let seconds = event.at.microsecondsSince1970 / 1_000_000 - (event.at.microsecondsSince1970 % 1_000_000 < 0 ? 1 : 0)
                 return seconds - ((seconds % 900) + 900) % 900
             }
             var previous: Int64?

@@ -28,7 +28,14 @@ struct ProjectorTests {
             for _ in 0..<(10 + Int(random.next() % 30)) {
                 at += gaps[Int(random.next() % UInt64(gaps.count))]
                 let location = random.next() % 4 == 0 ? nil : "/page/\(random.next() % 5)"
-                events.append(SeenEvent(id: UUID.version7(microseconds: at, using: &random), user: user, microseconds: at, location: location))
+                events.append(
+                    SeenEvent(
+                        id: UUID.version7(at: Timestamp(microsecondsSince1970: at), using: &random),
+                        user: user,
+                        at: Timestamp(microsecondsSince1970: at),
+                        location: location
+                    )
+                )
             }
         }
         return events
@@ -78,11 +85,11 @@ struct ProjectorTests {
     @Test("the worked example of DESIGN.md")
     func workedExample() async throws {
         func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
-        let bob = SeenEvent(user: "bob", microseconds: at("2026-03-29T00:40:00Z"), location: "/a")
+        let bob = SeenEvent(user: "bob", at: Timestamp(microsecondsSince1970: at("2026-03-29T00:40:00Z")), location: "/a")
         let events = [
-            SeenEvent(user: "alice", microseconds: at("2026-03-29T00:10:00Z"), location: "/a"),
-            SeenEvent(user: "alice", microseconds: at("2026-03-29T00:40:00Z"), location: "/b"),
-            SeenEvent(user: "alice", microseconds: at("2026-03-29T01:10:00.000001Z"), location: "/c"),
+            SeenEvent(user: "alice", at: Timestamp(microsecondsSince1970: at("2026-03-29T00:10:00Z")), location: "/a"),
+            SeenEvent(user: "alice", at: Timestamp(microsecondsSince1970: at("2026-03-29T00:40:00Z")), location: "/b"),
+            SeenEvent(user: "alice", at: Timestamp(microsecondsSince1970: at("2026-03-29T01:10:00.000001Z")), location: "/c"),
             bob, bob,
         ]
         try await TestDatabase.withFresh { client, _ in
@@ -110,13 +117,13 @@ struct ProjectorTests {
         try await TestDatabase.withFresh { client, _ in
             // Today's partition exists, so the late writer creates none (which would wait for the
             // early transaction's lock on the default partition).
-            let now = SeenEvent.microsecondsNow()
-            let early = SeenEvent(user: "early", microseconds: now - 60_000_000, location: "/e")
-            let late = SeenEvent(user: "late", microseconds: now - 59_000_000, location: "/l")
+            let now = Timestamp.now.microsecondsSince1970
+            let early = SeenEvent(user: "early", at: Timestamp(microsecondsSince1970: now - 60_000_000), location: "/e")
+            let late = SeenEvent(user: "late", at: Timestamp(microsecondsSince1970: now - 59_000_000), location: "/l")
             try await client.withConnection { connection in
                 try await connection.query("BEGIN", logger: logger)
                 try await connection.query(
-                    "INSERT INTO seen_events (id, user_id, at) VALUES (\(early.id), \(early.user), to_timestamp(\(Double(early.microseconds) / 1e6)))",
+                    "INSERT INTO seen_events (id, user_id, at) VALUES (\(early.id), \(early.user), to_timestamp(\(Double(early.at.microsecondsSince1970) / 1e6)))",
                     logger: logger
                 )
                 try await write([late], client: client)
@@ -203,12 +210,12 @@ struct ProjectorTests {
     @Test("online_users and online_count use the threshold of presence_settings")
     func onlineView() async throws {
         try await TestDatabase.withFresh { client, _ in
-            let now = SeenEvent.microsecondsNow()
+            let now = Timestamp.now.microsecondsSince1970
             try await write(
                 [
-                    SeenEvent(user: "now", microseconds: now - 60_000_000, location: "/x"),
-                    SeenEvent(user: "recent", microseconds: now - 240_000_000, location: "/y"),
-                    SeenEvent(user: "gone", microseconds: now - 600_000_000, location: "/z"),
+                    SeenEvent(user: "now", at: Timestamp(microsecondsSince1970: now - 60_000_000), location: "/x"),
+                    SeenEvent(user: "recent", at: Timestamp(microsecondsSince1970: now - 240_000_000), location: "/y"),
+                    SeenEvent(user: "gone", at: Timestamp(microsecondsSince1970: now - 600_000_000), location: "/z"),
                 ],
                 client: client
             )
@@ -241,8 +248,8 @@ struct ProjectorFollowTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await projector.run() }
                     var writer = EventLogWriter(client: client, logger: TestDatabase.logger)
-                    let now = SeenEvent.microsecondsNow()
-                    _ = try await writer.write((0..<5).map { SeenEvent(user: "u\($0)", microseconds: now - Int64($0)) })
+                    let now = Timestamp.now.microsecondsSince1970
+                    _ = try await writer.write((0..<5).map { SeenEvent(user: "u\($0)", at: Timestamp(microsecondsSince1970: now - Int64($0))) })
                     // Generous: on a busy server, other tests' CREATE and DROP DATABASE hold the
                     // read horizon back for seconds.
                     let deadline = ContinuousClock.now + .seconds(90)

@@ -54,7 +54,7 @@ struct RestoreTests {
             #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events WHERE tx = '3'") == folded.count)
             #expect(try await TestDatabase.number(client, "SELECT events FROM presence_projector") == folded.count)
 
-            let fresh = SeenEvent(user: "after-restore", microseconds: SeenEvent.microsecondsNow() - 1_000_000, location: "/new")
+            let fresh = SeenEvent(user: "after-restore", at: Timestamp.now - .seconds(1), location: "/new")
             try await write([fresh], client)
             try await TestDatabase.projectAll(client, count: events.count + 1)
             let expected = ProjectionSnapshot.expected(from: Set(events + [fresh]))

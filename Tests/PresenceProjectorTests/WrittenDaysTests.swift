@@ -21,12 +21,13 @@ struct WrittenDaysTests {
             var writer = EventLogWriter(client: client, logger: logger)
             // COPY, on two days a month apart.
             _ = try await writer.write([
-                SeenEvent(user: "copy", microseconds: base), SeenEvent(user: "copy", microseconds: base + 30 * day),
+                SeenEvent(user: "copy", at: Timestamp(microsecondsSince1970: base)),
+                SeenEvent(user: "copy", at: Timestamp(microsecondsSince1970: base + 30 * day)),
             ])
             // The writer's other path, INSERT … ON CONFLICT DO NOTHING, when a batch repeats an event.
-            let repeated = SeenEvent(user: "again", microseconds: base + 3 * day)
+            let repeated = SeenEvent(user: "again", at: Timestamp(microsecondsSince1970: base + 3 * day))
             _ = try await writer.write([repeated])
-            _ = try await writer.write([repeated, SeenEvent(user: "again", microseconds: base + 4 * day)])
+            _ = try await writer.write([repeated, SeenEvent(user: "again", at: Timestamp(microsecondsSince1970: base + 4 * day))])
             // A logical replica's apply worker writes with session_replication_role = replica,
             // under which ordinary triggers do not fire.
             try await client.withConnection { connection in
@@ -58,7 +59,7 @@ struct WrittenDaysTests {
         try await TestDatabase.withFresh { client, _ in
             let base = RFC3339.parse("2026-03-01T12:00:00Z")!
             // Ten events over ten days, one transaction.
-            let events = (0..<10).map { SeenEvent(user: "u\($0)", microseconds: base + Int64($0) * 86_400_000_000) }
+            let events = (0..<10).map { SeenEvent(user: "u\($0)", at: Timestamp(microsecondsSince1970: base + Int64($0) * 86_400_000_000)) }
             try await TestDatabase.store(events, client)
             #expect(try await TestDatabase.number(client, "SELECT waiting FROM presence_waiting_events(1000000)") == 10)
             #expect(try await TestDatabase.number(client, "SELECT waiting FROM presence_waiting_events(4)") == 4)
@@ -91,13 +92,13 @@ struct WrittenDaysTests {
             var writer = EventLogWriter(client: client, logger: logger)
             // Folded: a session 12:00–12:20 on 03-01 and one at 12:00 on 03-10.
             _ = try await writer.write([
-                SeenEvent(user: "ann", microseconds: base, location: "/a"),
-                SeenEvent(user: "ann", microseconds: base + 20 * minute, location: "/b"),
-                SeenEvent(user: "ann", microseconds: base + 9 * 1_440 * minute, location: "/c"),
+                SeenEvent(user: "ann", at: Timestamp(microsecondsSince1970: base), location: "/a"),
+                SeenEvent(user: "ann", at: Timestamp(microsecondsSince1970: base + 20 * minute), location: "/b"),
+                SeenEvent(user: "ann", at: Timestamp(microsecondsSince1970: base + 9 * 1_440 * minute), location: "/c"),
             ])
             try await TestDatabase.projectAll(client, count: 3)
             // Not folded: 12:30 on 03-01, after the first session, before the moment asked.
-            _ = try await writer.write([SeenEvent(user: "ann", microseconds: base + 30 * minute, location: "/late")])
+            _ = try await writer.write([SeenEvent(user: "ann", at: Timestamp(microsecondsSince1970: base + 30 * minute), location: "/late")])
 
             func lastSeen(_ asOf: Int64) async throws -> String {
                 let rows = try await client.query(

@@ -21,7 +21,7 @@ private enum WindowEvents {
 @Suite("Active-users windows", .sharedEvents(WindowEvents.all))
 struct ActiveUsersWindowTests {
     let logger = TestDatabase.logger
-    static func at(_ text: String) -> Int64 { ReportFixture.at(text) }
+    static func at(_ text: String) -> Timestamp { ReportFixture.at(text) }
 
     @Test("seen 6 local days before is in WAU, 7 is not; 29 is in MAU, 30 is not (America/New_York)")
     func localWindows() async throws {

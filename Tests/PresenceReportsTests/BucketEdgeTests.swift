@@ -9,7 +9,7 @@ import Testing
 @Suite("Activity bucket edges in local time")
 struct BucketEdgeTests {
     let logger = TestDatabase.logger
-    static func at(_ text: String) -> Int64 { ReportFixture.at(text) }
+    static func at(_ text: String) -> Timestamp { ReportFixture.at(text) }
 
     /// Hour buckets in a zone whose offset is not whole hours.
     struct HalfHourCase: Sendable, CustomTestStringConvertible {
@@ -64,9 +64,9 @@ struct BucketEdgeTests {
                 client: client,
                 logger: logger
             )
-            #expect(report.rows.map { RFC3339.format($0.start) } == zone.starts)
+            #expect(report.rows.map { $0.start.rfc3339 } == zone.starts)
             #expect(report.rows.map(\.events) == zone.counts)
-            #expect(report.rows.map { $0.end - $0.start } == [3_600_000_000, 3_600_000_000])
+            #expect(report.rows.map { $0.end - $0.start } == [.seconds(3_600), .seconds(3_600)])
         }
     }
 
@@ -93,7 +93,7 @@ struct BucketEdgeTests {
                 report.json
                     == #"{"bucket":"week","tz":"Europe/Berlin","from":"2026-10-14T12:00:00Z","to":"2026-10-27T00:00:00Z","rows":[{"start":"2026-10-11T22:00:00Z","events":1,"users":1},{"start":"2026-10-18T22:00:00Z","events":2,"users":1},{"start":"2026-10-25T23:00:00Z","events":1,"users":1}]}"#
             )
-            #expect(report.rows.map { ($0.end - $0.start) / 3_600_000_000 } == [168, 169, 168])
+            #expect(report.rows.map { ($0.end - $0.start).wholeSeconds / 3_600 } == [168, 169, 168])
             // from exactly at Monday's midnight is its own week's start, and to exactly at the
             // next Monday's midnight lists no bucket for it: one week, 2 events.
             let exact = try await ActivityReport.run(
@@ -104,7 +104,7 @@ struct BucketEdgeTests {
                 client: client,
                 logger: logger
             )
-            #expect(exact.rows.map { RFC3339.format($0.start) } == ["2026-10-18T22:00:00Z"])
+            #expect(exact.rows.map { $0.start.rfc3339 } == ["2026-10-18T22:00:00Z"])
             #expect(exact.rows.map(\.events) == [2])
         }
     }
@@ -126,7 +126,7 @@ struct BucketEdgeTests {
                 client: client,
                 logger: logger
             )
-            #expect(report.rows.map { RFC3339.format($0.start) } == ["2026-11-28T23:00:00Z", "2026-11-29T23:00:00Z"])
+            #expect(report.rows.map { $0.start.rfc3339 } == ["2026-11-28T23:00:00Z", "2026-11-29T23:00:00Z"])
             #expect(report.rows.map(\.events) == [1, 1])
         }
     }
@@ -148,7 +148,7 @@ struct BucketEdgeTests {
                 client: client,
                 logger: logger
             )
-            #expect(report.rows.map { RFC3339.format($0.start) } == ["2026-10-25T00:00:00Z", "2026-10-25T01:00:00Z"])
+            #expect(report.rows.map { $0.start.rfc3339 } == ["2026-10-25T00:00:00Z", "2026-10-25T01:00:00Z"])
             #expect(report.rows.map(\.events) == [1, 1])
             // from = the second 02:30 (01:30Z): its hour began at 02:00 CET = 01:00Z.
             let second = try await ActivityReport.run(
@@ -159,7 +159,7 @@ struct BucketEdgeTests {
                 client: client,
                 logger: logger
             )
-            #expect(second.rows.map { RFC3339.format($0.start) } == ["2026-10-25T01:00:00Z"])
+            #expect(second.rows.map { $0.start.rfc3339 } == ["2026-10-25T01:00:00Z"])
             #expect(second.rows.map(\.events) == [1])
         }
     }
@@ -180,7 +180,7 @@ struct BucketEdgeTests {
                 client: client,
                 logger: logger
             )
-            #expect(report.rows.map { RFC3339.format($0.start) } == ["2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z"])
+            #expect(report.rows.map { $0.start.rfc3339 } == ["2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z"])
             #expect(report.rows.map(\.events) == [1, 1])
         }
     }
@@ -203,8 +203,8 @@ struct BucketEdgeTests {
                 logger: logger
             )
             // 01:00 to the change (60 min), 01:30 to 02:00 (30 min), then 02:00 to 03:00 local.
-            #expect(report.rows.map { RFC3339.format($0.start) } == ["2026-04-04T14:00:00Z", "2026-04-04T15:00:00Z", "2026-04-04T15:30:00Z"])
-            #expect(report.rows.map { RFC3339.format($0.end) } == ["2026-04-04T15:00:00Z", "2026-04-04T15:30:00Z", "2026-04-04T16:30:00Z"])
+            #expect(report.rows.map { $0.start.rfc3339 } == ["2026-04-04T14:00:00Z", "2026-04-04T15:00:00Z", "2026-04-04T15:30:00Z"])
+            #expect(report.rows.map { $0.end.rfc3339 } == ["2026-04-04T15:00:00Z", "2026-04-04T15:30:00Z", "2026-04-04T16:30:00Z"])
             #expect(report.rows.map(\.events) == [1, 1, 1])
         }
     }
@@ -225,8 +225,8 @@ struct BucketEdgeTests {
                 client: client,
                 logger: logger
             )
-            #expect(activity.rows.map { RFC3339.format($0.start) } == ["2026-10-31T04:00:00Z", "2026-11-01T04:00:00Z"])
-            #expect(activity.rows.map { RFC3339.format($0.end) } == ["2026-11-01T04:00:00Z", "2026-11-02T05:00:00Z"])
+            #expect(activity.rows.map { $0.start.rfc3339 } == ["2026-10-31T04:00:00Z", "2026-11-01T04:00:00Z"])
+            #expect(activity.rows.map { $0.end.rfc3339 } == ["2026-11-01T04:00:00Z", "2026-11-02T05:00:00Z"])
             #expect(activity.rows.map(\.events) == [0, 1])
             let activeUsers = try await ActiveUsersReport.run(
                 from: from,
@@ -275,7 +275,7 @@ struct BucketEdgeTests {
             let to = Self.at("2026-03-30T22:00:00Z")
             let days = try await ActivityReport.run(from: from, to: to, bucket: .day, timeZone: "CET", client: client, logger: logger)
             #expect(days.timeZone == "CET")
-            #expect(days.rows.map { RFC3339.format($0.start) } == ["2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z"])
+            #expect(days.rows.map { $0.start.rfc3339 } == ["2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z"])
             #expect(days.rows.map(\.events) == [1, 1])
             let activeUsers = try await ActiveUsersReport.run(from: from, to: to, timeZone: "CET", client: client, logger: logger)
             #expect(activeUsers.rows.map(\.day) == ["2026-03-29", "2026-03-30"])

@@ -10,7 +10,7 @@ import Testing
 @Suite("Reports across midnight and daylight-saving changes")
 struct DaylightSavingTests {
     let logger = TestDatabase.logger
-    static func at(_ text: String) -> Int64 { ReportFixture.at(text) }
+    static func at(_ text: String) -> Timestamp { ReportFixture.at(text) }
 
     /// One user per change; each has a session that starts the evening before the local day
     /// and ends after its midnight, one across the change, and one that starts before the
@@ -97,14 +97,14 @@ struct DaylightSavingTests {
                 let fall = try await SessionsReport.run(
                     from: Self.at("2026-10-25T00:00:00+02:00"),
                     to: Self.at("2026-10-26T00:00:00+01:00"),
-                    gapSeconds: 1800,
+                    gap: .seconds(1800),
                     client: client,
                     logger: logger
                 )
                 let spring = try await SessionsReport.run(
                     from: Self.at("2026-03-29T00:00:00+01:00"),
                     to: Self.at("2026-03-30T00:00:00+02:00"),
-                    gapSeconds: 1800,
+                    gap: .seconds(1800),
                     client: client,
                     logger: logger
                 )
@@ -187,7 +187,7 @@ struct DaylightSavingTests {
             )
             #expect(activity.json == local.activity)
             // The day of the change lasts 25 or 23 hours.
-            #expect(activity.rows.map { ($0.end - $0.start) / 3_600_000_000 } == local.dayHours)
+            #expect(activity.rows.map { ($0.end - $0.start).wholeSeconds / 3_600 } == local.dayHours)
             let activeUsers = try await ActiveUsersReport.run(
                 from: from,
                 to: to,

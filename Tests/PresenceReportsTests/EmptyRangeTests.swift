@@ -15,7 +15,7 @@ private enum QuietLog {
 @Suite("Reports of empty ranges", .sharedEvents(QuietLog.all))
 struct EmptyRangeTests {
     let logger = TestDatabase.logger
-    static func at(_ text: String) -> Int64 { ReportFixture.at(text) }
+    static func at(_ text: String) -> Timestamp { ReportFixture.at(text) }
 
     @Test("sessions: count 0, mean and percentiles null, every bin 0; from the projection and from the log")
     func sessions() async throws {
@@ -24,7 +24,7 @@ struct EmptyRangeTests {
             let report = try await SessionsReport.run(
                 from: Self.at("2026-11-29T00:00:00Z"),
                 to: Self.at("2026-11-30T00:00:00Z"),
-                gapSeconds: gap,
+                gap: .seconds(gap),
                 client: client,
                 logger: logger
             )
@@ -92,7 +92,7 @@ struct EmptyRangeTests {
         let client = try #require(SharedEvents.client)
         let online = try await OnlineReport.run(
             at: Self.at("2026-11-29T10:00:00Z"),
-            thresholdSeconds: 300,
+            threshold: .seconds(300),
             client: client,
             logger: logger
         )

@@ -202,7 +202,7 @@ struct LocalTimePropertyTests {
         }
         times += (0..<4).map { _ in moment + Int64.random(in: -2 * day..<2 * day, using: &random) }
         times.append(moment - Int64.random(in: 3 * day..<29 * day, using: &random))
-        return times.map { SeenEvent(user: "u\(Int.random(in: 0..<6, using: &random))", microseconds: $0, location: nil) }
+        return times.map { SeenEvent(user: "u\(Int.random(in: 0..<6, using: &random))", at: Timestamp(microsecondsSince1970: $0), location: nil) }
     }
 
     @Test("activity, active users and hour by weekday count events around a sample of changes as the model does")
@@ -221,10 +221,10 @@ struct LocalTimePropertyTests {
         let events = samples.flatMap { Self.events(around: $0.moment, model: $0.zone.model, random: &random) }
 
         func users(_ from: Int64, _ to: Int64) -> Set<String> {
-            Set(events.filter { $0.microseconds >= from && $0.microseconds < to }.map(\.user))
+            Set(events.filter { $0.at.microsecondsSince1970 >= from && $0.at.microsecondsSince1970 < to }.map(\.user))
         }
         func count(_ from: Int64, _ to: Int64) -> Int {
-            events.filter { $0.microseconds >= from && $0.microseconds < to }.count
+            events.filter { $0.at.microsecondsSince1970 >= from && $0.at.microsecondsSince1970 < to }.count
         }
         func date(_ day: Int64) -> String {
             let (year, month, day) = PosixRule.civil(days: day)
@@ -239,8 +239,8 @@ struct LocalTimePropertyTests {
                 for unit in LocalEdgeModel.Unit.allCases {
                     let window = Self.window(around: sample.moment, zone: 0, model: model, unit: unit, random: &random)
                     let activity = try await ActivityReport.run(
-                        from: window.from,
-                        to: window.to,
+                        from: Timestamp(microsecondsSince1970: window.from),
+                        to: Timestamp(microsecondsSince1970: window.to),
                         bucket: ActivityReport.Bucket(rawValue: unit.rawValue)!,
                         timeZone: name,
                         client: client,
@@ -248,15 +248,17 @@ struct LocalTimePropertyTests {
                     )
                     let edges = model.bucketEdges(unit, from: window.from, to: window.to)
                     let expected = zip(edges, edges.dropFirst()).map { [$0, $1, Int64(count($0, $1)), Int64(users($0, $1).count)] }
-                    if activity.rows.map({ [$0.start, $0.end, Int64($0.events), Int64($0.users)] }) != expected {
+                    if activity.rows.map({ [$0.start.microsecondsSince1970, $0.end.microsecondsSince1970, Int64($0.events), Int64($0.users)] })
+                        != expected
+                    {
                         mismatches.append("activity \(name) \(unit) from \(RFC3339.format(window.from)) to \(RFC3339.format(window.to))")
                     }
                 }
 
                 let days = Self.window(around: sample.moment, zone: 0, model: model, unit: .day, random: &random)
                 let activeUsers = try await ActiveUsersReport.run(
-                    from: days.from,
-                    to: days.to,
+                    from: Timestamp(microsecondsSince1970: days.from),
+                    to: Timestamp(microsecondsSince1970: days.to),
                     timeZone: name,
                     client: client,
                     logger: logger
@@ -281,18 +283,18 @@ struct LocalTimePropertyTests {
 
                 let hours = Self.window(around: sample.moment, zone: 0, model: model, unit: .hour, random: &random)
                 let rhythm = try await HourByWeekdayReport.run(
-                    from: hours.from,
-                    to: hours.to,
+                    from: Timestamp(microsecondsSince1970: hours.from),
+                    to: Timestamp(microsecondsSince1970: hours.to),
                     timeZone: name,
                     client: client,
                     logger: logger
                 )
                 let hourEdges = model.bucketEdges(.hour, from: hours.from, to: hours.to)
                 var slots: [[Int]: (events: Int, users: Set<String>)] = [:]
-                for event in events where event.microseconds >= hourEdges.first! && event.microseconds < hourEdges.last! {
-                    let local = model.local(event.microseconds)
-                    let weekday = Int(((model.localDay(event.microseconds) + 3) % 7 + 7) % 7) + 1
-                    let hour = Int((local - model.localDay(event.microseconds) * 86_400_000_000) / 3_600_000_000)
+                for event in events where event.at.microsecondsSince1970 >= hourEdges.first! && event.at.microsecondsSince1970 < hourEdges.last! {
+                    let local = model.local(event.at.microsecondsSince1970)
+                    let weekday = Int(((model.localDay(event.at.microsecondsSince1970) + 3) % 7 + 7) % 7) + 1
+                    let hour = Int((local - model.localDay(event.at.microsecondsSince1970) * 86_400_000_000) / 3_600_000_000)
                     slots[[weekday, hour], default: (0, [])].events += 1
                     slots[[weekday, hour], default: (0, [])].users.insert(event.user)
                 }

@@ -14,13 +14,13 @@ import Testing
 struct QueryReportTests {
     let logger = TestDatabase.logger
 
-    static func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
+    static func at(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 
-    static let bob = SeenEvent(user: "bob", microseconds: at("2026-03-29T00:40:00Z"), location: "/a")
+    static let bob = SeenEvent(user: "bob", at: at("2026-03-29T00:40:00Z"), location: "/a")
     static let example = [
-        SeenEvent(user: "alice", microseconds: at("2026-03-29T00:10:00Z"), location: "/a"),
-        SeenEvent(user: "alice", microseconds: at("2026-03-29T00:40:00Z"), location: "/b"),
-        SeenEvent(user: "alice", microseconds: at("2026-03-29T01:10:00.000001Z"), location: "/c"),
+        SeenEvent(user: "alice", at: at("2026-03-29T00:10:00Z"), location: "/a"),
+        SeenEvent(user: "alice", at: at("2026-03-29T00:40:00Z"), location: "/b"),
+        SeenEvent(user: "alice", at: at("2026-03-29T01:10:00.000001Z"), location: "/c"),
         bob, bob,
     ]
 
@@ -38,7 +38,7 @@ struct QueryReportTests {
         try await withExample { client in
             let report = try await OnlineReport.run(
                 at: Self.at("2026-03-29T00:45:00Z"),
-                thresholdSeconds: 300,
+                threshold: .seconds(300),
                 client: client,
                 logger: logger
             )
@@ -49,7 +49,7 @@ struct QueryReportTests {
             )
             let later = try await OnlineReport.run(
                 at: Self.at("2026-03-29T00:45:00.000001Z"),
-                thresholdSeconds: 300,
+                threshold: .seconds(300),
                 client: client,
                 logger: logger
             )
@@ -63,7 +63,7 @@ struct QueryReportTests {
         try await withExample { client in
             let alice = try await LastSeenReport.run(user: "alice", asOf: Self.at("2026-03-29T01:00:00Z"), client: client, logger: logger)
             #expect(alice.json == #"{"user":"alice","as_of":"2026-03-29T01:00:00Z","last_seen":"2026-03-29T00:40:00Z","location":"/b"}"#)
-            let now = try await LastSeenReport.run(user: "alice", asOf: SeenEvent.microsecondsNow(), client: client, logger: logger)
+            let now = try await LastSeenReport.run(user: "alice", asOf: Timestamp.now, client: client, logger: logger)
             #expect(now.lastSeen == Self.at("2026-03-29T01:10:00.000001Z") && now.location == "/c")
             let before = try await LastSeenReport.run(user: "alice", asOf: Self.at("2026-03-29T00:09:59Z"), client: client, logger: logger)
             #expect(before.lastSeen == nil)
@@ -77,8 +77,8 @@ struct QueryReportTests {
         try await withExample { client in
             let report = try await HistoryReport.run(
                 user: "alice",
-                from: SeenEvent.Rules.earliest,
-                to: SeenEvent.Rules.latest,
+                from: Timestamp.earliest,
+                to: Timestamp.latest,
                 client: client,
                 logger: logger
             )
@@ -89,7 +89,7 @@ struct QueryReportTests {
             let ranged = try await HistoryReport.run(
                 user: "alice",
                 from: Self.at("2026-03-29T00:10:00.000001Z"),
-                to: SeenEvent.Rules.latest,
+                to: Timestamp.latest,
                 client: client,
                 logger: logger
             )
@@ -103,11 +103,23 @@ struct QueryReportTests {
             )
             #expect(empty.sessions.isEmpty)
             let unknown = await #expect(throws: ReportError.self) {
-                try await HistoryReport.run(user: "carol", from: 0, to: 1, client: client, logger: logger)
+                try await HistoryReport.run(
+                    user: "carol",
+                    from: Timestamp(microsecondsSince1970: 0),
+                    to: Timestamp(microsecondsSince1970: 1),
+                    client: client,
+                    logger: logger
+                )
             }
             #expect(unknown?.code == .unknownUser)
             let reversed = await #expect(throws: ReportError.self) {
-                try await HistoryReport.run(user: "alice", from: 1, to: 1, client: client, logger: logger)
+                try await HistoryReport.run(
+                    user: "alice",
+                    from: Timestamp(microsecondsSince1970: 1),
+                    to: Timestamp(microsecondsSince1970: 1),
+                    client: client,
+                    logger: logger
+                )
             }
             #expect(reversed?.code == .emptyRange)
         }
@@ -117,7 +129,7 @@ struct QueryReportTests {
 @Suite("Activity report")
 struct ActivityReportTests {
     let logger = TestDatabase.logger
-    func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
+    func at(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 
     @Test("the worked example: hours in UTC, and the 23-hour day of 2026-03-29 in Berlin")
     func workedExample() async throws {
@@ -144,8 +156,8 @@ struct ActivityReportTests {
             )
             #expect(day.rows.count == 1)
             #expect(day.rows.first?.start == at("2026-03-28T23:00:00Z"))
-            let dayLength: Int64? = day.rows.first.map { $0.end - $0.start }
-            #expect(dayLength == 82_800_000_000)  // 23 hours
+            let dayLength = day.rows.first.map { $0.end - $0.start }
+            #expect(dayLength == .seconds(82_800))  // 23 hours
             #expect(day.rows.first?.events == 4 && day.rows.first?.users == 2)
         }
     }
@@ -153,7 +165,7 @@ struct ActivityReportTests {
     @Test("empty buckets are listed, from is widened to its bucket, and an event at an edge starts its bucket")
     func edges() async throws {
         try await TestDatabase.withFresh { client, _ in
-            try await TestDatabase.store([SeenEvent(user: "edge", microseconds: at("2026-03-29T02:00:00Z"))], client)
+            try await TestDatabase.store([SeenEvent(user: "edge", at: at("2026-03-29T02:00:00Z"))], client)
             try await TestDatabase.projectAll(client, count: 1)
             let report = try await ActivityReport.run(
                 from: at("2026-03-29T00:59:59Z"),
@@ -181,11 +193,25 @@ struct ActivityReportTests {
     func badInput() async throws {
         try await TestDatabase.withFresh { client, _ in
             let zone = await #expect(throws: ReportError.self) {
-                try await ActivityReport.run(from: 0, to: 1, bucket: .day, timeZone: "Mars/Olympus", client: client, logger: logger)
+                try await ActivityReport.run(
+                    from: Timestamp(microsecondsSince1970: 0),
+                    to: Timestamp(microsecondsSince1970: 1),
+                    bucket: .day,
+                    timeZone: "Mars/Olympus",
+                    client: client,
+                    logger: logger
+                )
             }
             #expect(zone?.code == .unknownTimeZone)
             let range = await #expect(throws: ReportError.self) {
-                try await ActivityReport.run(from: 1, to: 1, bucket: .day, timeZone: "UTC", client: client, logger: logger)
+                try await ActivityReport.run(
+                    from: Timestamp(microsecondsSince1970: 1),
+                    to: Timestamp(microsecondsSince1970: 1),
+                    bucket: .day,
+                    timeZone: "UTC",
+                    client: client,
+                    logger: logger
+                )
             }
             #expect(range?.code == .emptyRange)
         }
@@ -237,7 +263,7 @@ struct ReportFormatTests {
 @Suite("Sessions and active-users reports")
 struct SessionsAndActiveUsersTests {
     let logger = TestDatabase.logger
-    func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
+    func at(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 
     @Test("the worked example's sessions: 3, mean 600 s, p50 0, p90 1440, p99 1764; from the projection and from the log")
     func sessions() async throws {
@@ -247,7 +273,7 @@ struct SessionsAndActiveUsersTests {
             let projected = try await SessionsReport.run(
                 from: at("2026-03-29T00:00:00Z"),
                 to: at("2026-03-30T00:00:00Z"),
-                gapSeconds: 1800,
+                gap: .seconds(1800),
                 client: client,
                 logger: logger
             )
@@ -257,7 +283,7 @@ struct SessionsAndActiveUsersTests {
             let computed = try await SessionsReport.run(
                 from: at("2026-03-29T00:00:00Z"),
                 to: at("2026-03-30T00:00:00Z"),
-                gapSeconds: 1800,
+                gap: .seconds(1800),
                 client: client,
                 logger: logger
             )
@@ -266,7 +292,7 @@ struct SessionsAndActiveUsersTests {
             let wider = try await SessionsReport.run(
                 from: at("2026-03-29T00:00:00Z"),
                 to: at("2026-03-30T00:00:00Z"),
-                gapSeconds: 1860,
+                gap: .seconds(1860),
                 client: client,
                 logger: logger
             )
@@ -274,7 +300,7 @@ struct SessionsAndActiveUsersTests {
             let empty = try await SessionsReport.run(
                 from: at("2026-04-01T00:00:00Z"),
                 to: at("2026-04-02T00:00:00Z"),
-                gapSeconds: 1800,
+                gap: .seconds(1800),
                 client: client,
                 logger: logger
             )
@@ -313,12 +339,12 @@ struct SessionsAndActiveUsersTests {
         try await TestDatabase.withFresh { client, _ in
             var writer = EventLogWriter(client: client, logger: logger)
             let events = [
-                SeenEvent(user: "dave", microseconds: at("2026-10-01T12:00:00Z")),
-                SeenEvent(user: "carol", microseconds: at("2026-10-22T10:20:00Z")),  // arrives before an earlier one
-                SeenEvent(user: "carol", microseconds: at("2026-10-20T10:00:00Z")),
-                SeenEvent(user: "carol", microseconds: at("2026-10-22T10:00:00Z")),
-                SeenEvent(user: "carol", microseconds: at("2026-10-25T22:30:00Z")),  // 23:30 on the 25th in Berlin
-                SeenEvent(user: "carol", microseconds: at("2026-10-25T23:10:00Z")),  // 00:10 on the 26th
+                SeenEvent(user: "dave", at: at("2026-10-01T12:00:00Z")),
+                SeenEvent(user: "carol", at: at("2026-10-22T10:20:00Z")),  // arrives before an earlier one
+                SeenEvent(user: "carol", at: at("2026-10-20T10:00:00Z")),
+                SeenEvent(user: "carol", at: at("2026-10-22T10:00:00Z")),
+                SeenEvent(user: "carol", at: at("2026-10-25T22:30:00Z")),  // 23:30 on the 25th in Berlin
+                SeenEvent(user: "carol", at: at("2026-10-25T23:10:00Z")),  // 00:10 on the 26th
             ]
             for event in events { _ = try await writer.write([event]) }
             try await TestDatabase.projectAll(client, count: events.count, batchSize: 2)
@@ -332,7 +358,7 @@ struct SessionsAndActiveUsersTests {
             let days = try await ActivityReport.run(from: from, to: to, bucket: .day, timeZone: "Europe/Berlin", client: client, logger: logger)
             #expect(days.rows.map(\.events) == [1, 0, 2, 0, 0, 1, 1])
             #expect(days.rows.map(\.users) == [1, 0, 1, 0, 0, 1, 1])
-            #expect(days.rows[5].end - days.rows[5].start == 90_000_000_000)  // 25 hours
+            #expect(days.rows[5].end - days.rows[5].start == .seconds(90_000))  // 25 hours
         }
     }
 }

@@ -14,13 +14,13 @@ import Testing
 struct ReaderRoleTests {
     let logger = TestDatabase.logger
 
-    static func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
+    static func at(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 
     static let events =
         QueryReportTests.example + [
-            SeenEvent(user: "carol", microseconds: at("2026-03-30T09:00:00Z"), location: "/x"),
-            SeenEvent(user: "carol", microseconds: at("2026-03-30T09:12:00Z"), location: "/y"),
-            SeenEvent(user: "dave", microseconds: at("2026-04-02T23:59:59Z"), location: nil),
+            SeenEvent(user: "carol", at: at("2026-03-30T09:00:00Z"), location: "/x"),
+            SeenEvent(user: "carol", at: at("2026-03-30T09:12:00Z"), location: "/y"),
+            SeenEvent(user: "dave", at: at("2026-04-02T23:59:59Z"), location: nil),
         ]
 
     /// Every report, the ones that read the log included, as one comparable value.
@@ -37,9 +37,13 @@ struct ReaderRoleTests {
 
         static func read(_ client: PostgresClient, now: Int64) async throws -> Answers {
             let logger = TestDatabase.logger
-            var configuration = ReportSet.Configuration(from: at("2026-03-28T00:00:00Z"), to: at("2026-04-04T00:00:00Z"), onlineAt: now)
+            var configuration = ReportSet.Configuration(
+                from: at("2026-03-28T00:00:00Z"),
+                to: at("2026-04-04T00:00:00Z"),
+                onlineAt: Timestamp(microsecondsSince1970: now)
+            )
             configuration.timeZone = "Europe/Berlin"
-            configuration.generatedAt = now
+            configuration.generatedAt = Timestamp(microsecondsSince1970: now)
             let status = try await ProjectorStatus.read(client: client, logger: logger)
             let count = try await client.query("SELECT users FROM online_count", logger: logger).collect()
             return Answers(
@@ -47,22 +51,22 @@ struct ReaderRoleTests {
                 otherGap: try await SessionsReport.run(
                     from: at("2026-03-28T00:00:00Z"),
                     to: at("2026-04-04T00:00:00Z"),
-                    gapSeconds: 600,
+                    gap: .seconds(600),
                     client: client,
                     logger: logger
                 ),
-                lastSeenNow: try await LastSeenReport.run(user: "alice", asOf: now, client: client, logger: logger),
+                lastSeenNow: try await LastSeenReport.run(user: "alice", asOf: Timestamp(microsecondsSince1970: now), client: client, logger: logger),
                 lastSeenPast: try await LastSeenReport.run(user: "alice", asOf: at("2026-03-29T01:00:00Z"), client: client, logger: logger),
                 history: try await HistoryReport.run(
                     user: "carol",
-                    from: SeenEvent.Rules.earliest,
-                    to: SeenEvent.Rules.latest,
+                    from: Timestamp.earliest,
+                    to: Timestamp.latest,
                     client: client,
                     logger: logger
                 ),
                 onlinePast: try await OnlineReport.run(
                     at: at("2026-03-29T00:45:00Z"),
-                    thresholdSeconds: 300,
+                    threshold: .seconds(300),
                     client: client,
                     logger: logger
                 ),
@@ -78,7 +82,7 @@ struct ReaderRoleTests {
         try await TestDatabase.withFresh { owner, settings in
             try await TestDatabase.store(Self.events, owner)
             try await TestDatabase.projectAll(owner, count: Set(Self.events).count)
-            let now = SeenEvent.microsecondsNow()
+            let now = Timestamp.now.microsecondsSince1970
             let expected = try await Answers.read(owner, now: now)
             #expect(expected.reports.online.users.isEmpty && expected.onlinePast.users.count == 2)
             #expect(expected.lastSeenPast.location == "/b" && expected.history.sessions.count == 1)

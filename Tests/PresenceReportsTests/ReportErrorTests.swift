@@ -14,7 +14,7 @@ private enum AliceAlone {
 @Suite("Report errors", .sharedEvents(AliceAlone.all))
 struct ReportErrorTests {
     let logger = TestDatabase.logger
-    static func at(_ text: String) -> Int64 { ReportFixture.at(text) }
+    static func at(_ text: String) -> Timestamp { ReportFixture.at(text) }
 
     static let unknownZone =
         #"The time zone "Mars/Olympus" is unknown: use an IANA name such as UTC, Europe/Berlin or America/New_York."#
@@ -61,12 +61,12 @@ struct ReportErrorTests {
         let client = try #require(SharedEvents.client)
         // to = from (shift 0) or one microsecond before it (shift −1).
         let from = Self.at("2026-11-29T00:00:00Z")
-        let to = from + shift
+        let to = from + .microseconds(shift)
         let errors = [
             await refusal {
                 _ = try await ActivityReport.run(from: from, to: to, bucket: .day, timeZone: "UTC", client: client, logger: logger)
             },
-            await refusal { _ = try await SessionsReport.run(from: from, to: to, gapSeconds: 1800, client: client, logger: logger) },
+            await refusal { _ = try await SessionsReport.run(from: from, to: to, gap: .seconds(1800), client: client, logger: logger) },
             await refusal { _ = try await ActiveUsersReport.run(from: from, to: to, timeZone: "UTC", client: client, logger: logger) },
             await refusal { _ = try await HistoryReport.run(user: "alice", from: from, to: to, client: client, logger: logger) },
         ]
@@ -80,8 +80,8 @@ struct ReportErrorTests {
         let error = await refusal {
             _ = try await HistoryReport.run(
                 user: "carol",
-                from: SeenEvent.Rules.earliest,
-                to: SeenEvent.Rules.latest,
+                from: Timestamp.earliest,
+                to: Timestamp.latest,
                 client: client,
                 logger: logger
             )

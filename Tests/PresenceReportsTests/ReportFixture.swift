@@ -9,14 +9,14 @@ import Testing
 /// Hand-made event sets for the report tests, written with RFC 3339 times as in DESIGN.md.
 enum ReportFixture {
     /// A time in RFC 3339, in microseconds since 1970.
-    static func at(_ text: String) -> Int64 {
-        guard let microseconds = RFC3339.parse(text) else { preconditionFailure("not an RFC 3339 time: \(text)") }
-        return microseconds
+    static func at(_ text: String) -> Timestamp {
+        guard let time = Timestamp(rfc3339: text) else { preconditionFailure("not an RFC 3339 time: \(text)") }
+        return time
     }
 
     /// One event of `user` at `time` (RFC 3339), with a new id.
     static func event(_ user: String, _ time: String, _ location: String? = nil) -> SeenEvent {
-        SeenEvent(user: user, microseconds: at(time), location: location)
+        SeenEvent(user: user, at: at(time), location: location)
     }
 
     /// Runs `body` against a fresh database whose log holds `events`, folded into the

@@ -10,7 +10,7 @@ import Testing
 @Suite("Hour-by-weekday report, report files and HTML page")
 struct ReportPageTests {
     let logger = TestDatabase.logger
-    func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
+    func at(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 
     @Test("the worked example by local hour and weekday in Berlin, Kathmandu (+05:45) and UTC")
     func hourByWeekday() async throws {
@@ -131,7 +131,7 @@ struct ReportPageTests {
         try await TestDatabase.withFresh { client, _ in
             var writer = EventLogWriter(client: client, logger: logger)
             _ = try await writer.write([
-                SeenEvent(user: "<b>\"x\" & 'y'</b>", microseconds: at("2026-03-29T00:40:00Z"), location: "/<script>alert(1)</script>")
+                SeenEvent(user: "<b>\"x\" & 'y'</b>", at: at("2026-03-29T00:40:00Z"), location: "/<script>alert(1)</script>")
             ])
             try await TestDatabase.projectAll(client, count: 1)
             let reports = try await ReportSet.run(

@@ -23,7 +23,7 @@ private enum ShapeEvents {
 @Suite("Every report in every format", .sharedEvents(ShapeEvents.all))
 struct ReportShapeTests {
     let logger = TestDatabase.logger
-    static func at(_ text: String) -> Int64 { ReportFixture.at(text) }
+    static func at(_ text: String) -> Timestamp { ReportFixture.at(text) }
 
     func lines(_ lines: String...) -> String { lines.joined(separator: "\n") + "\n" }
 
@@ -33,7 +33,7 @@ struct ReportShapeTests {
         // At 10:00 with 10 min: [09:50, 10:00] holds bo (09:58) and ann (09:50, the edge).
         let report = try await OnlineReport.run(
             at: Self.at("2026-11-29T10:00:00Z"),
-            thresholdSeconds: 600,
+            threshold: .seconds(600),
             client: client,
             logger: logger
         )
@@ -114,8 +114,8 @@ struct ReportShapeTests {
         let client = try #require(SharedEvents.client)
         let ann = try await HistoryReport.run(
             user: "ann",
-            from: SeenEvent.Rules.earliest,
-            to: SeenEvent.Rules.latest,
+            from: Timestamp.earliest,
+            to: Timestamp.latest,
             client: client,
             logger: logger
         )
@@ -143,8 +143,8 @@ struct ReportShapeTests {
 
         let bo = try await HistoryReport.run(
             user: #"bo "b", x"#,
-            from: SeenEvent.Rules.earliest,
-            to: SeenEvent.Rules.latest,
+            from: Timestamp.earliest,
+            to: Timestamp.latest,
             client: client,
             logger: logger
         )
@@ -222,7 +222,7 @@ struct ReportShapeTests {
         let report = try await SessionsReport.run(
             from: Self.at("2026-11-29T00:00:00Z"),
             to: Self.at("2026-11-30T00:00:00Z"),
-            gapSeconds: 1800,
+            gap: .seconds(1800),
             client: client,
             logger: logger
         )

@@ -22,7 +22,7 @@ struct RetentionTests {
 
     /// The start of the UTC day `days` days before today, in microseconds since 1970.
     static func dayStart(_ days: Int64) -> Int64 {
-        (EventLog.day(ofMicroseconds: SeenEvent.microsecondsNow()) - days) * day
+        (EventLog.day(of: .now) - days) * day
     }
 
     /// The partition of the UTC day `days` days before today.
@@ -40,9 +40,9 @@ struct RetentionTests {
         days.flatMap { days in
             let start = dayStart(days)
             return [
-                SeenEvent(user: "alice", microseconds: start + 10 * hour, location: "/a"),
-                SeenEvent(user: "alice", microseconds: start + 10 * hour + 20 * 60_000_000, location: "/b"),
-                SeenEvent(user: "bob", microseconds: start + 12 * hour, location: "/c"),
+                SeenEvent(user: "alice", at: Timestamp(microsecondsSince1970: start + 10 * hour), location: "/a"),
+                SeenEvent(user: "alice", at: Timestamp(microsecondsSince1970: start + 10 * hour + 20 * 60_000_000), location: "/b"),
+                SeenEvent(user: "bob", at: Timestamp(microsecondsSince1970: start + 12 * hour), location: "/c"),
             ]
         }
     }
@@ -72,30 +72,61 @@ struct RetentionTests {
         let from = Self.dayStart(101)
         let to = Self.dayStart(0)
         return [
-            try await ActivityReport.run(from: from, to: to, bucket: .day, timeZone: "Europe/Berlin", client: client, logger: logger).json,
-            try await HourByWeekdayReport.run(from: from, to: to, timeZone: "UTC", client: client, logger: logger).json,
-            try await ActiveUsersReport.run(from: from, to: to, timeZone: "UTC", client: client, logger: logger).json,
-            try await SessionsReport.run(from: from, to: to, gapSeconds: 1_800, client: client, logger: logger).json,
-            try await LastSeenReport.run(user: "alice", asOf: now, client: client, logger: logger).json,
-            try await LastSeenReport.run(user: "bob", asOf: now, client: client, logger: logger).json,
-            try await LastSeenReport.run(user: "olga", asOf: now, client: client, logger: logger).json,
-            try await HistoryReport.run(user: "alice", from: from, to: to, client: client, logger: logger).json,
+            try await ActivityReport.run(
+                from: Timestamp(microsecondsSince1970: from),
+                to: Timestamp(microsecondsSince1970: to),
+                bucket: .day,
+                timeZone: "Europe/Berlin",
+                client: client,
+                logger: logger
+            ).json,
+            try await HourByWeekdayReport.run(
+                from: Timestamp(microsecondsSince1970: from),
+                to: Timestamp(microsecondsSince1970: to),
+                timeZone: "UTC",
+                client: client,
+                logger: logger
+            ).json,
+            try await ActiveUsersReport.run(
+                from: Timestamp(microsecondsSince1970: from),
+                to: Timestamp(microsecondsSince1970: to),
+                timeZone: "UTC",
+                client: client,
+                logger: logger
+            ).json,
+            try await SessionsReport.run(
+                from: Timestamp(microsecondsSince1970: from),
+                to: Timestamp(microsecondsSince1970: to),
+                gap: .seconds(1_800),
+                client: client,
+                logger: logger
+            ).json,
+            try await LastSeenReport.run(user: "alice", asOf: Timestamp(microsecondsSince1970: now), client: client, logger: logger).json,
+            try await LastSeenReport.run(user: "bob", asOf: Timestamp(microsecondsSince1970: now), client: client, logger: logger).json,
+            try await LastSeenReport.run(user: "olga", asOf: Timestamp(microsecondsSince1970: now), client: client, logger: logger).json,
+            try await HistoryReport.run(
+                user: "alice",
+                from: Timestamp(microsecondsSince1970: from),
+                to: Timestamp(microsecondsSince1970: to),
+                client: client,
+                logger: logger
+            ).json,
         ]
     }
 
     @Test("old folded partitions are dropped, a dry run first drops nothing, and the projections and reports outlive them")
     func dropsFolded() async throws {
         // olga was seen on an old day only: her last seen outlives the raw event.
-        let olga = SeenEvent(user: "olga", microseconds: Self.dayStart(99) + 7 * Self.hour, location: "/o")
+        let olga = SeenEvent(user: "olga", at: Timestamp(microsecondsSince1970: Self.dayStart(99) + 7 * Self.hour), location: "/o")
         let old = Self.events(onDays: [100, 99, 98]) + [olga]
         let recent = Self.events(onDays: [2])
-        let now = SeenEvent.microsecondsNow()
+        let now = Timestamp.now.microsecondsSince1970
         try await TestDatabase.withFresh { client, _ in
             try await write(old + recent, client)
             try await TestDatabase.projectAll(client, count: old.count + recent.count)
             let projectionsBefore = try await projections(client)
             let reportsBefore = try await reports(client, now: now)
-            #expect(reportsBefore[6].contains(#""last_seen":"\#(RFC3339.format(olga.microseconds))","location":"/o""#))
+            #expect(reportsBefore[6].contains(#""last_seen":"\#(olga.at.rfc3339)","location":"/o""#))
             #expect(reportsBefore[7].contains(#""sessions":[{"#))
 
             let names = [100, 99, 98].map { Self.partition($0) }
@@ -138,7 +169,7 @@ struct RetentionTests {
             try await write(old, client)
             try await TestDatabase.projectAll(client, count: old.count)
             // An event of an old day, written late (an import, a writer that was down).
-            let late = SeenEvent(user: "carol", microseconds: Self.dayStart(100) + 23 * Self.hour, location: "/late")
+            let late = SeenEvent(user: "carol", at: Timestamp(microsecondsSince1970: Self.dayStart(100) + 23 * Self.hour), location: "/late")
             try await write([late], client)
 
             let first = try await Self.keep.run(client: client, logger: logger)
@@ -149,8 +180,8 @@ struct RetentionTests {
             try await TestDatabase.projectAll(client, count: old.count + 1)
             let second = try await Self.keep.run(client: client, logger: logger)
             #expect(second.map(\.outcome) == [.dropped])
-            let carol = try await LastSeenReport.run(user: "carol", asOf: SeenEvent.microsecondsNow(), client: client, logger: logger)
-            #expect(carol.lastSeen == late.microseconds && carol.location == "/late")
+            let carol = try await LastSeenReport.run(user: "carol", asOf: Timestamp.now, client: client, logger: logger)
+            #expect(carol.lastSeen == late.at && carol.location == "/late")
         }
     }
 
@@ -162,10 +193,10 @@ struct RetentionTests {
         var events = (0..<150).map { _ in
             SeenEvent(
                 user: "u\(random.next() % 7)",
-                microseconds: Self.dayStart(Int64(93 + random.next() % 6)) + Int64(random.next() % UInt64(Self.day)),
+                at: Timestamp(microsecondsSince1970: Self.dayStart(Int64(93 + random.next() % 6)) + Int64(random.next() % UInt64(Self.day))),
                 location: nil
             )
-        }.sorted { $0.microseconds < $1.microseconds }
+        }.sorted { $0.at < $1.at }
         for _ in 0..<(random.next() % 4) {
             events.append(events.remove(at: Int(random.next() % UInt64(events.count - 20))))
         }
@@ -193,7 +224,8 @@ struct RetentionTests {
             #expect(partitions.map(\.name) == (93...98).reversed().map { Self.partition(Int64($0)) })
             for partition in partitions {
                 let holdsUnfolded = events.contains { event in
-                    unfolded.contains(event.id.uuidString.lowercased()) && Self.partition(ofMicroseconds: event.microseconds) == partition.name
+                    unfolded.contains(event.id.uuidString.lowercased())
+                        && Self.partition(ofMicroseconds: event.at.microsecondsSince1970) == partition.name
                 }
                 #expect(partition.outcome == (holdsUnfolded ? .unprojected : .dropped), "\(partition.name)")
             }

@@ -9,13 +9,13 @@ import Testing
 @Suite("Session durations: bins, percentiles, single events")
 struct SessionDurationTests {
     let logger = TestDatabase.logger
-    static func at(_ text: String) -> Int64 { ReportFixture.at(text) }
+    static func at(_ text: String) -> Timestamp { ReportFixture.at(text) }
 
     func day(_ client: PostgresClient) async throws -> SessionsReport {
         try await SessionsReport.run(
             from: Self.at("2026-11-29T00:00:00Z"),
             to: Self.at("2026-11-30T00:00:00Z"),
-            gapSeconds: 1800,
+            gap: .seconds(1800),
             client: client,
             logger: logger
         )
@@ -80,8 +80,8 @@ struct SessionDurationTests {
         try await ReportFixture.withProjected(events) { client in
             let solo = try await HistoryReport.run(
                 user: "solo",
-                from: SeenEvent.Rules.earliest,
-                to: SeenEvent.Rules.latest,
+                from: Timestamp.earliest,
+                to: Timestamp.latest,
                 client: client,
                 logger: logger
             )
@@ -91,8 +91,8 @@ struct SessionDurationTests {
             )
             let twice = try await HistoryReport.run(
                 user: "twice",
-                from: SeenEvent.Rules.earliest,
-                to: SeenEvent.Rules.latest,
+                from: Timestamp.earliest,
+                to: Timestamp.latest,
                 client: client,
                 logger: logger
             )

@@ -10,7 +10,7 @@ import Testing
 @Suite("Session gap edges")
 struct SessionGapTests {
     let logger = TestDatabase.logger
-    static func at(_ text: String) -> Int64 { ReportFixture.at(text) }
+    static func at(_ text: String) -> Timestamp { ReportFixture.at(text) }
 
     /// Built for G = 10 minutes (600 s); the projector's own gap stays 30 minutes at first.
     static let events = [
@@ -45,7 +45,7 @@ struct SessionGapTests {
         try await SessionsReport.run(
             from: Self.at("2026-11-29T00:00:00Z"),
             to: Self.at("2026-11-30T00:00:00Z"),
-            gapSeconds: 600,
+            gap: .seconds(600),
             client: client,
             logger: logger
         )
@@ -77,8 +77,8 @@ struct SessionGapTests {
             // 10:00 → 10:20:00.000001, 1200.000001 s, 3 events.
             let wide = try await HistoryReport.run(
                 user: "ten",
-                from: SeenEvent.Rules.earliest,
-                to: SeenEvent.Rules.latest,
+                from: Timestamp.earliest,
+                to: Timestamp.latest,
                 client: client,
                 logger: logger
             )
@@ -91,8 +91,8 @@ struct SessionGapTests {
             try await ReportFixture.rebuild(client, sessionGapSeconds: 600)
             let narrow = try await HistoryReport.run(
                 user: "ten",
-                from: SeenEvent.Rules.earliest,
-                to: SeenEvent.Rules.latest,
+                from: Timestamp.earliest,
+                to: Timestamp.latest,
                 client: client,
                 logger: logger
             )
@@ -124,9 +124,9 @@ struct SessionGapTests {
     /// [7200, ∞) 1.
     @Test("sessions that go on past to + G are followed to their last event, and the window's days alone are read")
     func followedPastTheWindow() async throws {
-        let long = (0...40).map { ReportFixture.at("2026-11-29T23:30:00Z") + Int64($0) * 9 * 60_000_000 }
+        let long = (0...40).map { ReportFixture.at("2026-11-29T23:30:00Z") + .seconds($0 * 9 * 60) }
         let events =
-            long.map { SeenEvent(user: "long", microseconds: $0) } + [
+            long.map { SeenEvent(user: "long", at: $0) } + [
                 ReportFixture.event("long", "2026-11-30T06:00:00Z"),
                 ReportFixture.event("edge", "2026-11-29T23:59:59Z"),
                 ReportFixture.event("edge", "2026-11-30T00:09:59Z"),
@@ -150,7 +150,7 @@ struct SessionGapTests {
     @Test("cutting sessions from the log reads the window's partitions, and each followed session through its user's index")
     func boundedPlan() async throws {
         let events =
-            (0...40).map { SeenEvent(user: "long", microseconds: ReportFixture.at("2026-11-29T23:30:00Z") + Int64($0) * 9 * 60_000_000) } + [
+            (0...40).map { SeenEvent(user: "long", at: ReportFixture.at("2026-11-29T23:30:00Z") + .seconds($0 * 9 * 60)) } + [
                 ReportFixture.event("other", "2026-10-29T12:00:00Z"),
                 ReportFixture.event("other", "2026-12-29T12:00:00Z"),
             ]

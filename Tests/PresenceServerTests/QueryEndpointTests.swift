@@ -12,7 +12,7 @@ import Testing
 @Suite("GET /v1/… queries and reports, /metrics and /health")
 struct QueryEndpointTests {
     let logger = TestDatabase.logger
-    func at(_ text: String) -> Int64 { RFC3339.parse(text)! }
+    func at(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 
     /// DESIGN.md's worked example, posted and projected.
     func withExample(_ body: @escaping @Sendable (PostgresClient, any TestClientProtocol) async throws -> Void) async throws {
@@ -62,8 +62,8 @@ struct QueryEndpointTests {
             let history = try await get(client, "/v1/users/alice/history")
             let expected = try await HistoryReport.run(
                 user: "alice",
-                from: SeenEvent.Rules.earliest,
-                to: SeenEvent.Rules.latest,
+                from: .earliest,
+                to: .latest,
                 client: database,
                 logger: logger
             )

@@ -122,7 +122,7 @@ struct EventLogSchemaTests {
             )
             #expect(partitions == 1 + 1 + 1 + 30)  // default, yesterday, today, 30 days ahead
             // So a writer of today's events creates none.
-            let now = EventLog.day(ofMicroseconds: SeenEvent.microsecondsNow())
+            let now = EventLog.day(of: .now)
             let created = try await client.withConnection { connection in
                 try await EventLog.ensurePartitions(days: now...(now + 30), on: connection, logger: TestDatabase.logger)
             }

@@ -18,15 +18,15 @@ enum ImportedEvent {
         guard let at else {
             return .failure(RejectionReason(.malformed, "the field 'at' is missing"))
         }
-        let microseconds: Int64
+        let time: Timestamp
         switch at {
         case .text(let text):
-            guard let parsed = RFC3339.parse(text) ?? unixSeconds(text) else {
+            guard let parsed = Timestamp(rfc3339: text) ?? unixSeconds(text) else {
                 return .failure(
                     RejectionReason(.malformed, "the time '\(text.prefix(64))' is neither an RFC 3339 time nor Unix seconds")
                 )
             }
-            microseconds = parsed
+            time = parsed
         case .seconds(let seconds):
             var scaled = seconds * 1_000_000
             var rounded = Decimal()
@@ -34,7 +34,7 @@ enum ImportedEvent {
             guard abs(rounded) < 1e18 else {
                 return .failure(RejectionReason(.timeOutOfRange, "the time lies outside the years 0001 to 9999"))
             }
-            microseconds = NSDecimalNumber(decimal: rounded).int64Value
+            time = Timestamp(microsecondsSince1970: NSDecimalNumber(decimal: rounded).int64Value)
         }
         let eventID: UUID
         if let id, !id.isEmpty {
@@ -43,9 +43,9 @@ enum ImportedEvent {
             }
             eventID = parsed
         } else {
-            eventID = derivedID(user: user, microseconds: microseconds, location: location)
+            eventID = derivedID(user: user, at: time, location: location)
         }
-        return .success(SeenEvent(id: eventID, user: user, microseconds: microseconds, location: location))
+        return .success(SeenEvent(id: eventID, user: user, at: time, location: location))
     }
 
     /// A time field: text (RFC 3339, or Unix seconds written as text) or a JSON number of
@@ -57,7 +57,7 @@ enum ImportedEvent {
 
     /// Unix seconds written as decimal text, like `1774744800` or `1774744800.25`, exactly:
     /// an optional minus, digits, and optionally a point and more digits.
-    static func unixSeconds(_ text: String) -> Int64? {
+    static func unixSeconds(_ text: String) -> Timestamp? {
         // Decimal(string:) reads the longest prefix that makes a number ("1-2" as 1, "-" and
         // "." as 0), so the whole text is checked first.
         let unsigned = text.utf8.first == 0x2D ? text.utf8.dropFirst() : text.utf8[...]
@@ -71,21 +71,21 @@ enum ImportedEvent {
         var rounded = Decimal()
         NSDecimalRound(&rounded, &scaled, 0, .plain)
         guard abs(rounded) < 1e18 else { return nil }
-        return NSDecimalNumber(decimal: rounded).int64Value
+        return Timestamp(microsecondsSince1970: NSDecimalNumber(decimal: rounded).int64Value)
     }
 
     /// A UUIDv7 of the event's time whose random bits come from a hash of its content.
-    static func derivedID(user: String, microseconds: Int64, location: String?) -> UUID {
+    static func derivedID(user: String, at time: Timestamp, location: String?) -> UUID {
         var hasher = SHA256()
         hasher.update(data: Data(user.utf8))
         hasher.update(data: Data([0]))
-        withUnsafeBytes(of: microseconds.littleEndian) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: time.microsecondsSince1970.littleEndian) { hasher.update(bufferPointer: $0) }
         if let location {
             hasher.update(data: Data([1]))
             hasher.update(data: Data(location.utf8))
         }
         let seed = hasher.finalize().prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         var generator = SplitMix64(seed: seed)
-        return UUID.version7(microseconds: microseconds, using: &generator)
+        return UUID.version7(at: time, using: &generator)
     }
 }

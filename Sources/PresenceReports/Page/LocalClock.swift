@@ -24,8 +24,8 @@ public struct LocalClock: Sendable, Hashable {
         var weekday: Int
     }
 
-    /// The readings, by the moment in microseconds since 1970.
-    let readings: [Int64: Reading]
+    /// The readings, by the moment.
+    let readings: [Timestamp: Reading]
 
     static let weekdayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -33,28 +33,28 @@ public struct LocalClock: Sendable, Hashable {
     /// Reads the local date and time of moments in a zone.
     ///
     /// - Parameters:
-    ///   - moments: The moments, in microseconds since 1970.
+    ///   - moments: The moments.
     ///   - zone: The name `AT TIME ZONE` follows (``TimeZoneCheck/resolve(_:client:logger:)``).
     ///   - client: The pool to ask through.
     ///   - logger: Where to log the query.
-    static func read(_ moments: Set<Int64>, zone: String, client: PostgresClient, logger: Logger) async throws -> LocalClock {
+    static func read(_ moments: Set<Timestamp>, zone: String, client: PostgresClient, logger: Logger) async throws -> LocalClock {
         let rows: [PostgresRow]
         do {
             rows = try await client.query(
                 """
                 SELECT m, extract(year FROM l)::int, extract(month FROM l)::int, extract(day FROM l)::int,
                        extract(hour FROM l)::int, extract(minute FROM l)::int, extract(isodow FROM l)::int
-                FROM unnest(\(Array(moments))::int8[]) AS m,
-                     LATERAL (SELECT (timestamptz 'epoch' + m * interval '1 microsecond') AT TIME ZONE \(zone) AS l) AS local
+                FROM unnest(\(Array(moments))) AS m,
+                     LATERAL (SELECT m AT TIME ZONE \(zone) AS l) AS local
                 """,
                 logger: logger
             ).collect()
         } catch {
             throw StoreError(database: error, while: "reading local times for the page")
         }
-        var readings: [Int64: Reading] = [:]
+        var readings: [Timestamp: Reading] = [:]
         for row in rows {
-            let (moment, year, month, day, hour, minute, weekday) = try row.decode((Int64, Int, Int, Int, Int, Int, Int).self)
+            let (moment, year, month, day, hour, minute, weekday) = try row.decode((Timestamp, Int, Int, Int, Int, Int, Int).self)
             readings[moment] = Reading(year: year, month: month, day: day, hour: hour, minute: minute, weekday: weekday)
         }
         return LocalClock(readings: readings)
@@ -62,30 +62,30 @@ public struct LocalClock: Sendable, Hashable {
 
     /// The local date of a moment as a number that grows by one a day; `nil` for a moment
     /// not read.
-    func dayNumber(_ moment: Int64) -> Int? {
+    func dayNumber(_ moment: Timestamp) -> Int? {
         readings[moment].map { $0.year * 10_000 + $0.month * 100 + $0.day }
     }
 
     /// `Mon 23 Nov`.
-    func day(_ moment: Int64) -> String {
+    func day(_ moment: Timestamp) -> String {
         guard let local = readings[moment] else { return Self.unread(moment) }
         return "\(Self.weekdayNames[local.weekday - 1]) \(local.day) \(Self.monthNames[local.month - 1])"
     }
 
     /// `Mon 23 Nov 2026`.
-    func date(_ moment: Int64) -> String {
+    func date(_ moment: Timestamp) -> String {
         guard let local = readings[moment] else { return Self.unread(moment) }
         return "\(day(moment)) \(local.year)"
     }
 
     /// `14:05`.
-    func time(_ moment: Int64) -> String {
+    func time(_ moment: Timestamp) -> String {
         guard let local = readings[moment] else { return Self.unread(moment) }
         return "\(Self.twoDigits(local.hour)):\(Self.twoDigits(local.minute))"
     }
 
     /// `Mon 23 Nov 2026 14:05`.
-    func minute(_ moment: Int64) -> String {
+    func minute(_ moment: Timestamp) -> String {
         guard readings[moment] != nil else { return Self.unread(moment) }
         return "\(date(moment)) \(time(moment))"
     }
@@ -107,8 +107,8 @@ public struct LocalClock: Sendable, Hashable {
     }
 
     /// A moment the page did not read: in UTC, which its text says.
-    private static func unread(_ moment: Int64) -> String {
-        RFC3339.format(moment)
+    private static func unread(_ moment: Timestamp) -> String {
+        moment.rfc3339
     }
 
     private static func twoDigits(_ value: Int) -> String {

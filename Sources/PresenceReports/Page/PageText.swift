@@ -44,6 +44,11 @@ enum PageText {
         return (tenths.truncatingRemainder(dividingBy: 10) == 0 ? String(Int(tenths / 10)) : String(tenths / 10)) + "%"
     }
 
+    /// A span as ``duration(seconds:)`` writes it.
+    static func duration(_ span: Duration) -> String {
+        duration(seconds: Double(span.wholeMicroseconds) / 1_000_000)
+    }
+
     /// A duration in the largest fitting units: `0 s`, `45 s`, `4 min 30 s`, `1 h 5 min`,
     /// `2 d 3 h`; `–` for none.
     static func duration(seconds: Double?) -> String {

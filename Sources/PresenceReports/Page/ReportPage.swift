@@ -1,3 +1,5 @@
+import PresenceModel
+
 /// The HTML page of a ``ReportSet``: one self-contained file (no script, no external style,
 /// font or image) with the charts drawn as inline SVG, for `presence report all` and the demo.
 public struct ReportPage: Sendable {
@@ -5,8 +7,9 @@ public struct ReportPage: Sendable {
     public var reports: ReportSet
     /// Whether the footer links the CSV and JSON files that `report all` writes beside it.
     public var linksToFiles: Bool
-    /// When set, the page reloads itself after this many seconds (a live dashboard).
-    public var refreshSeconds: Int?
+    /// When set, the page reloads itself this long after it is shown, in whole seconds (a
+    /// live dashboard).
+    public var refresh: Duration?
 
     /// How many online users the page lists; it counts them all.
     static let onlineListLength = 25
@@ -31,7 +34,7 @@ public struct ReportPage: Sendable {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            \(refreshSeconds.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? "")
+            \(refresh.map { "<meta http-equiv=\"refresh\" content=\"\($0.wholeSeconds)\">" } ?? "")
             <title>Presence report · \(PageText.escape(range))</title>
             <style>\(Self.style)</style>
             </head>
@@ -110,9 +113,9 @@ public struct ReportPage: Sendable {
             \(card("Events", PageText.count(activity.map(\.events).reduce(0, +)), "in \(activity.count) \(bucketName)s"))
             \(card("Peak active users", PageText.count(peak?.users ?? 0), peak.map { "per \(bucketName), \(bucketLabel($0.start))" } ?? "no \(bucketName)s"))
             \(card("Average DAU", averageDAU.map { PageText.count(Int($0.rounded())) } ?? "–", days.last.map { "MAU \(PageText.count($0.mau)) on \(LocalClock.dayLabel(isoDate: $0.day)?.short ?? $0.day)" } ?? ""))
-            \(card("Sessions", PageText.count(sessions.count), "gap \(PageText.duration(seconds: Double(sessions.gapSeconds)))"))
+            \(card("Sessions", PageText.count(sessions.count), "gap \(PageText.duration(sessions.gap))"))
             \(card("Median session", PageText.duration(seconds: sessions.p50Seconds), "mean \(PageText.duration(seconds: sessions.meanSeconds))"))
-            \(card("Online", PageText.count(online.users.count), "at \(clock.time(online.at)), seen within \(PageText.duration(seconds: Double(online.thresholdSeconds)))"))
+            \(card("Online", PageText.count(online.users.count), "at \(clock.time(online.at)), seen within \(PageText.duration(online.threshold))"))
             </section>
             """
     }
@@ -125,7 +128,7 @@ public struct ReportPage: Sendable {
         }
     }
 
-    private func bucketLabel(_ start: Int64) -> String {
+    private func bucketLabel(_ start: Timestamp) -> String {
         switch reports.activity.bucket {
         case .hour: clock.minute(start)
         case .day: clock.date(start)
@@ -194,7 +197,7 @@ public struct ReportPage: Sendable {
             <section class="panel">
             <h2>Session durations</h2>
             <p class="note">Sessions that start in the range; a session ends when a user is not seen for \
-            \(PageText.duration(seconds: Double(sessions.gapSeconds))).</p>
+            \(PageText.duration(sessions.gap)).</p>
             <div class="stats">\(stat("sessions", PageText.count(sessions.count)))\
             \(stat("mean", PageText.duration(seconds: sessions.meanSeconds)))\
             \(stat("median", PageText.duration(seconds: sessions.p50Seconds)))\
@@ -243,7 +246,7 @@ public struct ReportPage: Sendable {
         let online = reports.online
         let listed = online.users.prefix(Self.onlineListLength)
         let rows = listed.map { user in
-            let ago = PageText.duration(seconds: Double(online.at - user.lastSeen) / 1_000_000)
+            let ago = PageText.duration(online.at - user.lastSeen)
             return """
                 <tr><td class="user">\(PageText.escape(user.user))</td><td>\(PageText.escape(clock.time(user.lastSeen))) \
                 (\(PageText.escape(ago)) ago)</td><td class="location">\(PageText.escape(user.location ?? "–"))</td></tr>
@@ -252,12 +255,12 @@ public struct ReportPage: Sendable {
         let more = online.users.count > listed.count ? "<p class=\"note\">and \(PageText.count(online.users.count - listed.count)) more</p>" : ""
         let table =
             online.users.isEmpty
-            ? "<p class=\"empty\">Nobody was seen in those \(PageText.duration(seconds: Double(online.thresholdSeconds))).</p>"
+            ? "<p class=\"empty\">Nobody was seen in those \(PageText.duration(online.threshold)).</p>"
             : "<table><thead><tr><th>user</th><th>last seen</th><th>location</th></tr></thead><tbody>\(rows.joined())</tbody></table>\(more)"
         return """
             <section class="panel">
             <h2>Online: \(PageText.count(online.users.count)) \(online.users.count == 1 ? "user" : "users")</h2>
-            <p class="note">Seen within \(PageText.duration(seconds: Double(online.thresholdSeconds))) before \
+            <p class="note">Seen within \(PageText.duration(online.threshold)) before \
             \(PageText.escape(clock.minute(online.at))), most recent first.</p>
             \(table)
             </section>
