@@ -1,4 +1,5 @@
 import ArgumentParser
+import PresenceReports
 
 /// The `presence` command: event-sourced presence analytics on PostgreSQL.
 @main
@@ -15,8 +16,8 @@ struct Presence: AsyncParsableCommand {
             retention use the log's owner: --database-url or DATABASE_URL.
             """,
         subcommands: [
-            MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, RetentionCommand.self, OnlineCommand.self,
-            LastSeenCommand.self, HistoryCommand.self, ReportCommand.self, ServeCommand.self, DemoCommand.self, EmbeddedCommand.self,
+            MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, RetentionCommand.self, OnlineReport.command,
+            LastSeenReport.command, HistoryReport.command, ReportCommand.self, ServeCommand.self, DemoCommand.self, EmbeddedCommand.self,
         ]
     )
 

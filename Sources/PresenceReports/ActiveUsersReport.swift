@@ -87,3 +87,13 @@ public struct ActiveUsersReport: Sendable, Hashable {
         ])
     }
 }
+
+extension ActiveUsersReport: ReportDefinition {
+    public static let name = "active-users"
+    public static let summary = "DAU, WAU, MAU and stickiness for each local day of a range."
+    public static let parameters = ReportParameter.range
+
+    public static func run(_ arguments: ReportArguments, client: PostgresClient, logger: Logger) async throws -> ActiveUsersReport {
+        try await run(from: arguments.time("from"), to: arguments.time("to"), timeZone: arguments.text("tz"), client: client, logger: logger)
+    }
+}

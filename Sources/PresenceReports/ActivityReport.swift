@@ -112,3 +112,28 @@ public struct ActivityReport: Sendable, Hashable {
         ])
     }
 }
+
+extension ActivityReport: ReportDefinition {
+    public static let name = "activity"
+    public static let summary = "Events and distinct users per local hour, day or ISO week; every bucket listed."
+    public static let parameters = ReportParameter.range + [bucketParameter]
+
+    /// `bucket`: hour, day or week, `hour` when not given.
+    public static let bucketParameter = ReportParameter(
+        "bucket",
+        .choice(Bucket.allCases.map(\.rawValue)),
+        default: .text(Bucket.hour.rawValue),
+        help: "The bucket: hour, day or week (ISO, Monday start)."
+    )
+
+    public static func run(_ arguments: ReportArguments, client: PostgresClient, logger: Logger) async throws -> ActivityReport {
+        try await run(
+            from: arguments.time("from"),
+            to: arguments.time("to"),
+            bucket: Bucket(rawValue: arguments.text("bucket")) ?? .hour,
+            timeZone: arguments.text("tz"),
+            client: client,
+            logger: logger
+        )
+    }
+}

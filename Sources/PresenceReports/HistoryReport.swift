@@ -87,3 +87,17 @@ public struct HistoryReport: Sendable, Hashable {
         ])
     }
 }
+
+extension HistoryReport: ReportDefinition {
+    public static let name = "history"
+    public static let summary = "List a user's sessions that start in a range, oldest first."
+    public static let parameters = [
+        ReportParameter.user,
+        ReportParameter("from", .time, default: .earliest, help: "The start of the range, RFC 3339."),
+        ReportParameter("to", .time, default: .latest, help: "The end of the range, excluded, RFC 3339."),
+    ]
+
+    public static func run(_ arguments: ReportArguments, client: PostgresClient, logger: Logger) async throws -> HistoryReport {
+        try await run(user: arguments.text("user"), from: arguments.time("from"), to: arguments.time("to"), client: client, logger: logger)
+    }
+}

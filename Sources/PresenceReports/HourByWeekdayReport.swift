@@ -88,3 +88,13 @@ public struct HourByWeekdayReport: Sendable, Hashable {
         ])
     }
 }
+
+extension HourByWeekdayReport: ReportDefinition {
+    public static let name = "hour-by-weekday"
+    public static let summary = "Events and distinct users per local hour of day and ISO weekday: the weekly rhythm."
+    public static let parameters = ReportParameter.range
+
+    public static func run(_ arguments: ReportArguments, client: PostgresClient, logger: Logger) async throws -> HourByWeekdayReport {
+        try await run(from: arguments.time("from"), to: arguments.time("to"), timeZone: arguments.text("tz"), client: client, logger: logger)
+    }
+}

@@ -49,3 +49,13 @@ public struct LastSeenReport: Sendable, Hashable {
         ])
     }
 }
+
+extension LastSeenReport: ReportDefinition {
+    public static let name = "last-seen"
+    public static let summary = "Say when a user was last seen as of a moment, and where (null when never)."
+    public static let parameters = [ReportParameter.user, ReportParameter("as-of", .time, default: .now, help: "The moment, RFC 3339.")]
+
+    public static func run(_ arguments: ReportArguments, client: PostgresClient, logger: Logger) async throws -> LastSeenReport {
+        try await run(user: arguments.text("user"), asOf: arguments.time("as-of"), client: client, logger: logger)
+    }
+}

@@ -67,3 +67,21 @@ public struct OnlineReport: Sendable, Hashable {
         ])
     }
 }
+
+extension OnlineReport: ReportDefinition {
+    public static let name = "online"
+    public static let summary = "List the users online at a moment, most recent first, with last seen and location."
+    public static let parameters = [
+        ReportParameter("at", .time, default: .now, help: "The moment, RFC 3339."),
+        ReportParameter(
+            "threshold",
+            .duration,
+            default: .text(DurationText.format(PresenceDefaults.onlineThreshold)),
+            help: "How recent a last seen counts as online: 90s, 5m, 2h, 7d."
+        ),
+    ]
+
+    public static func run(_ arguments: ReportArguments, client: PostgresClient, logger: Logger) async throws -> OnlineReport {
+        try await run(at: arguments.time("at"), threshold: arguments.duration("threshold"), client: client, logger: logger)
+    }
+}

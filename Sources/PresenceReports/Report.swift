@@ -6,11 +6,3 @@ public protocol Report: Sendable {
     /// The answer as rows of text.
     var table: ReportTable { get }
 }
-
-extension ActivityReport: Report {}
-extension SessionsReport: Report {}
-extension ActiveUsersReport: Report {}
-extension HourByWeekdayReport: Report {}
-extension OnlineReport: Report {}
-extension LastSeenReport: Report {}
-extension HistoryReport: Report {}

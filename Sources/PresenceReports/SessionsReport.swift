@@ -126,3 +126,28 @@ public struct SessionsReport: Sendable, Hashable {
         ])
     }
 }
+
+extension SessionsReport: ReportDefinition {
+    public static let name = "sessions"
+    public static let summary = "Session count, mean, percentiles and duration histogram of the sessions that start in a range."
+    public static let parameters =
+        ReportParameter.range + [
+            ReportParameter(
+                "gap",
+                .duration,
+                default: .text(DurationText.format(PresenceDefaults.sessionGap)),
+                help: "The session gap: 90s, 5m, 2h, 7d. With the projector's gap the projection answers."
+            )
+        ]
+
+    public static func run(_ arguments: ReportArguments, client: PostgresClient, logger: Logger) async throws -> SessionsReport {
+        try await run(
+            from: arguments.time("from"),
+            to: arguments.time("to"),
+            gap: arguments.duration("gap"),
+            timeZone: arguments.text("tz"),
+            client: client,
+            logger: logger
+        )
+    }
+}

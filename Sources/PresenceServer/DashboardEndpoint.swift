@@ -17,7 +17,7 @@ struct DashboardEndpoint: Sendable {
         let from = try query.time("from") ?? to - .seconds(7 * 86_400)
         var configuration = ReportSet.Configuration(from: from, to: to, onlineAt: min(now, to))
         configuration.timeZone = query.timeZone
-        if query.string("bucket") != nil { configuration.bucket = try query.bucket() }
+        configuration.bucket = try query.bucket()
         let reports = try await ReportSet.run(configuration: configuration, client: client, logger: context.logger)
         var page = ReportPage(reports: reports, linksToFiles: false)
         page.refresh = refresh

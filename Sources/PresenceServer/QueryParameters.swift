@@ -16,49 +16,67 @@ struct QueryParameters: Sendable {
         parameters.get(name)
     }
 
+    /// The value of a parameter, if given.
+    func value(of parameter: ReportParameter) throws(APIError) -> ReportValue? {
+        guard let text = parameters.get(parameter.queryName) else { return nil }
+        guard let value = parameter.value(of: text) else {
+            throw Self.wording(ReportArguments.Problem(parameter: parameter, kind: .invalid(text)))
+        }
+        return value
+    }
+
     /// A time parameter, if given.
     func time(_ name: String) throws(APIError) -> Timestamp? {
-        guard let text = parameters.get(name) else { return nil }
-        guard let time = Timestamp(rfc3339: text) else {
-            throw APIError(
-                .badRequest,
-                "The parameter \(name)=\(JSONText.string(String(text.prefix(64)))) is not an RFC 3339 time such as 2026-11-29T10:00:00Z."
-            )
-        }
-        // As on the command line: PostgreSQL has no year 0, and RFC 3339 no year 10000.
-        guard time.isInWrittenYears else {
-            throw APIError(
-                .badRequest,
-                "The parameter \(name)=\(JSONText.string(String(text.prefix(64)))) lies outside the years 0001 to 9999 in UTC."
-            )
-        }
+        guard case .time(let time)? = try value(of: ReportParameter(name, .time, help: "")) else { return nil }
         return time
     }
 
-    /// A time parameter that must be given.
-    func requiredTime(_ name: String) throws(APIError) -> Timestamp {
-        guard let time = try time(name) else {
-            throw APIError(.badRequest, "The parameter \(name) is missing: give an RFC 3339 time such as 2026-11-29T10:00:00Z.")
+    /// The values of a report's parameters: each from the query string by its
+    /// ``ReportParameter/queryName``, the positional ones from `path`.
+    ///
+    /// - Throws: ``APIError`` (400) that names the first parameter missing or malformed.
+    func arguments(for parameters: [ReportParameter], path: [String: String]) throws(APIError) -> ReportArguments {
+        var texts = path
+        for parameter in parameters where !parameter.isPositional {
+            texts[parameter.name] = self.parameters.get(parameter.queryName)
         }
-        return time
+        do {
+            return try ReportArguments(texts, for: parameters)
+        } catch {
+            throw Self.wording(error)
+        }
     }
 
-    /// A duration parameter, or `defaultValue` when not given.
-    func duration(_ name: String, default defaultValue: Duration) throws(APIError) -> Duration {
-        guard let text = parameters.get(name) else { return defaultValue }
-        guard let duration = DurationText.duration(text) else {
-            throw APIError(.badRequest, DurationText.problem(text, name: "parameter \(name)"))
+    /// The HTTP API's sentence for a parameter that is missing or malformed.
+    private static func wording(_ problem: ReportArguments.Problem) -> APIError {
+        let name = problem.parameter.queryName
+        guard case .invalid(let text) = problem.kind else {
+            if problem.parameter.kind == .time {
+                return APIError(.badRequest, "The parameter \(name) is missing: give an RFC 3339 time such as 2026-11-29T10:00:00Z.")
+            }
+            return APIError(.badRequest, "The parameter \(name) is missing.")
         }
-        return duration
+        let shown = "\(name)=\(JSONText.string(String(text.prefix(64))))"
+        switch problem.parameter.kind {
+        case .time where Timestamp(rfc3339: text) != nil:
+            // As on the command line: PostgreSQL has no year 0, and RFC 3339 no year 10000.
+            return APIError(.badRequest, "The parameter \(shown) lies outside the years 0001 to 9999 in UTC.")
+        case .time:
+            return APIError(.badRequest, "The parameter \(shown) is not an RFC 3339 time such as 2026-11-29T10:00:00Z.")
+        case .duration:
+            return APIError(.badRequest, DurationText.problem(text, name: "parameter \(name)"))
+        case .choice(let words):
+            let choices = words.dropLast().joined(separator: ", ") + (words.count > 1 ? " or " : "") + (words.last ?? "")
+            return APIError(.badRequest, "The parameter \(shown) is unknown: use \(choices).")
+        case .zone, .text:
+            return APIError(.badRequest, "The parameter \(shown) is not valid.")
+        }
     }
 
-    /// The activity bucket, `hour` when not given.
-    func bucket() throws(APIError) -> ActivityReport.Bucket {
-        guard let text = parameters.get("bucket") else { return .hour }
-        guard let bucket = ActivityReport.Bucket(rawValue: text) else {
-            throw APIError(.badRequest, "The parameter bucket=\(JSONText.string(String(text.prefix(64)))) is unknown: use hour, day or week.")
-        }
-        return bucket
+    /// The activity bucket, if given.
+    func bucket() throws(APIError) -> ActivityReport.Bucket? {
+        guard case .text(let word)? = try value(of: ActivityReport.bucketParameter) else { return nil }
+        return ActivityReport.Bucket(rawValue: word)
     }
 
     /// The time zone, `UTC` when not given (checked by the report against PostgreSQL's list).

@@ -69,45 +69,27 @@ struct RetentionTests {
 
     /// The reports that answer from the projections, over the last 101 days.
     func reports(_ client: PostgresClient, now: Int64) async throws -> [String] {
-        let from = Self.dayStart(101)
-        let to = Self.dayStart(0)
+        let from = Timestamp(microsecondsSince1970: Self.dayStart(101))
+        let to = Timestamp(microsecondsSince1970: Self.dayStart(0))
+        let now = Timestamp(microsecondsSince1970: now)
         return [
-            try await ActivityReport.run(
-                from: Timestamp(microsecondsSince1970: from),
-                to: Timestamp(microsecondsSince1970: to),
-                bucket: .day,
-                timeZone: "Europe/Berlin",
-                client: client,
-                logger: logger
-            ).json,
-            try await HourByWeekdayReport.run(
-                from: Timestamp(microsecondsSince1970: from),
-                to: Timestamp(microsecondsSince1970: to),
-                timeZone: "UTC",
-                client: client,
-                logger: logger
-            ).json,
-            try await ActiveUsersReport.run(
-                from: Timestamp(microsecondsSince1970: from),
-                to: Timestamp(microsecondsSince1970: to),
-                timeZone: "UTC",
-                client: client,
-                logger: logger
-            ).json,
+            try await ActivityReport.run(from: from, to: to, bucket: .day, timeZone: "Europe/Berlin", client: client, logger: logger).json,
+            try await HourByWeekdayReport.run(from: from, to: to, timeZone: "UTC", client: client, logger: logger).json,
+            try await ActiveUsersReport.run(from: from, to: to, timeZone: "UTC", client: client, logger: logger).json,
             try await SessionsReport.run(
-                from: Timestamp(microsecondsSince1970: from),
-                to: Timestamp(microsecondsSince1970: to),
+                from: from,
+                to: to,
                 gap: .seconds(1_800),
                 client: client,
                 logger: logger
             ).json,
-            try await LastSeenReport.run(user: "alice", asOf: Timestamp(microsecondsSince1970: now), client: client, logger: logger).json,
-            try await LastSeenReport.run(user: "bob", asOf: Timestamp(microsecondsSince1970: now), client: client, logger: logger).json,
-            try await LastSeenReport.run(user: "olga", asOf: Timestamp(microsecondsSince1970: now), client: client, logger: logger).json,
+            try await LastSeenReport.run(user: "alice", asOf: now, client: client, logger: logger).json,
+            try await LastSeenReport.run(user: "bob", asOf: now, client: client, logger: logger).json,
+            try await LastSeenReport.run(user: "olga", asOf: now, client: client, logger: logger).json,
             try await HistoryReport.run(
                 user: "alice",
-                from: Timestamp(microsecondsSince1970: from),
-                to: Timestamp(microsecondsSince1970: to),
+                from: from,
+                to: to,
                 client: client,
                 logger: logger
             ).json,

@@ -1,0 +1,94 @@
+import PresenceModel
+
+/// One parameter of a report, described once for every front end: `--from T` on the command
+/// line, `from=T` in a query string.
+public struct ReportParameter: Sendable, Hashable {
+    /// What a value is, and how its text is read.
+    public enum Kind: Sendable, Hashable {
+        /// An RFC 3339 time in the years 0001 to 9999 in UTC.
+        case time
+        /// A whole positive duration and its unit: `90s`, `5m`, `2h`, `7d`.
+        case duration
+        /// One of a few words.
+        case choice([String])
+        /// An IANA time zone name; the report checks it against PostgreSQL's list.
+        case zone
+        /// Any text, such as a user's id.
+        case text
+    }
+
+    /// The value a parameter has when it is not given.
+    public enum Default: Sendable, Hashable {
+        /// None: the parameter must be given.
+        case required
+        /// This text, read as a given one would be.
+        case text(String)
+        /// The moment the report runs (a time).
+        case now
+        /// 0001-01-01T00:00:00Z (a time).
+        case earliest
+        /// 10000-01-01T00:00:00Z, the end of time for a range (a time).
+        case latest
+    }
+
+    /// Its name, `from` or `as-of`: the option `--as-of` on the command line.
+    public var name: String
+    /// What its value is.
+    public var kind: Kind
+    /// Its value when not given.
+    public var defaultValue: Default
+    /// Whether the command line takes it without a name, in order (`presence last-seen USER`);
+    /// the HTTP API takes it from the path.
+    public var isPositional: Bool
+    /// One sentence for help texts.
+    public var help: String
+
+    /// Describes a parameter.
+    public init(_ name: String, _ kind: Kind, default defaultValue: Default = .required, positional: Bool = false, help: String) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.isPositional = positional
+        self.help = help
+    }
+
+    /// Its name in a query string: `as_of` for `as-of`.
+    public var queryName: String {
+        String(name.map { $0 == "-" ? "_" : $0 })
+    }
+
+    /// Reads a value given as text; `nil` when the text is not a value of this kind.
+    public func value(of text: String) -> ReportValue? {
+        switch kind {
+        case .time:
+            guard let time = Timestamp(rfc3339: text), time.isInWrittenYears else { return nil }
+            return .time(time)
+        case .duration:
+            return DurationText.duration(text).map(ReportValue.duration)
+        case .choice(let words):
+            return words.contains(text) ? .text(text) : nil
+        case .zone, .text:
+            return .text(text)
+        }
+    }
+
+    /// The start of a report's range.
+    public static let from = ReportParameter(
+        "from",
+        .time,
+        help: "The start of the range, RFC 3339; a report of local hours, days or weeks starts with the one that holds it."
+    )
+    /// The end of a report's range.
+    public static let to = ReportParameter("to", .time, help: "The end of the range (excluded), RFC 3339.")
+    /// The time zone of a report's local hours, days and weeks.
+    public static let timeZone = ReportParameter(
+        "tz",
+        .zone,
+        default: .text("UTC"),
+        help: "The IANA time zone of local hours, days and weeks (checked by every report)."
+    )
+    /// A range and its zone: what every report of a range takes.
+    public static let range = [from, to, timeZone]
+    /// The user a report is about, first on the command line and in the HTTP path.
+    public static let user = ReportParameter("user", .text, positional: true, help: "The user.")
+}

@@ -1,0 +1,11 @@
+import PresenceModel
+
+/// A report parameter's value, read from its text (``ReportParameter/value(of:)``).
+public enum ReportValue: Sendable, Hashable {
+    /// A time.
+    case time(Timestamp)
+    /// A span.
+    case duration(Duration)
+    /// A word, a zone's name or other text.
+    case text(String)
+}
