@@ -61,19 +61,10 @@ public struct ReportTable: Sendable, Hashable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Text with control characters shown as escapes, so a tab or line break in a user id
-    /// cannot break a table's layout.
+    /// Text with control characters shown as escapes (``TextEscaping``), so a tab or line
+    /// break in a user id cannot break a table's layout.
     static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
-        return text.unicodeScalars.map { scalar in
-            switch scalar {
-            case "\t": "\\t"
-            case "\n": "\\n"
-            case "\r": "\\r"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: "\\u{\(String(scalar.value, radix: 16))}"
-            default: String(scalar)
-            }
-        }.joined()
+        TextEscaping.escaped(text, json: false)
     }
 }
 

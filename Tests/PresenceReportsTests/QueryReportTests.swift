@@ -253,9 +253,12 @@ struct ReportFormatTests {
         )
     }
 
-    @Test("JSON strings escape quotes, backslashes and control characters")
+    @Test("JSON strings escape quotes, backslashes and control characters; tables control characters alone, the same way")
     func json() {
         #expect(JSONText.string("a\"b\\c\nd\u{1}é") == #""a\"b\\c\nd\u0001é""#)
+        #expect(JSONText.string("\u{7F}\t\r") == #""\u007f\t\r""#)
+        let table = ReportTable(columns: ["user"], rows: [["a\"b\\c\nd\u{1}\u{7F}é"]])
+        #expect(table.render(.table) == "user\n" + String(repeating: "-", count: 21) + "\n" + #"a"b\c\nd\u0001\u007fé"# + "\n")
         #expect(JSONText.number(1800) == "1800" && JSONText.number(0.5) == "0.5" && JSONText.number(nil) == "null")
     }
 }
