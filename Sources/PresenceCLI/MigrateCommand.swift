@@ -18,11 +18,15 @@ struct MigrateCommand: AsyncParsableCommand {
             try await Migrator(client: client).migrate(logger: logger)
         }
         let version = report.version.map { String(format: "%04d", $0) } ?? "none"
-        if report.applied.isEmpty {
+        if report.applied.isEmpty, report.functions.isEmpty {
             print("\(settings.database) is up to date (schema version \(version))")
-        } else {
+        } else if !report.applied.isEmpty {
             let names = report.applied.map(\.name).joined(separator: ", ")
             print("applied \(report.applied.count) migration(s) to \(settings.database): \(names) (schema version \(version))")
+        }
+        if !report.functions.isEmpty {
+            let names = report.functions.map(\.name).joined(separator: ", ")
+            print("applied \(report.functions.count) changed function file(s) to \(settings.database): \(names)")
         }
         if !report.missingRoles.isEmpty {
             let roles = report.missingRoles.joined(separator: ", ")

@@ -33,7 +33,7 @@ public struct Migration: Sendable, Hashable {
         self.version = version
         self.name = name
         self.sql = sql
-        self.checksum = SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.checksum = Self.checksum(of: sql)
     }
 
     /// The migrations of `Migrations/` that this build of Presence carries, in order.
@@ -41,6 +41,11 @@ public struct Migration: Sendable, Hashable {
     /// - Throws: ``StoreError`` when a file name is malformed or two files share a number.
     public static func bundled() throws -> [Migration] {
         try ordered(EmbeddedMigrations.files.map { try Migration(name: $0.name, sql: $0.sql) })
+    }
+
+    /// The SHA-256 of a file's text, in hex: what the database records of each file applied.
+    static func checksum(of sql: String) -> String {
+        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Sorts migrations by version and checks that no two share one.

@@ -9,12 +9,16 @@ import PostgresNIO
 /// anything it checks every recorded migration against its file: one whose text changed, or
 /// one this build does not know, stops the run with nothing applied. Each file runs in its own
 /// transaction together with its row in `presence_migrations`, so a file is applied whole or
-/// not at all.
+/// not at all. The function files of `Migrations/Functions/` (``FunctionFile``) whose text
+/// changed since they were last applied run in the transaction of the last migration applied,
+/// or in one of their own, and are recorded in `presence_functions`.
 public struct Migrator: Sendable {
     /// What one run did.
     public struct Report: Sendable, Hashable {
         /// The migrations this run applied, in order.
         public var applied: [Migration]
+        /// The function files this run applied, because they were new or changed.
+        public var functions: [FunctionFile] = []
         /// The highest version the database now has, `nil` when there are no migrations.
         public var version: Int?
         /// The roles of least privilege (`presence_ingest`, `presence_projector`,
@@ -27,6 +31,8 @@ public struct Migrator: Sendable {
     public let client: PostgresClient
     /// The migrations to apply, in order.
     public let migrations: [Migration]
+    /// The function files to keep applied, by name.
+    public let functions: [FunctionFile]
     /// How many days ahead of today the event log gets its partitions at every run. Default 30,
     /// as ``PartitionMaintenance/Configuration/daysAhead``.
     public var partitionDaysAhead = PartitionMaintenance.Configuration().daysAhead
@@ -36,10 +42,13 @@ public struct Migrator: Sendable {
     /// - Parameters:
     ///   - client: The pool to migrate through; its `run()` must be running.
     ///   - migrations: The migrations to apply; by default those in `Migrations/`.
+    ///   - functions: The function files to keep applied; by default those in
+    ///     `Migrations/Functions/`, or none when `migrations` are given.
     /// - Throws: ``StoreError`` when the migrations are misnamed or share a number.
-    public init(client: PostgresClient, migrations: [Migration]? = nil) throws {
+    public init(client: PostgresClient, migrations: [Migration]? = nil, functions: [FunctionFile]? = nil) throws {
         self.client = client
         self.migrations = try Migration.ordered(migrations ?? Migration.bundled())
+        self.functions = (functions ?? (migrations == nil ? FunctionFile.bundled() : [])).sorted { $0.name < $1.name }
     }
 
     /// Applies the missing migrations, creates the event log's partitions for the coming days,
@@ -91,12 +100,28 @@ public struct Migrator: Sendable {
             """,
             logger: logger
         )
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS presence_functions (
+                name       text        PRIMARY KEY,
+                checksum   text        NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            logger: logger
+        )
         var recorded: [Int: (name: String, checksum: String)] = [:]
         let rows = try await connection.query("SELECT version, name, checksum FROM presence_migrations", logger: logger)
         for try await (version, name, checksum) in rows.decode((Int, String, String).self) {
             recorded[version] = (name, checksum)
         }
         try check(recorded)
+        var recordedFunctions: [String: String] = [:]
+        let functionRows = try await connection.query("SELECT name, checksum FROM presence_functions", logger: logger)
+        for try await (name, checksum) in functionRows.decode((String, String).self) {
+            recordedFunctions[name] = checksum
+        }
+        let changedFunctions = functions.filter { recordedFunctions[$0.name] != $0.checksum }
 
         // PostgresNIO sends every statement through the extended protocol, which takes one
         // statement at a time; PL/pgSQL's EXECUTE runs a whole file, parsed by the server itself.
@@ -107,8 +132,12 @@ public struct Migrator: Sendable {
             """,
             logger: logger
         )
+        let pending = migrations.filter { recorded[$0.version] == nil }
         var applied: [Migration] = []
-        for migration in migrations where recorded[migration.version] == nil {
+        for migration in pending {
+            // The changed functions go with the last migration: a table and the function that
+            // reads it change in one transaction.
+            let withFunctions = migration == pending.last ? changedFunctions : []
             do {
                 try await connection.withTransaction(logger: logger) { transaction in
                     _ = try await transaction.query(
@@ -122,16 +151,34 @@ public struct Migrator: Sendable {
                         """,
                         logger: logger
                     )
+                    try await Self.apply(withFunctions, on: transaction, logger: logger)
                 }
             } catch {
+                let what = withFunctions.isEmpty ? "" : " with the function files \(withFunctions.map(\.name).joined(separator: ", "))"
                 throw StoreError(
                     database: error,
-                    while: "applying migration \(migration.name), which was rolled back",
+                    while: "applying migration \(migration.name)\(what), which was rolled back",
                     code: .migrationFailed
                 )
             }
             logger.info("migration applied", metadata: ["migration": "\(migration.name)"])
             applied.append(migration)
+        }
+        if pending.isEmpty, !changedFunctions.isEmpty {
+            do {
+                try await connection.withTransaction(logger: logger) { transaction in
+                    try await Self.apply(changedFunctions, on: transaction, logger: logger)
+                }
+            } catch {
+                throw StoreError(
+                    database: error,
+                    while: "applying the function files \(changedFunctions.map(\.name).joined(separator: ", ")), which were rolled back",
+                    code: .migrationFailed
+                )
+            }
+        }
+        for function in changedFunctions {
+            logger.info("function file applied", metadata: ["function": "\(function.name)"])
         }
 
         // Only when the event log exists: a migrator given other migrations (tests) has none.
@@ -165,7 +212,21 @@ public struct Migrator: Sendable {
                 )
             }
         }
-        return Report(applied: applied, version: migrations.last?.version, missingRoles: missingRoles)
+        return Report(applied: applied, functions: changedFunctions, version: migrations.last?.version, missingRoles: missingRoles)
+    }
+
+    /// Runs function files and records their checksums, inside the caller's transaction.
+    private static func apply(_ functions: [FunctionFile], on connection: PostgresConnection, logger: Logger) async throws {
+        for function in functions {
+            _ = try await connection.query("SELECT pg_temp.presence_run_migration(\(function.sql))", logger: logger).collect()
+            try await connection.query(
+                """
+                INSERT INTO presence_functions (name, checksum) VALUES (\(function.name), \(function.checksum))
+                ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
+                """,
+                logger: logger
+            )
+        }
     }
 
     /// Creates the log's partitions ahead of time, trying again for about 10 seconds while a
