@@ -111,6 +111,17 @@ public struct EmbeddedServer: Sendable {
         try await stop(mode: "immediate", logger: logger)
     }
 
+    /// Runs `pg_ctl` with `arguments` (its action first) on the cluster, as the server's
+    /// account, waiting at most the configured timeout and quietly.
+    private func pgCtl(
+        _ arguments: [String],
+        programs: ServerPrograms,
+        account: ServerAccount
+    ) async throws -> (status: Int32, output: String) {
+        let timeout = String(configuration.timeout.components.seconds)
+        return try await account.run(programs.pgCtl, arguments + ["-D", clusterFolder, "-w", "-t", timeout, "-s"], in: configuration.dataFolder)
+    }
+
     /// Stops the server with one of `pg_ctl`'s shutdown modes, if it runs.
     private func stop(mode: String, logger: Logger) async throws -> Bool {
         guard FileManager.default.fileExists(atPath: clusterFolder + "/PG_VERSION") else { return false }
@@ -118,12 +129,7 @@ public struct EmbeddedServer: Sendable {
             let account = try ServerAccount.current()
             let programs = try await ServerPrograms.locate(preferredMajor: try self.clusterMajorVersion())
             guard try await self.isRunning(programs: programs, account: account) else { return false }
-            let timeout = String(configuration.timeout.components.seconds)
-            let result = try await account.run(
-                programs.pgCtl,
-                ["stop", "-D", clusterFolder, "-m", mode, "-w", "-t", timeout, "-s"],
-                in: configuration.dataFolder
-            )
+            let result = try await self.pgCtl(["stop", "-m", mode], programs: programs, account: account)
             guard result.status == 0 else {
                 throw EmbeddedServerError(.serverProgramFailed, "pg_ctl could not stop the embedded server: \(result.output)")
             }
@@ -215,12 +221,7 @@ public struct EmbeddedServer: Sendable {
         }
         try account.own(logFile)
 
-        let timeout = String(configuration.timeout.components.seconds)
-        let result = try await account.run(
-            programs.pgCtl,
-            ["start", "-D", clusterFolder, "-l", logFile, "-w", "-t", timeout, "-s"],
-            in: configuration.dataFolder
-        )
+        let result = try await pgCtl(["start", "-l", logFile], programs: programs, account: account)
         guard result.status == 0 else {
             let log = (try? String(contentsOfFile: logFile, encoding: .utf8))?.lastLines(5) ?? ""
             if log.contains("already exists") || log.contains("could not bind") {

@@ -18,40 +18,18 @@ public struct ActiveUsersReport: Sendable, Hashable {
         public var stickiness: Double?
     }
 
-    /// The IANA time zone the days follow.
-    public var timeZone: String
+    /// The range asked for, and the zone its days follow.
+    public var range: ReportRange
     /// One row per local day in the range.
     public var rows: [Row]
 
-    /// Runs the report.
-    ///
-    /// - Parameters:
-    ///   - from: The start of the range (its local day is included).
-    ///   - to: The end of the range (excluded).
-    ///   - timeZone: An IANA time zone name.
-    ///   - client: The pool to query through.
-    ///   - logger: Where to log the query.
-    /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or more than
-    ///   ``ReportError/maximumRows`` days, or an unknown time zone.
-    public static func run(
-        from: Timestamp,
-        to: Timestamp,
-        timeZone: String,
-        client: PostgresClient,
-        logger: Logger
-    ) async throws
-        -> ActiveUsersReport
-    {
-        try ReportError.requireRange(from: from, to: to)
-        try ReportError.requireRows(from: from, to: to, unit: "day", length: ActivityReport.Bucket.day.length)
-        let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
-        let rows = try await ReportQuery.activeUsers.rows(
-            [from.rfc3339, to.rfc3339, zone],
-            client: client,
-            logger: logger
-        )
+    /// Runs the report; the local day that holds `from` is included, and a range of more than
+    /// ``ReportError/maximumRows`` days is refused.
+    public static func run(_ range: ReportRange, client: PostgresClient, logger: Logger) async throws -> ActiveUsersReport {
+        try ReportError.requireRows(from: range.from, to: range.to, unit: "day", length: ActivityReport.Bucket.day.length)
+        let rows = try await ReportQuery.activeUsers.rows(range, client: client, logger: logger)
         return ActiveUsersReport(
-            timeZone: timeZone,
+            range: range,
             rows: try rows.map { row in
                 let (day, dau, wau, mau, stickiness) = try row.decode((String, Int, Int, Int, Double?).self)
                 return Row(day: day, dau: dau, wau: wau, mau: mau, stickiness: stickiness)
@@ -72,7 +50,7 @@ public struct ActiveUsersReport: Sendable, Hashable {
     /// The report in DESIGN.md's JSON shape.
     public var json: String {
         JSONText.object([
-            ("tz", JSONText.string(timeZone)),
+            ("tz", JSONText.string(range.timeZone)),
             (
                 "rows",
                 JSONText.array(
@@ -88,12 +66,7 @@ public struct ActiveUsersReport: Sendable, Hashable {
     }
 }
 
-extension ActiveUsersReport: ReportDefinition {
+extension ActiveUsersReport: ZonedRangeReport {
     public static let name = "active-users"
     public static let summary = "DAU, WAU, MAU and stickiness for each local day of a range."
-    public static let parameters = ReportParameter.range
-
-    public static func run(_ arguments: ReportArguments, client: PostgresClient, logger: Logger) async throws -> ActiveUsersReport {
-        try await run(from: arguments.time("from"), to: arguments.time("to"), timeZone: arguments.text("tz"), client: client, logger: logger)
-    }
 }

@@ -38,12 +38,8 @@ public struct ActivityReport: Sendable, Hashable {
 
     /// The bucket length.
     public var bucket: Bucket
-    /// The IANA time zone the buckets follow.
-    public var timeZone: String
-    /// The range asked for.
-    public var from: Timestamp
-    /// The end of the range asked for (excluded).
-    public var to: Timestamp
+    /// The range asked for, and the zone its buckets follow.
+    public var range: ReportRange
     /// Every bucket that starts in [from rounded down to its bucket, to), in order.
     public var rows: [Row]
 
@@ -66,19 +62,12 @@ public struct ActivityReport: Sendable, Hashable {
         client: PostgresClient,
         logger: Logger
     ) async throws -> ActivityReport {
-        try ReportError.requireRange(from: from, to: to)
         try ReportError.requireRows(from: from, to: to, unit: bucket.rawValue, length: bucket.length, longerBucket: bucket != .week)
-        let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
-        let rows = try await ReportQuery.activity.rows(
-            [from.rfc3339, to.rfc3339, bucket.rawValue, zone],
-            client: client,
-            logger: logger
-        )
+        let range = ReportRange(from: from, to: to, timeZone: timeZone)
+        let rows = try await ReportQuery.activity.rows(range, between: [bucket.rawValue], client: client, logger: logger)
         return ActivityReport(
             bucket: bucket,
-            timeZone: timeZone,
-            from: from,
-            to: to,
+            range: range,
             rows: try rows.map { row in
                 let (start, end, events, users) = try row.decode((Timestamp, Timestamp, Int, Int).self)
                 return Row(start: start, end: end, events: events, users: users)
@@ -97,8 +86,8 @@ public struct ActivityReport: Sendable, Hashable {
     /// The report in DESIGN.md's JSON shape.
     public var json: String {
         JSONText.object([
-            ("bucket", JSONText.string(bucket.rawValue)), ("tz", JSONText.string(timeZone)),
-            ("from", JSONText.time(from)), ("to", JSONText.time(to)),
+            ("bucket", JSONText.string(bucket.rawValue)), ("tz", JSONText.string(range.timeZone)),
+            ("from", JSONText.time(range.from)), ("to", JSONText.time(range.to)),
             (
                 "rows",
                 JSONText.array(

@@ -17,49 +17,15 @@ public struct HourByWeekdayReport: Sendable, Hashable {
         public var users: Int
     }
 
-    /// The IANA time zone the hours and weekdays follow.
-    public var timeZone: String
-    /// The range asked for.
-    public var from: Timestamp
-    /// The end of the range asked for (excluded).
-    public var to: Timestamp
+    /// The range asked for, and the zone its hours and weekdays follow.
+    public var range: ReportRange
     /// All 7 × 24 slots, Monday 0:00 first.
     public var rows: [Row]
 
-    /// Runs the report.
-    ///
-    /// - Parameters:
-    ///   - from: The start of the range; rounded down to its hour.
-    ///   - to: The end of the range (excluded).
-    ///   - timeZone: An IANA time zone name.
-    ///   - client: The pool to query through.
-    ///   - logger: Where to log the query.
-    /// - Throws: ``ReportError`` for a range with `from` ≥ `to` or an unknown time zone.
-    public static func run(
-        from: Timestamp,
-        to: Timestamp,
-        timeZone: String,
-        client: PostgresClient,
-        logger: Logger
-    ) async throws
-        -> HourByWeekdayReport
-    {
-        try ReportError.requireRange(from: from, to: to)
-        let zone = try await TimeZoneCheck.resolve(timeZone, client: client, logger: logger)
-        let rows = try await ReportQuery.hourByWeekday.rows(
-            [from.rfc3339, to.rfc3339, zone],
-            client: client,
-            logger: logger
-        )
-        return HourByWeekdayReport(
-            timeZone: timeZone,
-            from: from,
-            to: to,
-            rows: try rows.map { row in
-                let (weekday, hour, events, users) = try row.decode((Int, Int, Int, Int).self)
-                return Row(weekday: weekday, hour: hour, events: events, users: users)
-            }
-        )
+    /// Runs the report; `from` is rounded down to its local hour.
+    public static func run(_ range: ReportRange, client: PostgresClient, logger: Logger) async throws -> HourByWeekdayReport {
+        let rows = try await ReportQuery.hourByWeekday.rows(range, client: client, logger: logger)
+        return HourByWeekdayReport(range: range, rows: try rows.map(Row.init))
     }
 
     /// One row per slot.
@@ -73,7 +39,7 @@ public struct HourByWeekdayReport: Sendable, Hashable {
     /// The report as JSON: `{"tz":…,"from":…,"to":…,"rows":[{"weekday":1,"hour":0,"events":…,"users":…}, …]}`.
     public var json: String {
         JSONText.object([
-            ("tz", JSONText.string(timeZone)), ("from", JSONText.time(from)), ("to", JSONText.time(to)),
+            ("tz", JSONText.string(range.timeZone)), ("from", JSONText.time(range.from)), ("to", JSONText.time(range.to)),
             (
                 "rows",
                 JSONText.array(
@@ -89,12 +55,14 @@ public struct HourByWeekdayReport: Sendable, Hashable {
     }
 }
 
-extension HourByWeekdayReport: ReportDefinition {
+extension HourByWeekdayReport: ZonedRangeReport {
     public static let name = "hour-by-weekday"
     public static let summary = "Events and distinct users per local hour of day and ISO weekday: the weekly rhythm."
-    public static let parameters = ReportParameter.range
+}
 
-    public static func run(_ arguments: ReportArguments, client: PostgresClient, logger: Logger) async throws -> HourByWeekdayReport {
-        try await run(from: arguments.time("from"), to: arguments.time("to"), timeZone: arguments.text("tz"), client: client, logger: logger)
+extension HourByWeekdayReport.Row {
+    /// A row of `Reports/hour-by-weekday.sql`.
+    init(_ row: PostgresRow) throws {
+        (weekday, hour, events, users) = try row.decode((Int, Int, Int, Int).self)
     }
 }

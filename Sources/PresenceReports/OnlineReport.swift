@@ -73,10 +73,9 @@ extension OnlineReport: ReportDefinition {
     public static let summary = "List the users online at a moment, most recent first, with last seen and location."
     public static let parameters = [
         ReportParameter("at", .time, default: .now, help: "The moment, RFC 3339."),
-        ReportParameter(
+        ReportParameter.duration(
             "threshold",
-            .duration,
-            default: .text(DurationText.format(PresenceDefaults.onlineThreshold)),
+            default: PresenceDefaults.onlineThreshold,
             help: "How recent a last seen counts as online: 90s, 5m, 2h, 7d."
         ),
     ]

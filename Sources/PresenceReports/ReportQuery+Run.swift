@@ -22,6 +22,17 @@ extension ReportQuery {
     }
 }
 
+extension ReportQuery {
+    /// Runs a report of a range in local time, after the checks every such report makes: the
+    /// range is not empty, and the zone is one PostgreSQL knows. The query's parameters are
+    /// the range's `from` and `to`, then `between`, then the zone as `AT TIME ZONE` takes it.
+    func rows(_ range: ReportRange, between: [String] = [], client: PostgresClient, logger: Logger) async throws -> [PostgresRow] {
+        try ReportError.requireRange(from: range.from, to: range.to)
+        let zone = try await TimeZoneCheck.resolve(range.timeZone, client: client, logger: logger)
+        return try await rows([range.from.rfc3339, range.to.rfc3339] + between + [zone], client: client, logger: logger)
+    }
+}
+
 /// A parameter in text form whose type the server infers from the query (type `unknown`).
 struct UntypedParameter: PostgresDynamicTypeEncodable {
     var text: String

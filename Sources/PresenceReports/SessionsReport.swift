@@ -132,10 +132,9 @@ extension SessionsReport: ReportDefinition {
     public static let summary = "Session count, mean, percentiles and duration histogram of the sessions that start in a range."
     public static let parameters =
         ReportParameter.range + [
-            ReportParameter(
+            ReportParameter.duration(
                 "gap",
-                .duration,
-                default: .text(DurationText.format(PresenceDefaults.sessionGap)),
+                default: PresenceDefaults.sessionGap,
                 help: "The session gap: 90s, 5m, 2h, 7d. With the projector's gap the projection answers."
             )
         ]

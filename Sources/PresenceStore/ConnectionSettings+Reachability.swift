@@ -29,25 +29,10 @@ extension ConnectionSettings {
 
     /// PostgresNIO's configuration of one connection with these settings.
     private func connectionConfiguration() throws -> PostgresConnection.Configuration {
-        var configuration: PostgresConnection.Configuration
-        switch endpoint {
-        case .unixSocket(let directory, let port):
-            configuration = PostgresConnection.Configuration(
-                unixSocketPath: "\(directory)/.s.PGSQL.\(port)",
-                username: username,
-                password: password,
-                database: database
-            )
-        case .tcp(let host, let port):
-            configuration = PostgresConnection.Configuration(
-                host: host,
-                port: port,
-                username: username,
-                password: password,
-                database: database,
-                tls: try sslMode.connectionTLS()
-            )
-        }
+        var configuration: PostgresConnection.Configuration = try endpointConfiguration(
+            unixSocket: { .init(unixSocketPath: $0, username: username, password: password, database: database) },
+            tcp: { .init(host: $0, port: $1, username: username, password: password, database: database, tls: try sslMode.connectionTLS()) }
+        )
         configuration.options.connectTimeout = .seconds(connectTimeout.components.seconds)
         return configuration
     }

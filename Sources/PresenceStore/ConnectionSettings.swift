@@ -91,26 +91,23 @@ public struct ConnectionSettings: Sendable, Hashable, CustomStringConvertible {
 
     /// The configuration of PostgresNIO's connection pool for these settings.
     public func clientConfiguration() -> PostgresClient.Configuration {
-        var configuration: PostgresClient.Configuration
-        switch endpoint {
-        case .unixSocket(let directory, let port):
-            configuration = PostgresClient.Configuration(
-                unixSocketPath: "\(directory)/.s.PGSQL.\(port)",
-                username: username,
-                password: password,
-                database: database
-            )
-        case .tcp(let host, let port):
-            configuration = PostgresClient.Configuration(
-                host: host,
-                port: port,
-                username: username,
-                password: password,
-                database: database,
-                tls: sslMode.postgresTLS()
-            )
-        }
+        var configuration: PostgresClient.Configuration = endpointConfiguration(
+            unixSocket: { .init(unixSocketPath: $0, username: username, password: password, database: database) },
+            tcp: { .init(host: $0, port: $1, username: username, password: password, database: database, tls: sslMode.postgresTLS()) }
+        )
         configuration.options.connectTimeout = .seconds(connectTimeout.components.seconds)
         return configuration
+    }
+
+    /// One of PostgresNIO's configurations for the endpoint: its pool's and its single
+    /// connection's take the same fields through types of their own.
+    func endpointConfiguration<Configuration>(
+        unixSocket: (_ path: String) -> Configuration,
+        tcp: (_ host: String, _ port: Int) throws -> Configuration
+    ) rethrows -> Configuration {
+        switch endpoint {
+        case .unixSocket(let directory, let port): unixSocket("\(directory)/.s.PGSQL.\(port)")
+        case .tcp(let host, let port): try tcp(host, port)
+        }
     }
 }

@@ -274,7 +274,7 @@ struct BucketEdgeTests {
             let from = Self.at("2026-03-28T23:00:00Z")
             let to = Self.at("2026-03-30T22:00:00Z")
             let days = try await ActivityReport.run(from: from, to: to, bucket: .day, timeZone: "CET", client: client, logger: logger)
-            #expect(days.timeZone == "CET")
+            #expect(days.range.timeZone == "CET")
             #expect(days.rows.map { $0.start.rfc3339 } == ["2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z"])
             #expect(days.rows.map(\.events) == [1, 1])
             let activeUsers = try await ActiveUsersReport.run(from: from, to: to, timeZone: "CET", client: client, logger: logger)

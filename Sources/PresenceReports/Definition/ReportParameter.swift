@@ -72,6 +72,11 @@ public struct ReportParameter: Sendable, Hashable {
         }
     }
 
+    /// A duration parameter, `default` when not given.
+    public static func duration(_ name: String, default value: Duration, help: String) -> ReportParameter {
+        ReportParameter(name, .duration, default: .text(DurationText.format(value)), help: help)
+    }
+
     /// The start of a report's range.
     public static let from = ReportParameter(
         "from",
