@@ -1,5 +1,6 @@
 import ArgumentParser
 import PresenceModel
+import PresenceReports
 
 /// A command-line duration: a whole number and a unit, `90s`, `5m`, `2h` or `7d`.
 struct DurationArgument: ExpressibleByArgument, Sendable {
@@ -7,7 +8,7 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     let duration: Duration
 
     init?(argument: String) {
-        guard let duration = DurationText.duration(argument) else { return nil }
+        guard case .duration(let duration)? = ReportParameter.Kind.duration.value(of: argument) else { return nil }
         self.duration = duration
     }
 

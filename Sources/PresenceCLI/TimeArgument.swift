@@ -1,5 +1,6 @@
 import ArgumentParser
 import PresenceModel
+import PresenceReports
 
 /// A command-line time in RFC 3339 (`2026-11-29T10:00:00Z`, offsets allowed), in the years
 /// 0001 to 9999 in UTC.
@@ -8,9 +9,8 @@ struct TimeArgument: ExpressibleByArgument, Sendable {
     let time: Timestamp
 
     init?(argument: String) {
-        // Only the years 0001 to 9999 in UTC: what RFC 3339 writes back and PostgreSQL reads
-        // (it has no year 0).
-        guard let time = Timestamp(rfc3339: argument), time.isInWrittenYears else { return nil }
+        // Read as every report's time parameter is: the years 0001 to 9999 in UTC.
+        guard case .time(let time)? = ReportParameter.Kind.time.value(of: argument) else { return nil }
         self.time = time
     }
 

@@ -15,6 +15,23 @@ public struct ReportParameter: Sendable, Hashable {
         case zone
         /// Any text, such as a user's id.
         case text
+
+        /// Reads a value of this kind given as text, as every front end reads it; `nil` when
+        /// the text is not one.
+        public func value(of text: String) -> ReportValue? {
+            switch self {
+            case .time:
+                // PostgreSQL has no year 0, and RFC 3339 no year 10000.
+                guard let time = Timestamp(rfc3339: text), time.isInWrittenYears else { return nil }
+                return .time(time)
+            case .duration:
+                return DurationText.duration(text).map(ReportValue.duration)
+            case .choice(let words):
+                return words.contains(text) ? .text(text) : nil
+            case .zone, .text:
+                return .text(text)
+            }
+        }
     }
 
     /// The value a parameter has when it is not given.
@@ -57,19 +74,9 @@ public struct ReportParameter: Sendable, Hashable {
         String(name.map { $0 == "-" ? "_" : $0 })
     }
 
-    /// Reads a value given as text; `nil` when the text is not a value of this kind.
+    /// Reads a value given as text; `nil` when the text is not a value of its kind.
     public func value(of text: String) -> ReportValue? {
-        switch kind {
-        case .time:
-            guard let time = Timestamp(rfc3339: text), time.isInWrittenYears else { return nil }
-            return .time(time)
-        case .duration:
-            return DurationText.duration(text).map(ReportValue.duration)
-        case .choice(let words):
-            return words.contains(text) ? .text(text) : nil
-        case .zone, .text:
-            return .text(text)
-        }
+        kind.value(of: text)
     }
 
     /// A duration parameter, `default` when not given.
