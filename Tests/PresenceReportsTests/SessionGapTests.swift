@@ -70,18 +70,17 @@ struct SessionGapTests {
         }
     }
 
+    /// All of ten's sessions.
+    func tenHistory(_ client: PostgresClient) async throws -> HistoryReport {
+        try await HistoryReport.run(user: "ten", from: .earliest, to: .latest, client: client, logger: logger)
+    }
+
     @Test("history follows the projector's gap: 30 min joins all of ten's events, 10 min splits at G + 1 µs")
     func history() async throws {
         try await ReportFixture.withProjected(Self.events) { client in
             // G = 30 min: every gap of ten's is at most 10 min + 1 µs, so one session,
             // 10:00 → 10:20:00.000001, 1200.000001 s, 3 events.
-            let wide = try await HistoryReport.run(
-                user: "ten",
-                from: Timestamp.earliest,
-                to: Timestamp.latest,
-                client: client,
-                logger: logger
-            )
+            let wide = try await tenHistory(client)
             #expect(
                 wide.json
                     == #"{"user":"ten","sessions":[{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:20:00.000001Z","duration_seconds":1200.000001,"events":3}]}"#
@@ -89,13 +88,7 @@ struct SessionGapTests {
             // G = 10 min: 10:00–10:10 (600 s, 2 events; the gap is exactly G) and 10:20:00.000001
             // alone (0 s; the gap is G + 1 µs).
             try await ReportFixture.rebuild(client, sessionGapSeconds: 600)
-            let narrow = try await HistoryReport.run(
-                user: "ten",
-                from: Timestamp.earliest,
-                to: Timestamp.latest,
-                client: client,
-                logger: logger
-            )
+            let narrow = try await tenHistory(client)
             #expect(
                 narrow.json
                     == #"{"user":"ten","sessions":[{"start":"2026-11-29T10:00:00Z","end":"2026-11-29T10:10:00Z","duration_seconds":600,"events":2},{"start":"2026-11-29T10:20:00.000001Z","end":"2026-11-29T10:20:00.000001Z","duration_seconds":0,"events":1}]}"#
