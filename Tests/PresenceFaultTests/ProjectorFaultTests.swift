@@ -118,7 +118,7 @@ extension FaultTests {
                     let loggedFirst = try await FaultChecks.logged(client)
                     let batchSize = 40_000
 
-                    let doomed = try PresenceProcess(
+                    let doomed = try ChildProcess(
                         ["project", "--follow", "--batch-size", String(batchSize), "--database-url", fault.url],
                         outputFile: fault.folder + "/projector-killed.log"
                     )
@@ -146,7 +146,7 @@ extension FaultTests {
 
                     // Another process, which does not wait for a lock: it must be free.
                     try await FaultChecks.write(events[first...], client)
-                    let next = try PresenceProcess(
+                    let next = try ChildProcess(
                         ["project", "--batch-size", "7000", "--database-url", fault.url],
                         outputFile: fault.folder + "/projector-next.log"
                     )

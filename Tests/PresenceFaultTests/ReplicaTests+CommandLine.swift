@@ -1,5 +1,6 @@
 import Foundation
 import PresenceModel
+import PresenceTestSupport
 import Testing
 
 extension FaultTests.ReplicaTests {
@@ -8,7 +9,7 @@ extension FaultTests.ReplicaTests {
     static func presence(_ arguments: [String], readURL: String, outputFile: String) async throws -> String {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasSuffix("DATABASE_URL") }
         environment["PRESENCE_READ_DATABASE_URL"] = readURL
-        let process = try PresenceProcess(arguments, outputFile: outputFile, environment: environment)
+        let process = try ChildProcess(arguments, outputFile: outputFile, environment: environment)
         let ending = await process.ending()
         #expect(ending == .exited(0), "presence \(arguments.joined(separator: " ")) \(ending): \(process.output)")
         return process.output
