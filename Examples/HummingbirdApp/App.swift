@@ -6,6 +6,7 @@ import PresenceEmbedded
 import PresenceHummingbird
 import PresenceIngest
 import PresenceModel
+import PresenceProjector
 import PresenceReports
 import PresenceStore
 import ServiceLifecycle
@@ -34,6 +35,8 @@ struct App {
 
         let client = settings.makeClient(logger: Logger(label: "example.postgres"))
         let tracker = PresenceTracker(client: client, logger: logger)
+        var projection = Projector.Configuration()
+        projection.waitForOtherProjector = true
         let router = Router()
         // Presence's one line: every request of a logged-in user is a seen-event, located at
         // its route pattern. It only appends to the tracker's buffer.
@@ -43,7 +46,9 @@ struct App {
         let application = Application(
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: 8081)),
-            services: [client, tracker],
+            // The projector keeps "online" and "last seen" current without another process; it
+            // stands by while another one works on the database.
+            services: [client, tracker, Projector(client: client, configuration: projection, logger: logger)],
             logger: logger
         )
         try await application.runService()
@@ -86,7 +91,8 @@ struct Site: Sendable {
         var people: [String] = []
         for name in ["alice", "bob", "carol"] {
             let seen = try await LastSeenReport.run(user: name, asOf: now, client: client, logger: logger)
-            people.append("<li>\(name): \(seen.lastSeen.map { Self.ago(now - $0) } ?? "never seen")</li>")
+            let ago = seen.lastSeen.map { $0.date.formatted(.relative(presentation: .named, unitsStyle: .wide)) }
+            people.append("<li>\(name): \(ago ?? "never seen")</li>")
         }
         let me = request.cookies["user"]?.value
         let html = """
@@ -102,17 +108,6 @@ struct Site: Sendable {
             </body></html>
             """
         return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
-    }
-
-    /// "just now", "3 minutes ago", "2 hours ago".
-    static func ago(_ span: Duration) -> String {
-        let seconds = max(0, span.components.seconds)
-        switch seconds {
-        case ..<60: return "just now"
-        case ..<3_600: return seconds / 60 == 1 ? "1 minute ago" : "\(seconds / 60) minutes ago"
-        case ..<86_400: return seconds / 3_600 == 1 ? "1 hour ago" : "\(seconds / 3_600) hours ago"
-        default: return seconds / 86_400 == 1 ? "1 day ago" : "\(seconds / 86_400) days ago"
-        }
     }
 
     static func escape(_ text: String) -> String {
