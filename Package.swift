@@ -7,11 +7,22 @@ import PackageDescription
 // migrations, the log's maintenance) → PresenceIngest (tracker, buffer, flusher, importers)
 // → PresenceProjector (folds the log into the projections) → PresenceReports (the queries
 // of Reports/ and their formats) → the `presence` command on top. Beside them, for the web:
-// PresenceHummingbird (the request-path middleware, so the core never depends on
-// Hummingbird) and PresenceServer (`presence serve`: the HTTP API, dashboard and metrics).
+// PresenceHummingbird and PresenceVapor (the request-path middleware; for Vapor also the
+// tracker's life with the app's, and queries from a request), so that the core depends on no
+// web framework, and PresenceServer (`presence serve`: the HTTP API, dashboard and
+// metrics, on Hummingbird).
 // For tools, not applications: PresenceEmbedded (a private PostgreSQL server, the embedded
-// default of the CLI, the tests, the benchmarks and the example) and PresenceSimulation
+// default of the CLI, the tests, the benchmarks and the examples) and PresenceSimulation
 // (synthetic traffic for the demo and the benchmarks).
+//
+// Each web framework is a package trait, so that an application fetches and builds only the
+// one it names (README, "Hummingbird or Vapor: package traits"; .ci/check-traits checks it):
+// every target's dependency on a framework is conditional on its trait, and SwiftPM then
+// leaves the other framework's packages out of resolution altogether. Both are on by default,
+// so that this package builds and tests whole.
+let hummingbird = TargetDependencyCondition.when(traits: ["Hummingbird"])
+let vapor = TargetDependencyCondition.when(traits: ["Vapor"])
+
 let package = Package(
     name: "Presence",
     platforms: [.macOS(.v15)],
@@ -22,10 +33,19 @@ let package = Package(
         .library(name: "PresenceProjector", targets: ["PresenceProjector"]),
         .library(name: "PresenceReports", targets: ["PresenceReports"]),
         .library(name: "PresenceHummingbird", targets: ["PresenceHummingbird"]),
+        .library(name: "PresenceVapor", targets: ["PresenceVapor"]),
         .library(name: "PresenceServer", targets: ["PresenceServer"]),
         .library(name: "PresenceEmbedded", targets: ["PresenceEmbedded"]),
         .library(name: "PresenceSimulation", targets: ["PresenceSimulation"]),
         .executable(name: "presence", targets: ["PresenceCLI"]),
+    ],
+    traits: [
+        .trait(
+            name: "Hummingbird",
+            description: "PresenceHummingbird, and PresenceServer and the presence command, which serve HTTP with Hummingbird."
+        ),
+        .trait(name: "Vapor", description: "PresenceVapor: the middleware, lifecycle and queries for Vapor 4 applications."),
+        .default(enabledTraits: ["Hummingbird", "Vapor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
@@ -39,6 +59,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
@@ -95,7 +116,21 @@ let package = Package(
             name: "PresenceHummingbird",
             dependencies: [
                 "PresenceIngest",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+            ]
+        ),
+        .target(
+            name: "PresenceVapor",
+            dependencies: [
+                "PresenceModel",
+                "PresenceStore",
+                "PresenceIngest",
+                "PresenceProjector",
+                "PresenceReports",
+                .product(name: "Vapor", package: "vapor", condition: vapor),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -105,7 +140,7 @@ let package = Package(
                 "PresenceStore",
                 "PresenceIngest",
                 "PresenceReports",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -152,15 +187,29 @@ let package = Package(
                 "PresenceModel",
                 "PresenceStore",
                 "PresenceIngest",
+                "PresenceProjector",
                 "PresenceReports",
                 "PresenceHummingbird",
                 "PresenceEmbedded",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Examples/HummingbirdApp"
+        ),
+        .executableTarget(
+            name: "PresenceVaporExample",
+            dependencies: [
+                "PresenceModel",
+                "PresenceStore",
+                "PresenceProjector",
+                "PresenceReports",
+                "PresenceVapor",
+                "PresenceEmbedded",
+                .product(name: "Vapor", package: "vapor", condition: vapor),
+            ],
+            path: "Examples/VaporApp"
         ),
         .target(
             name: "PresenceTestSupport",
@@ -245,11 +294,24 @@ let package = Package(
                 "PresenceHummingbird",
                 "PresenceServer",
                 "PresenceTestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "PresenceVaporTests",
+            dependencies: [
+                "PresenceModel",
+                "PresenceIngest",
+                "PresenceReports",
+                "PresenceVapor",
+                "PresenceTestSupport",
+                .product(name: "Vapor", package: "vapor", condition: vapor),
+                .product(name: "VaporTesting", package: "vapor", condition: vapor),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(
@@ -277,8 +339,8 @@ let package = Package(
                 "PresenceEmbedded",
                 "PresenceSimulation",
                 "PresenceTestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: hummingbird),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: hummingbird),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

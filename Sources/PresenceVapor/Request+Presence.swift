@@ -1,0 +1,76 @@
+import PresenceModel
+import PresenceReports
+import Vapor
+
+extension Request {
+    /// Presence's answers, from the projections, for a request handler:
+    ///
+    /// ```swift
+    /// app.get("profile", ":user") { req in
+    ///     let seen = try await req.presence.lastSeen(req.parameters.get("user")!)
+    ///     …
+    /// }
+    /// ```
+    public var presence: Presence { Presence(request: self) }
+
+    /// Presence's queries from a request: the reports that `presence online`, `last-seen` and
+    /// `history` and the HTTP API of `presence serve` answer with, through the application's
+    /// pool and logged with the request's logger.
+    public struct Presence: Sendable {
+        let request: Request
+
+        /// The users online at a moment, most recent first, for the configured threshold
+        /// (``Vapor/Application/Presence/Configuration/onlineThreshold``).
+        ///
+        /// - Parameter at: The moment. Default: now.
+        public func online(at: Timestamp = .now) async throws -> OnlineReport {
+            try await answer { runtime in
+                try await OnlineReport.run(
+                    at: at,
+                    threshold: runtime.configuration.onlineThreshold,
+                    client: runtime.client,
+                    logger: request.logger
+                )
+            }
+        }
+
+        /// When a user was last seen, and where; `lastSeen` is `nil` for a user never seen.
+        ///
+        /// - Parameters:
+        ///   - user: The user.
+        ///   - asOf: The moment the answer is for. Default: now.
+        public func lastSeen(_ user: String, asOf: Timestamp = .now) async throws -> LastSeenReport {
+            try await answer { runtime in
+                try await LastSeenReport.run(user: user, asOf: asOf, client: runtime.client, logger: request.logger)
+            }
+        }
+
+        /// A user's sessions that start in a range, oldest first (DESIGN.md, "Session").
+        ///
+        /// - Parameters:
+        ///   - user: The user.
+        ///   - from: The range's start (included).
+        ///   - to: The range's end (excluded).
+        /// - Throws: `Abort(.notFound)` for a user with no events, `Abort(.badRequest)` when
+        ///   `from` is not before `to`.
+        public func history(_ user: String, from: Timestamp, to: Timestamp) async throws -> HistoryReport {
+            try await answer { runtime in
+                try await HistoryReport.run(user: user, from: from, to: to, client: runtime.client, logger: request.logger)
+            }
+        }
+
+        /// Runs a report with the application's pool; a report's refusal of its input becomes
+        /// the `Abort` that Vapor answers with, as `presence serve` answers (404 for an unknown
+        /// user, 400 for the rest).
+        private func answer<Report>(_ run: (PresenceRuntime) async throws -> Report) async throws -> Report {
+            guard let runtime = request.application.presence.runtime else {
+                throw Abort(.internalServerError, reason: PresenceVaporError.notConfigured.description)
+            }
+            do {
+                return try await run(runtime)
+            } catch let error as ReportError {
+                throw Abort(error.code == .unknownUser ? .notFound : .badRequest, reason: error.message)
+            }
+        }
+    }
+}
