@@ -123,7 +123,13 @@ if library_rate or any(http_rates.values()):
     if library_rate:
         print(f"{'library: seen() until committed':40} {library_rate:10.0f} {'1.00x':>11}")
 
-for place, test in (("in process (router responder)", "request in process"), ("over loopback HTTP", "request over loopback HTTP")):
+middleware_tests = (
+    ("PresenceMiddleware", "in process (router responder)", "request in process"),
+    ("PresenceMiddleware", "over loopback HTTP", "request over loopback HTTP"),
+    ("PresenceVapor's PresenceMiddleware", "in process (responder on its event loop)", "vapor request in process"),
+    ("PresenceVapor's PresenceMiddleware", "over loopback HTTP", "vapor request over loopback HTTP"),
+)
+for middleware, place, test in middleware_tests:
     with_p50 = value(test, "p50with(ns)")
     if with_p50 is None:
         continue
@@ -131,7 +137,7 @@ for place, test in (("in process (router responder)", "request in process"), ("o
     without_p50 = value(test, "p50without(ns)")
     without_p99 = value(test, "p99without(ns)")
     print()
-    print(f"PresenceMiddleware, a trivial route {place}, requests alternating with and without it")
+    print(f"{middleware}, a trivial route {place}, requests alternating with and without it")
     print(f"{'':20} {'p50 ns':>9} {'p99 ns':>9}")
     print(f"{'with':20} {with_p50:9.0f} {with_p99:9.0f}")
     print(f"{'without':20} {without_p50:9.0f} {without_p99:9.0f}")

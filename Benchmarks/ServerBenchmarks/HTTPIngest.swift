@@ -61,7 +61,7 @@ enum HTTPIngest {
         let bodies = makeBodies(batch: batch)
         var stored = 0
         var seconds = 0.0
-        try await withFreshDatabase("presence_bench_http") { settings, _ in
+        try await withFreshDatabase("presence_bench_http", logger: logger) { settings, _ in
             let client = settings.makeClient(logger: logger)
             let tracker = PresenceTracker(client: client, logger: logger)
             var configuration = PresenceServer.Configuration()
@@ -115,7 +115,7 @@ enum HTTPIngest {
     static func throughLibrary() async throws -> Int {
         let all = makeEvents()
         var seconds = 0.0
-        try await withFreshDatabase("presence_bench_http") { settings, database in
+        try await withFreshDatabase("presence_bench_http", logger: logger) { settings, database in
             let client = settings.makeClient(logger: logger)
             let tracker = PresenceTracker(client: client, logger: logger)
             let group = ServiceGroup(services: [client, tracker], logger: logger)

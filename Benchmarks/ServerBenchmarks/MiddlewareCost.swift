@@ -18,33 +18,20 @@ import ServiceLifecycle
 enum MiddlewareCost {
     static let requests = 200_000
     static let httpRequests = 20_000
-    static let p50 = BenchmarkMetric.custom("p50 with (ns)", useScalingFactor: false)
-    static let p99 = BenchmarkMetric.custom("p99 with (ns)", useScalingFactor: false)
-    static let baselineP50 = BenchmarkMetric.custom("p50 without (ns)", useScalingFactor: false)
-    static let baselineP99 = BenchmarkMetric.custom("p99 without (ns)", useScalingFactor: false)
 
     static func register() {
         let configuration = Benchmark.Configuration(
-            metrics: [p50, p99, baselineP50, baselineP99],
+            metrics: AlternatingLatencies.metrics,
             warmupIterations: 0,
             maxDuration: .seconds(300),
             maxIterations: 1
         )
         Benchmark("request in process x\(requests), with and without the middleware", configuration: configuration) { benchmark in
-            let (without, with) = try await inProcess()
-            record(benchmark, without: without, with: with)
+            try await inProcess().record(into: benchmark)
         }
         Benchmark("request over loopback HTTP x\(httpRequests), with and without the middleware", configuration: configuration) { benchmark in
-            let (without, with) = try await overHTTP()
-            record(benchmark, without: without, with: with)
+            try await overHTTP().record(into: benchmark)
         }
-    }
-
-    static func record(_ benchmark: Benchmark, without: [Duration], with: [Duration]) {
-        benchmark.measurement(p50, nanoseconds(percentile(with, 0.5)))
-        benchmark.measurement(p99, nanoseconds(percentile(with, 0.99)))
-        benchmark.measurement(baselineP50, nanoseconds(percentile(without, 0.5)))
-        benchmark.measurement(baselineP99, nanoseconds(percentile(without, 0.99)))
     }
 
     static let userHeader = HTTPField.Name("X-User")!
@@ -58,9 +45,9 @@ enum MiddlewareCost {
         return router
     }
 
-    static func inProcess() async throws -> (without: [Duration], with: [Duration]) {
-        var result: ([Duration], [Duration]) = ([], [])
-        try await withFreshDatabase("presence_bench_middleware") { settings, client in
+    static func inProcess() async throws -> AlternatingLatencies {
+        var result = AlternatingLatencies(reservingCapacity: 0)
+        try await withFreshDatabase("presence_bench_middleware", logger: logger) { settings, client in
             let tracker = PresenceTracker(client: client, logger: logger)
             let group = ServiceGroup(services: [tracker], logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -69,10 +56,7 @@ enum MiddlewareCost {
                 let tracked = router(tracker: tracker).buildResponder()
                 let channel = EmbeddedChannel()
                 let clock = ContinuousClock()
-                var without: [Duration] = []
-                var with: [Duration] = []
-                without.reserveCapacity(requests)
-                with.reserveCapacity(requests)
+                var latencies = AlternatingLatencies(reservingCapacity: requests)
                 for index in 0..<requests {
                     let head = HTTPRequest(
                         method: .get,
@@ -88,11 +72,11 @@ enum MiddlewareCost {
                         let start = clock.now
                         _ = try await (variant == 0 ? plain : tracked).respond(to: request, context: context)
                         let elapsed = clock.now - start
-                        if variant == 0 { without.append(elapsed) } else { with.append(elapsed) }
+                        latencies.append(elapsed, withMiddleware: variant == 1)
                     }
                 }
                 precondition(tracker.statistics.accepted == requests, "the middleware recorded \(tracker.statistics.accepted)")
-                result = (without, with)
+                result = latencies
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
@@ -100,9 +84,9 @@ enum MiddlewareCost {
         return result
     }
 
-    static func overHTTP() async throws -> (without: [Duration], with: [Duration]) {
-        var result: ([Duration], [Duration]) = ([], [])
-        try await withFreshDatabase("presence_bench_middleware") { settings, client in
+    static func overHTTP() async throws -> AlternatingLatencies {
+        var result = AlternatingLatencies(reservingCapacity: 0)
+        try await withFreshDatabase("presence_bench_middleware", logger: logger) { settings, client in
             let tracker = PresenceTracker(client: client, logger: logger)
             let plain = Application(router: router(tracker: nil), configuration: .init(address: .hostname("127.0.0.1", port: 18_481)), logger: logger)
             let tracked = Application(
@@ -115,10 +99,9 @@ enum MiddlewareCost {
                 tasks.addTask { try await group.run() }
                 let http = HTTPClient(eventLoopGroupProvider: .singleton)
                 let clock = ContinuousClock()
-                var without: [Duration] = []
-                var with: [Duration] = []
+                var latencies = AlternatingLatencies(reservingCapacity: httpRequests)
                 var index = 0
-                while with.count < httpRequests {
+                while latencies.with.count < httpRequests {
                     for port in index % 2 == 0 ? [18_481, 18_482] : [18_482, 18_481] {
                         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/forum/\(index % 1_000)")
                         request.headers.add(name: "X-User", value: "user-\(index % 10_000)")
@@ -129,26 +112,16 @@ enum MiddlewareCost {
                         }
                         _ = try await response.body.collect(upTo: 1 << 16)
                         let elapsed = clock.now - start
-                        if port == 18_481 { without.append(elapsed) } else { with.append(elapsed) }
+                        latencies.append(elapsed, withMiddleware: port == 18_482)
                     }
                     index += 1
                 }
                 try await http.shutdown()
-                result = (without, with)
+                result = latencies
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
         }
         return result
-    }
-
-    static func percentile(_ durations: [Duration], _ fraction: Double) -> Duration {
-        let sorted = durations.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction))]
-    }
-
-    static func nanoseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
     }
 }

@@ -30,17 +30,3 @@ let benchmarks: @Sendable () -> Void = {
     HTTPIngest.register()
     MiddlewareCost.register()
 }
-
-/// A fresh, migrated database of the embedded server, for one benchmark.
-func withFreshDatabase(_ name: String, _ body: (ConnectionSettings, PostgresClient) async throws -> Void) async throws {
-    let admin = try await EmbeddedServer().start(logger: logger)
-    try await admin.withClient(logger: logger) { client in
-        try await client.dropDatabase(named: name, logger: logger)
-        try await client.createDatabase(named: name, logger: logger)
-    }
-    let settings = admin.with(database: name)
-    try await settings.withClient(logger: logger) { client in
-        _ = try await Migrator(client: client).migrate(logger: logger)
-        try await body(settings, client)
-    }
-}
