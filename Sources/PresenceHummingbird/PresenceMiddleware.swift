@@ -13,16 +13,8 @@ import PresenceIngest
 /// The event goes into the tracker's in-memory buffer (``PresenceTracker/seen(user:at:location:id:)``),
 /// never to the database on the request path; the tracker's flusher writes it.
 public struct PresenceMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// What an event's location is.
-    public enum Location: Sendable, Hashable {
-        /// The matched route's pattern, for example `/forum/{id}`: few distinct values, no
-        /// personal data from the path. A request that matched no route has no location.
-        case routePattern
-        /// The concrete path, for example `/forum/42`, without the query.
-        case path
-        /// No location.
-        case none
-    }
+    /// What an event's location is; the route pattern is Hummingbird's, `/forum/{id}`.
+    public typealias Location = RequestLocation
 
     private let tracker: PresenceTracker
     private let location: Location

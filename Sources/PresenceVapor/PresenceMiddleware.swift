@@ -21,19 +21,11 @@ import Vapor
 /// ``PresenceTracker/OverflowPolicy/wait(deadline:)`` policy does it start one, to wait for
 /// room without blocking the event loop.
 public struct PresenceMiddleware: Middleware {
-    /// What an event's location is.
-    public enum Location: Sendable, Hashable {
-        /// The matched route's pattern, for example `/forum/:id`: few distinct values, no
-        /// personal data from the path. A request that matched no route has no location.
-        ///
-        /// Vapor 4 finds the route before it runs any middleware, the global ones too, so the
-        /// pattern is known wherever this middleware is registered.
-        case routePattern
-        /// The concrete path, for example `/forum/42`, without the query.
-        case path
-        /// No location.
-        case none
-    }
+    /// What an event's location is; the route pattern is Vapor's, `/forum/:id`.
+    ///
+    /// Vapor 4 finds the route before it runs any middleware, the global ones too, so the
+    /// pattern is known wherever this middleware is registered.
+    public typealias Location = RequestLocation
 
     private let tracker: PresenceTracker
     private let location: Location
