@@ -48,6 +48,39 @@ struct LifecycleTests {
         }
     }
 
+    @Test("the synchronous shutdown blocks until every buffered event is written")
+    func drainOnSynchronousShutdown() async throws {
+        try await TestDatabase.withFresh { client, settings in
+            let configuration = {
+                var configuration = Application.Presence.Configuration()
+                configuration.tracker.maximumBatchAge = .seconds(3_600)
+                return configuration
+            }()
+            // An application of Vapor's synchronous API, made, booted and shut down on a thread
+            // of its own, as a program that uses app.run() does on its main thread.
+            let counts = try await withCheckedThrowingContinuation { (done: CheckedContinuation<(buffered: Int, stored: Int), any Error>) in
+                Thread {
+                    do {
+                        let app = Application(.testing)
+                        app.logger.logLevel = .warning
+                        try app.presence.use(settings, configuration: configuration)
+                        try app.boot()
+                        let tracker = app.presence.tracker
+                        for page in 0..<50 { tracker.seen(user: "kim", location: "/page/\(page)") }
+                        let buffered = tracker.statistics.buffered
+                        app.shutdown()
+                        done.resume(returning: (buffered, tracker.statistics.stored))
+                    } catch {
+                        done.resume(throwing: error)
+                    }
+                }.start()
+            }
+            #expect(counts.buffered == 50)
+            #expect(counts.stored == 50)
+            #expect(try await loggedEvents(client).count == 50)
+        }
+    }
+
     @Test("an application that never booted still writes what was recorded")
     func drainWithoutBoot() async throws {
         try await TestDatabase.withFresh { client, settings in
