@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Benchmark
+import BenchmarkSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -1,19 +1,5 @@
-import AsyncHTTPClient
 import Benchmark
-import Foundation
-import Hummingbird
 import Logging
-import NIOCore
-import NIOEmbedded
-import PostgresNIO
-import PresenceEmbedded
-import PresenceHummingbird
-import PresenceIngest
-import PresenceModel
-import PresenceServer
-import PresenceStore
-import Prometheus
-import ServiceLifecycle
 
 // presence serve beside the library, from one run: events per second through
 // POST /v1/events on loopback (batches of 100 and 1,000) against the library's
