@@ -306,6 +306,7 @@ let package = Package(
             dependencies: [
                 "PresenceModel",
                 "PresenceIngest",
+                "PresenceProjector",
                 "PresenceReports",
                 "PresenceVapor",
                 "PresenceTestSupport",

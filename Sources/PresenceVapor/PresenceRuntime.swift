@@ -37,13 +37,8 @@ final class PresenceRuntime: LifecycleHandler, Sendable {
         tracker = PresenceTracker(client: client, configuration: configuration.tracker, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: client), .init(service: tracker)]
         if let projector = configuration.projector {
-            services.append(
-                .init(
-                    service: Projector(client: client, configuration: projector, logger: logger),
-                    successTerminationBehavior: .ignore,
-                    failureTerminationBehavior: .ignore
-                )
-            )
+            let service = ProjectorService(projector: Projector(client: client, configuration: projector, logger: logger), logger: logger)
+            services.append(.init(service: service, successTerminationBehavior: .ignore))
         }
         group = ServiceGroup(configuration: .init(services: services, logger: logger))
     }
@@ -76,7 +71,7 @@ final class PresenceRuntime: LifecycleHandler, Sendable {
                 do {
                     try await group.run()
                 } catch {
-                    logger.error("Presence's tracker stopped", metadata: ["error": "\(error)"])
+                    logger.error("Presence's pool and tracker stopped", metadata: ["error": "\(error)"])
                 }
             }
             task = started
@@ -91,5 +86,21 @@ final class PresenceRuntime: LifecycleHandler, Sendable {
         let task = start()
         await group.triggerGracefulShutdown()
         await task.value
+    }
+}
+
+/// The projector in an application: when it stops with an error (another projector works on
+/// the database, say), it says so in the log, where a `ServiceGroup` would only log at debug
+/// level, and returns, which leaves the tracker and the application running.
+private struct ProjectorService: Service {
+    let projector: Projector
+    let logger: Logger
+
+    func run() async {
+        do {
+            try await projector.run()
+        } catch {
+            logger.error("Presence's projector stopped; the projections no longer follow the log", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import PresenceIngest
+import PresenceProjector
 import PresenceTestSupport
 import PresenceVapor
 import Testing
@@ -90,6 +91,46 @@ struct LifecycleTests {
             await app.presence.tracker.seen(user: "ivan", location: "/job")
             try await app.asyncShutdown()
             #expect(try await loggedEvents(client) == [Logged(user: "ivan", location: "/job")])
+        }
+    }
+
+    @Test("the projector in the application folds the log; a busy one leaves the tracker running")
+    func projectorInTheApplication() async throws {
+        try await TestDatabase.withFresh { client, settings in
+            var configuration = Application.Presence.Configuration()
+            configuration.projector = Projector.Configuration()
+            let routes: @Sendable (Application) throws -> Void = { app in
+                app.middleware.use(HeaderAuthenticator())
+                app.middleware.use(PresenceMiddleware(tracker: app.presence.tracker, user: HeaderUser.self))
+                app.get("last-seen", ":user") { request in
+                    try await request.presence.lastSeen(try request.parameters.require("user")).lastSeen?.rfc3339 ?? "never"
+                }
+            }
+            // Another projector works on the database: this application's stops at once and
+            // says so, and its tracker goes on recording and writing.
+            try await client.withConnection { other in
+                try await other.query("SELECT pg_advisory_lock(hashtextextended('presence_projector', 0))", logger: TestDatabase.logger)
+                let lines = LogLines()
+                try await withApp { app in
+                    app.logger = lines.logger(label: "presence.tests.vapor", level: .error)
+                    app.middleware = Middlewares()
+                    try app.presence.use(settings, configuration: configuration)
+                    try routes(app)
+                    let tester = try app.testing()
+                    #expect(try await lines.wait { $0.contains("Presence's projector stopped") && $0.contains("Another projector") }, "\(lines.all)")
+                    try await tester.test(.GET, "/last-seen/lena", headers: ["X-User": "lena"]) { #expect($0.body.string == "never") }
+                }
+                try await other.query("SELECT pg_advisory_unlock_all()", logger: TestDatabase.logger)
+            }
+            #expect(try await loggedEvents(client) == [Logged(user: "lena", location: "/last-seen/:user")])
+            #expect(try await TestDatabase.number(client, "SELECT count(*) FROM presence_current") == 0)
+            // Alone on the database, the application's projector folds what is in the log.
+            try await withPresenceApp(settings, configuration: configuration, routes: routes) { app in
+                _ = try app.testing()
+                try await eventually("the application's projector to fold lena's event") {
+                    try await TestDatabase.number(client, "SELECT count(*) FROM presence_current") == 1
+                }
+            }
         }
     }
 
