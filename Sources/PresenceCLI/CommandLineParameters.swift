@@ -89,7 +89,7 @@ enum CommandLineParameters {
 
     private static func defaultText(_ parameter: ReportParameter) -> String {
         switch parameter.defaultValue {
-        case .required: ""
+        case .required, .absent: ""
         case .text(let text): " (default: \(text))"
         case .now: " (default: now)"
         case .earliest: " (default: the beginning)"

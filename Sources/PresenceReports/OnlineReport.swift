@@ -3,7 +3,8 @@ import Logging
 import PostgresNIO
 import PresenceModel
 
-/// The users online at a moment, most recent first (`presence online`).
+/// The users online at a moment, most recent first, anywhere or at a location
+/// (`presence online`).
 public struct OnlineReport: Sendable, Hashable {
     /// One online user.
     public struct User: Sendable, Hashable {
@@ -19,7 +20,9 @@ public struct OnlineReport: Sendable, Hashable {
     public var at: Timestamp
     /// The threshold: online means last seen at most this long before ``at``.
     public var threshold: Duration
-    /// The users online, most recent first.
+    /// The location asked about, or `nil` for anywhere.
+    public var location: LocationMatch?
+    /// The users online (at the location), most recent first.
     public var users: [User]
 
     /// Runs the report.
@@ -27,18 +30,30 @@ public struct OnlineReport: Sendable, Hashable {
     /// - Parameters:
     ///   - at: The moment.
     ///   - threshold: How recent a last seen counts as online.
+    ///   - location: Only the users whose latest event is at this location; `nil` for all.
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
-    public static func run(at: Timestamp, threshold: Duration, client: PostgresClient, logger: Logger) async throws -> OnlineReport {
-        // No event lies before the earliest time the rules allow, so a window reaching past it
-        // starts there (and the product cannot overflow).
-        let since = threshold >= at - .earliest ? min(.earliest, at) : at - threshold
-        let rows = try await ReportQuery.online.rows([at.rfc3339, since.rfc3339], client: client, logger: logger)
+    public static func run(
+        at: Timestamp,
+        threshold: Duration,
+        location: LocationMatch? = nil,
+        client: PostgresClient,
+        logger: Logger
+    ) async throws -> OnlineReport {
+        let since = windowStart(at: at, threshold: threshold)
+        let rows = try await ReportQuery.online.rows([at.rfc3339, since.rfc3339] + LocationMatch.binds(location), client: client, logger: logger)
         let users = try rows.map { row in
             let (user, lastSeen, location) = try row.decode((String, Timestamp, String?).self)
             return User(user: user, lastSeen: lastSeen, location: location)
         }
-        return OnlineReport(at: at, threshold: threshold, users: users)
+        return OnlineReport(at: at, threshold: threshold, location: location, users: users)
+    }
+
+    /// The start of the log's window that holds the latest event of every user online at
+    /// `at`: `at - threshold`. No event lies before the earliest time the rules allow, so a
+    /// window reaching past it starts there (and the difference cannot overflow).
+    static func windowStart(at: Timestamp, threshold: Duration) -> Timestamp {
+        threshold >= at - .earliest ? min(.earliest, at) : at - threshold
     }
 
     /// One row per user.
@@ -70,17 +85,19 @@ public struct OnlineReport: Sendable, Hashable {
 
 extension OnlineReport: ReportDefinition {
     public static let name = "online"
-    public static let summary = "List the users online at a moment, most recent first, with last seen and location."
-    public static let parameters = [
-        ReportParameter("at", .time, default: .now, help: "The moment, RFC 3339."),
-        ReportParameter.duration(
-            "threshold",
-            default: PresenceDefaults.onlineThreshold,
-            help: "How recent a last seen counts as online: 90s, 5m, 2h, 7d."
-        ),
-    ]
+    public static let summary = "List the users online at a moment, most recent first, with last seen and location; or only those at a location."
+    public static let parameters =
+        [
+            ReportParameter.at, ReportParameter.threshold,
+        ] + LocationMatch.parameters
 
     public static func run(_ arguments: ReportArguments, client: PostgresClient, logger: Logger) async throws -> OnlineReport {
-        try await run(at: arguments.time("at"), threshold: arguments.duration("threshold"), client: client, logger: logger)
+        try await run(
+            at: arguments.time("at"),
+            threshold: arguments.duration("threshold"),
+            location: LocationMatch.from(arguments),
+            client: client,
+            logger: logger
+        )
     }
 }

@@ -5,14 +5,17 @@ import PresenceModel
 import PresenceStore
 
 extension ReportQuery {
-    /// Runs the query with its parameters, every one sent as a bind, and returns all rows.
+    /// Runs the query with its parameters, every one sent as a bind (`nil` as NULL), and
+    /// returns all rows.
     ///
     /// The binds carry no type: PostgreSQL takes each one's type from the file (which casts
     /// every parameter, `$1::timestamptz`), as it does for a value pasted into the SQL. Sent as
     /// `text`, each cast would be a conversion the query repeats on every row it filters.
-    func rows(_ parameters: [String], client: PostgresClient, logger: Logger) async throws -> [PostgresRow] {
+    func rows(_ parameters: [String?], client: PostgresClient, logger: Logger) async throws -> [PostgresRow] {
         var bindings = PostgresBindings(capacity: parameters.count)
-        for parameter in parameters { bindings.append(UntypedParameter(text: parameter)) }
+        for parameter in parameters {
+            if let parameter { bindings.append(UntypedParameter(text: parameter)) } else { bindings.appendNull() }
+        }
         let sql = try sql
         do {
             return try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()

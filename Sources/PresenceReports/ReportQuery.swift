@@ -4,6 +4,8 @@ import PresenceStore
 public enum ReportQuery: String, Sendable, CaseIterable {
     /// Users online at a moment (`Reports/online.sql`).
     case online
+    /// The busiest locations at a moment (`Reports/locations.sql`).
+    case locations
     /// A user's last seen as of a moment (`Reports/last-seen.sql`).
     case lastSeen = "last-seen"
     /// A user's sessions in a range (`Reports/history.sql`).

@@ -6,7 +6,8 @@ import PresenceReports
 /// The read endpoints: the command line's queries and reports, with the same parameters
 /// (``ReportDefinition/parameters``, `as-of` as `as_of`) and DESIGN.md's JSON shapes.
 ///
-/// - `GET /v1/online?at=T&threshold=5m`
+/// - `GET /v1/online?at=T&threshold=5m&location=L&match=exact|prefix`
+/// - `GET /v1/locations?at=T&threshold=5m&limit=20`
 /// - `GET /v1/users/{user}/last-seen?as_of=T`
 /// - `GET /v1/users/{user}/history?from=T&to=T`
 /// - `GET /v1/reports/{name}?from=T&to=T&tz=ZONE&…` for every report of ``ReportCatalog/ranges``
@@ -15,6 +16,10 @@ struct QueryEndpoints: Sendable {
 
     func online(_ request: Request, context: some RequestContext) async throws -> Response {
         try await answer(OnlineReport.self, request, context: context)
+    }
+
+    func locations(_ request: Request, context: some RequestContext) async throws -> Response {
+        try await answer(LocationsReport.self, request, context: context)
     }
 
     func lastSeen(_ request: Request, context: some RequestContext) async throws -> Response {

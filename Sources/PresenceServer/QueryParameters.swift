@@ -68,6 +68,8 @@ struct QueryParameters: Sendable {
         case .choice(let words):
             let choices = words.dropLast().joined(separator: ", ") + (words.count > 1 ? " or " : "") + (words.last ?? "")
             return APIError(.badRequest, "The parameter \(shown) is unknown: use \(choices).")
+        case .count:
+            return APIError(.badRequest, "The parameter \(shown) is not a whole number from 1 to \(ReportParameter.Kind.maximumCount).")
         case .zone, .text:
             return APIError(.badRequest, "The parameter \(shown) is not valid.")
         }

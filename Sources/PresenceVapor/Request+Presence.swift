@@ -13,21 +13,43 @@ extension Request {
     /// ```
     public var presence: Presence { Presence(request: self) }
 
-    /// Presence's queries from a request: the reports that `presence online`, `last-seen` and
-    /// `history` and the HTTP API of `presence serve` answer with, through the application's
+    /// Presence's queries from a request: the reports that `presence online`, `locations`,
+    /// `last-seen` and `history` and the HTTP API of `presence serve` answer with, through the application's
     /// pool and logged with the request's logger.
     public struct Presence: Sendable {
         let request: Request
 
         /// The users online at a moment, most recent first, for the configured threshold
-        /// (``Vapor/Application/Presence/Configuration/onlineThreshold``).
+        /// (``Vapor/Application/Presence/Configuration/onlineThreshold``): anywhere, or only
+        /// those at a location ("who is viewing this thread").
         ///
-        /// - Parameter at: The moment. Default: now.
-        public func online(at: Timestamp = .now) async throws -> OnlineReport {
+        /// - Parameters:
+        ///   - at: The moment. Default: now.
+        ///   - location: Only the users whose latest event is at this location; `nil` (the
+        ///     default) for all.
+        public func online(at: Timestamp = .now, location: LocationMatch? = nil) async throws -> OnlineReport {
             try await answer { runtime in
                 try await OnlineReport.run(
                     at: at,
                     threshold: runtime.configuration.onlineThreshold,
+                    location: location,
+                    client: runtime.client,
+                    logger: request.logger
+                )
+            }
+        }
+
+        /// The busiest locations at a moment, with how many online users are at each.
+        ///
+        /// - Parameters:
+        ///   - at: The moment. Default: now.
+        ///   - limit: The most locations listed. Default: 20.
+        public func locations(at: Timestamp = .now, limit: Int = 20) async throws -> LocationsReport {
+            try await answer { runtime in
+                try await LocationsReport.run(
+                    at: at,
+                    threshold: runtime.configuration.onlineThreshold,
+                    limit: limit,
                     client: runtime.client,
                     logger: request.logger
                 )

@@ -20,6 +20,7 @@ struct EveryCommandArgumentTests {
     /// Every command, the options it needs, and its options that take a time or a duration.
     static let commands: [(command: [String], required: [String: String], times: [String], durations: [String])] = [
         (["online"], [:], ["--at"], ["--threshold"]),
+        (["locations"], [:], ["--at"], ["--threshold"]),
         (["last-seen", "alice"], [:], ["--as-of"], []),
         (["history", "alice"], [:], ["--from", "--to"], []),
         (["report", "activity"], range, ["--from", "--to"], []),
@@ -145,6 +146,19 @@ struct EveryReportCommandTests {
         #expect(try await run(["report", "hour-by-weekday", "--tz", "Pacific/Chatham"] + Self.everything) == nil)
         #expect(try await run(["online", "--at", "9999-12-31T23:59:59.999999Z", "--threshold", "36500d"]) == nil)
         #expect(try await run(["last-seen", "alice", "--as-of", "0001-01-01T00:00:00Z"]) == nil)
+    }
+
+    @Test("online at a location and the busiest locations run; a location no event can have and a limit of 0 are refused")
+    func locations() async throws {
+        #expect(try await run(["online", "--location", "/forum/", "--match", "prefix", "--format", "json"]) == nil)
+        #expect(try await run(["locations", "--limit", "3"]) == nil)
+        let long = try #require(try await run(["online", "--location", String(repeating: "x", count: 2_049)]))
+        #expect(long.fullMessage.hasSuffix("cannot be one: a location has at most 2048 bytes of UTF-8 and no NUL."), "\(long.fullMessage)")
+        #expect(long.exitCode == ExitCode.failure.rawValue)
+        let limit = try #require(CommandLine.parseFailure(["locations", "--limit", "0"]))
+        #expect(limit.message == "The value '0' is invalid for '--limit <limit>'")
+        let match = try #require(CommandLine.parseFailure(["online", "--location", "/a", "--match", "regex"]))
+        #expect(match.message == "The value 'regex' is invalid for '--match <match>'. Please provide one of 'exact' or 'prefix'.")
     }
 
     @Test(

@@ -18,6 +18,7 @@ struct ReportSubcommandTests {
                 case .choice(let words): words[0]
                 case .zone: "UTC"
                 case .text: "alice"
+                case .count: "3"
                 }
             return parameter.isPositional ? [value] : ["--\(parameter.name)", value]
         }

@@ -50,6 +50,12 @@ struct QueryEndpointTests {
                     == #"{"at":"2026-03-29T00:45:00Z","threshold_seconds":300,"users":[{"user":"alice","last_seen":"2026-03-29T00:40:00Z","location":"/b"},{"user":"bob","last_seen":"2026-03-29T00:40:00Z","location":"/a"}]}"#
                     + "\n"
             )
+            let atB = try await get(client, "/v1/online?at=2026-03-29T00:45:00Z&location=/b")
+            #expect(atB.text.contains(#""users":[{"user":"alice","last_seen":"2026-03-29T00:40:00Z","location":"/b"}]"#), "\(atB.text)")
+            let prefix = try await get(client, "/v1/online?at=2026-03-29T00:45:00Z&location=%2F&match=prefix")
+            #expect(prefix.text == online.text)
+            let locations = try await get(client, "/v1/locations?at=2026-03-29T00:45:00Z&limit=1")
+            #expect(locations.text == #"{"at":"2026-03-29T00:45:00Z","threshold_seconds":300,"locations":[{"location":"/a","users":1}]}"# + "\n")
             let nobody = try await get(client, "/v1/online?at=2026-03-29T00:45:00.000001Z")
             #expect(nobody.text.contains(#""users":[]"#))
 
@@ -141,6 +147,11 @@ struct QueryEndpointTests {
                 ("/v1/reports/sessions?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&gap=0m", "is not a duration"),
                 ("/v1/online?threshold=-5m", "is not a duration"),
                 ("/v1/online?at=2026-13-01T00:00:00Z", "is not an RFC 3339 time"),
+                ("/v1/online?location=/a&match=suffix", "match=\\\"suffix\\\" is unknown: use exact or prefix."),
+                ("/v1/online?location=%00", "cannot be one: a location has at most 2048 bytes of UTF-8 and no NUL."),
+                ("/v1/online?location=" + String(repeating: "x", count: 2049), "cannot be one"),
+                ("/v1/locations?limit=0", "limit=\\\"0\\\" is not a whole number from 1 to 100000."),
+                ("/v1/locations?limit=many", "is not a whole number"),
                 // Out of range: outside the years 0001 to 9999 (in UTC), or more buckets than a report lists.
                 ("/v1/online?at=0000-12-31T23:59:59Z", "at=\\\"0000-12-31T23:59:59Z\\\" lies outside the years 0001 to 9999 in UTC."),
                 ("/v1/users/alice/last-seen?as_of=9999-12-31T23:59:59-00:01", "lies outside the years 0001 to 9999"),

@@ -37,6 +37,14 @@ struct RequestPresenceTests {
                 separator: "\n"
             )
         }
+        app.get("online", "forum") { request in
+            let at = try Timestamp(rfc3339: request.query.get(String.self, at: "at")).orThrow()
+            return try await request.presence.online(at: at, location: .exact("/forum/:id")).users.map(\.user).joined(separator: " ")
+        }
+        app.get("locations") { request in
+            let at = try Timestamp(rfc3339: request.query.get(String.self, at: "at")).orThrow()
+            return try await request.presence.locations(at: at).locations.map { "\($0.location) \($0.users)" }.joined(separator: "\n")
+        }
         app.get("last-seen", ":user") { request in
             let asOf = try Timestamp(rfc3339: request.query.get(String.self, at: "as_of")).orThrow()
             let report = try await request.presence.lastSeen(try request.parameters.require("user"), asOf: asOf)
@@ -96,10 +104,22 @@ struct RequestPresenceTests {
                 let moments = [
                     first - .seconds(1), first, first + .seconds(12 * 60), first + .seconds(35 * 60), first + .seconds(3 * 3_600 + 5 * 60), .now,
                 ]
+                var sawForum = false
                 for moment in moments {
                     try await tester.test(.GET, "/online?at=\(moment.rfc3339)") { response in
                         #expect(response.status == .ok)
                         #expect(response.body.string == Self.expectedOnline(at: moment), "online at \(moment)")
+                    }
+                    let atForum = Self.latest(asOf: moment).values.filter { moment - $0.at <= Self.threshold && $0.location == "/forum/:id" }
+                    sawForum = sawForum || !atForum.isEmpty
+                    try await tester.test(.GET, "/online/forum?at=\(moment.rfc3339)") { response in
+                        #expect(
+                            response.body.string
+                                == atForum.sorted { $0.at != $1.at ? $0.at > $1.at : $0.user < $1.user }.map(\.user).joined(separator: " ")
+                        )
+                    }
+                    try await tester.test(.GET, "/locations?at=\(moment.rfc3339)") { response in
+                        #expect(response.body.string == (atForum.isEmpty ? "" : "/forum/:id \(atForum.count)"), "locations at \(moment)")
                     }
                     for user in ["user0", "user5", "nobody"] {
                         let expected = Self.latest(asOf: moment)[user].map { "\(user) \($0.at.rfc3339) \($0.location ?? "-")" } ?? "\(user) never -"
@@ -108,6 +128,7 @@ struct RequestPresenceTests {
                         }
                     }
                 }
+                #expect(sawForum, "some moment has users at /forum/:id")
                 for (from, to) in [(first, Timestamp.now), (first + .seconds(3_600), Timestamp.now), (first, first + .seconds(60))] {
                     for user in ["user0", "user3"] {
                         try await tester.test(.GET, "/history/\(user)?from=\(from.rfc3339)&to=\(to.rfc3339)") { response in

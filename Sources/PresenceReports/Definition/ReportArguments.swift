@@ -47,6 +47,7 @@ public struct ReportArguments: Sendable, Hashable {
             }
             switch parameter.defaultValue {
             case .required: throw Problem(parameter: parameter, kind: .missing)
+            case .absent: continue
             case .text(let text):
                 guard let value = parameter.value(of: text) else { throw Problem(parameter: parameter, kind: .invalid(text)) }
                 values[parameter.name] = value
@@ -74,6 +75,18 @@ public struct ReportArguments: Sendable, Hashable {
     public func text(_ name: String) throws(ReportError) -> String {
         guard case .text(let text) = values[name] else { throw Self.noParameter(name, "text") }
         return text
+    }
+
+    /// The text parameter `name`, or `nil` when it was not given and has no default.
+    public func optionalText(_ name: String) -> String? {
+        guard case .text(let text) = values[name] else { return nil }
+        return text
+    }
+
+    /// The count parameter `name`.
+    public func count(_ name: String) throws(ReportError) -> Int {
+        guard case .count(let count) = values[name] else { throw Self.noParameter(name, "count") }
+        return count
     }
 
     /// A report that asks for a parameter it does not declare: a mistake in this build.

@@ -15,6 +15,11 @@ public struct ReportParameter: Sendable, Hashable {
         case zone
         /// Any text, such as a user's id.
         case text
+        /// A whole number from 1 to ``maximumCount``, such as how many rows at most.
+        case count
+
+        /// The largest ``count``.
+        public static let maximumCount = 100_000
 
         /// Reads a value of this kind given as text, as every front end reads it; `nil` when
         /// the text is not one.
@@ -30,6 +35,9 @@ public struct ReportParameter: Sendable, Hashable {
                 return words.contains(text) ? .text(text) : nil
             case .zone, .text:
                 return .text(text)
+            case .count:
+                guard let count = Int(text), (1...Self.maximumCount).contains(count) else { return nil }
+                return .count(count)
             }
         }
     }
@@ -38,6 +46,8 @@ public struct ReportParameter: Sendable, Hashable {
     public enum Default: Sendable, Hashable {
         /// None: the parameter must be given.
         case required
+        /// None, and none is needed: the report runs without it.
+        case absent
         /// This text, read as a given one would be.
         case text(String)
         /// The moment the report runs (a time).
@@ -101,6 +111,14 @@ public struct ReportParameter: Sendable, Hashable {
     )
     /// A range and its zone: what every report of a range takes.
     public static let range = [from, to, timeZone]
+    /// The moment a report of presence (online, locations) is for.
+    public static let at = ReportParameter("at", .time, default: .now, help: "The moment, RFC 3339.")
+    /// How recent a last seen counts as online, for a report of presence.
+    public static let threshold = duration(
+        "threshold",
+        default: PresenceDefaults.onlineThreshold,
+        help: "How recent a last seen counts as online: 90s, 5m, 2h, 7d."
+    )
     /// The user a report is about, first on the command line and in the HTTP path.
     public static let user = ReportParameter("user", .text, positional: true, help: "The user.")
 }

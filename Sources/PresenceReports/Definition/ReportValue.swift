@@ -8,4 +8,6 @@ public enum ReportValue: Sendable, Hashable {
     case duration(Duration)
     /// A word, a zone's name or other text.
     case text(String)
+    /// A whole number of at least 1.
+    case count(Int)
 }
