@@ -95,7 +95,8 @@ if fresh_p50 is not None:
     print(f"freshness at 10,000 events/s, seen() to online_users: p50 {fresh_p50:.0f} ms, p99 {fresh_p99:.0f} ms ({probes:.0f} probes)")
 
 reports = [("activity by day", "activity, day buckets"), ("activity by hour", "activity, hour buckets"),
-           ("sessions", "sessions, projector's gap"), ("active users", "active users (DAU/WAU/MAU)")]
+           ("sessions", "sessions, projector's gap"), ("active users", "active users (DAU/WAU/MAU)"),
+           ("busiest locations", "busiest locations (window)"), ("online at a prefix", "online at /forum/ (window)")]
 report_rows = []
 for events in (1_000_000, 10_000_000):
     for name, label in reports:
@@ -106,9 +107,10 @@ for events in (1_000_000, 10_000_000):
 if report_rows:
     print()
     print("reports over 30 days (Europe/Berlin), from the projections against the raw log; median of the iterations")
+    print("(busiest locations and online at a prefix: at one moment, from the threshold's window of the log against the whole log)")
     print(f"{'events':>10}  {'report':28} {'projections ms':>14} {'raw log ms':>11} {'raw/proj':>9}")
     for events, label, projected, raw in report_rows:
-        shown = [f"{nanos / 1e6:.0f}" if nanos else "n/a" for nanos in (projected, raw)]
+        shown = [(f"{nanos / 1e6:.2f}" if nanos < 1e7 else f"{nanos / 1e6:.0f}") if nanos else "n/a" for nanos in (projected, raw)]
         print(f"{events:>10}  {label:28} {shown[0]:>14} {shown[1]:>11} {ratio(raw, projected):>9}")
 
 http_rates = {batch: value(f"http ingest x500000, batches of {batch}", "eventspersecond") for batch in (100, 1000)}

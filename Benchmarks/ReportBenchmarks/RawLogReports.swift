@@ -125,6 +125,36 @@ enum RawLogReports {
         ORDER BY t.day
         """
 
+    /// The busiest locations at a moment, from every user's latest event in the whole log up
+    /// to it, as one would without the threshold's window: the users online are those whose
+    /// latest event lies within the threshold.
+    static let busiestLocations = """
+        SELECT location, count(*)
+        FROM (
+            SELECT DISTINCT ON (user_id) user_id, at, location
+            FROM seen_events
+            WHERE at <= $1::timestamptz
+            ORDER BY user_id, at DESC, id DESC
+        ) AS latest
+        WHERE at >= $2::timestamptz AND location IS NOT NULL
+        GROUP BY location
+        ORDER BY count(*) DESC, location COLLATE "C"
+        LIMIT 20
+        """
+
+    /// The users online at a moment whose latest event is under a prefix, the same way.
+    static let onlineAtPrefix = """
+        SELECT user_id, at, location
+        FROM (
+            SELECT DISTINCT ON (user_id) user_id, at, location
+            FROM seen_events
+            WHERE at <= $1::timestamptz
+            ORDER BY user_id, at DESC, id DESC
+        ) AS latest
+        WHERE at >= $2::timestamptz AND left(location, length($3::text)) = $3::text
+        ORDER BY at DESC, user_id
+        """
+
     /// Runs one of the queries above with its parameters as binds, untyped as the library
     /// sends them (PostgreSQL takes each type from the query's cast and parses it once).
     static func rows(_ sql: String, _ parameters: [String], client: PostgresClient, logger: Logger) async throws -> [PostgresRow] {

@@ -12,6 +12,15 @@ enum ReportCase: String, CaseIterable, Sendable {
     case activityByHour = "activity by hour"
     case sessions = "sessions"
     case activeUsers = "active users"
+    case busiestLocations = "busiest locations"
+    case onlineAtPrefix = "online at a prefix"
+
+    /// The moment the reports of presence ask about: noon of the last day, which both
+    /// datasets hold (each is cut hours before the day's end).
+    static let moment = Timestamp(rfc3339: "2026-10-31T12:00:00Z")!
+    /// Their threshold, and the prefix asked about.
+    static let threshold: Duration = .seconds(300)
+    static let prefix = "/forum/"
 
     /// An answer as rows of values; times in microseconds since 1970, durations in seconds.
     struct Answer: Sendable {
@@ -78,6 +87,18 @@ enum ReportCase: String, CaseIterable, Sendable {
                     [.text($0.day), .integer(Int64($0.dau)), .integer(Int64($0.wau)), .integer(Int64($0.mau)), .real($0.stickiness)]
                 }
             )
+        case .busiestLocations:
+            let report = try await LocationsReport.run(at: Self.moment, threshold: Self.threshold, limit: 20, client: client, logger: logger)
+            return Answer(rows: report.locations.map { [.text($0.location), .integer(Int64($0.users))] })
+        case .onlineAtPrefix:
+            let report = try await OnlineReport.run(
+                at: Self.moment,
+                threshold: Self.threshold,
+                location: .prefix(Self.prefix),
+                client: client,
+                logger: logger
+            )
+            return Answer(rows: report.users.map { [.text($0.user), .integer($0.lastSeen.microsecondsSince1970), .text($0.location ?? "")] })
         }
     }
 
@@ -115,6 +136,19 @@ enum ReportCase: String, CaseIterable, Sendable {
                 rows: try rows.map { row in
                     let (day, dau, wau, mau, stickiness) = try row.decode((String, Int64, Int64, Int64, Double?).self)
                     return [.text(day), .integer(dau), .integer(wau), .integer(mau), .real(stickiness)]
+                }
+            )
+        case .busiestLocations, .onlineAtPrefix:
+            let (at, since) = (Self.moment.rfc3339, (Self.moment - Self.threshold).rfc3339)
+            if self == .busiestLocations {
+                let rows = try await RawLogReports.rows(RawLogReports.busiestLocations, [at, since], client: client, logger: logger)
+                return Answer(rows: try rows.map { row in try row.decode((String, Int64).self) }.map { [.text($0.0), .integer($0.1)] })
+            }
+            let rows = try await RawLogReports.rows(RawLogReports.onlineAtPrefix, [at, since, Self.prefix], client: client, logger: logger)
+            return Answer(
+                rows: try rows.map { row in
+                    let (user, lastSeen, location) = try row.decode((String, Timestamp, String).self)
+                    return [.text(user), .integer(lastSeen.microsecondsSince1970), .text(location)]
                 }
             )
         }
