@@ -47,6 +47,8 @@ public struct ReportSet: Sendable, Hashable {
     public var activeUsers: ActiveUsersReport
     /// The users online at ``Configuration/onlineAt``.
     public var online: OnlineReport
+    /// The busiest locations at ``Configuration/onlineAt``.
+    public var locations: LocationsReport
     /// The local date and time of every moment the page names.
     public var clock: LocalClock
 
@@ -106,6 +108,13 @@ public struct ReportSet: Sendable, Hashable {
                 logger: logger
             ),
             online: online,
+            locations: try await LocationsReport.run(
+                at: configuration.onlineAt,
+                threshold: configuration.onlineThreshold,
+                limit: ReportPage.locationListLength,
+                client: client,
+                logger: logger
+            ),
             clock: try await LocalClock.read(
                 Set(moments),
                 zone: try await TimeZoneCheck.resolve(zone, client: client, logger: logger),
@@ -123,6 +132,7 @@ public struct ReportSet: Sendable, Hashable {
             ("sessions", sessions.table, sessions.json),
             ("active-users", activeUsers.table, activeUsers.json),
             ("online", online.table, online.json),
+            ("locations", locations.table, locations.json),
         ]
     }
 

@@ -82,7 +82,7 @@ struct ReportPageTests {
             let folder = FileManager.default.temporaryDirectory.appending(path: "presence-report-\(UUID())/nested")
             defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
             let written = try reports.write(toFolder: folder.path(percentEncoded: false))
-            let names: [String] = ["activity", "hour-by-weekday", "sessions", "active-users", "online"]
+            let names: [String] = ["activity", "hour-by-weekday", "sessions", "active-users", "online", "locations"]
             let expected: [String] = names.flatMap { name -> [String] in [name + ".csv", name + ".json"] } + ["index.html"]
             #expect(written.map { URL(filePath: $0).lastPathComponent } == expected)
             func read(_ name: String) throws -> String { try String(contentsOf: folder.appending(path: name), encoding: .utf8) }
@@ -97,6 +97,10 @@ struct ReportPageTests {
             for outside in ["<script", "<link", "<img", "src=", "url(", "@import"] { #expect(!page.contains(outside)) }
             #expect(page.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "").range(of: "http") == nil)
             #expect(page.contains("<td class=\"user\">alice</td>"))
+            // The busiest locations at 00:45: alice at /b and bob at /a, one each, in byte order.
+            #expect(try read("locations.csv") == "location,users\r\n/a,1\r\n/b,1\r\n")
+            #expect(page.contains("<h2>Busiest locations</h2>"))
+            #expect(page.contains(#"<tr><td class="location">/a</td><td>1</td><td class="bar"><span style="width:100%"></span></td></tr>"#))
             #expect(page.contains("<a href=\"sessions.csv\">CSV</a>"))
         }
     }

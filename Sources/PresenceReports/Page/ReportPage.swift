@@ -13,6 +13,8 @@ public struct ReportPage: Sendable {
 
     /// How many online users the page lists; it counts them all.
     static let onlineListLength = 25
+    /// How many of the busiest locations the page lists.
+    static let locationListLength = 10
 
     static let colors = (events: "#4e79a7", users: "#f28e2b", dau: "#4e79a7", wau: "#59a14f", mau: "#e15759", sticky: "#b07aa1")
 
@@ -50,6 +52,7 @@ public struct ReportPage: Sendable {
             \(sessionsSection)
             \(activeUsersSection)
             \(onlineSection)
+            \(locationsSection)
             \(footer)
             </main>
             </body>
@@ -89,6 +92,8 @@ public struct ReportPage: Sendable {
         th{color:#7b8794;font-weight:500;font-size:12px;text-transform:uppercase;letter-spacing:.05em}
         td.user{font-weight:500;overflow-wrap:anywhere}
         td.location{color:#52606d;overflow-wrap:anywhere}
+        td.bar{width:45%}
+        td.bar span{display:block;height:10px;border-radius:2px;background:#4e79a7}
         .empty{color:#7b8794;margin:8px 0}
         footer{color:#7b8794;font-size:13px;margin-top:8px}
         footer a{color:#4e79a7}
@@ -262,6 +267,32 @@ public struct ReportPage: Sendable {
             <h2>Online: \(PageText.count(online.users.count)) \(online.users.count == 1 ? "user" : "users")</h2>
             <p class="note">Seen within \(PageText.duration(online.threshold)) before \
             \(PageText.escape(clock.minute(online.at))), most recent first.</p>
+            \(table)
+            </section>
+            """
+    }
+
+    /// The busiest locations at the online list's moment, each with a bar as long as its
+    /// share of the busiest.
+    private var locationsSection: String {
+        let locations = reports.locations
+        let busiest = max(1, locations.locations.first?.users ?? 1)
+        let rows = locations.locations.map { location in
+            let width = (Double(location.users) / Double(busiest) * 100).rounded()
+            return """
+                <tr><td class="location">\(PageText.escape(location.location))</td><td>\(PageText.count(location.users))</td>\
+                <td class="bar"><span style="width:\(Int(width))%"></span></td></tr>
+                """
+        }
+        let table =
+            locations.locations.isEmpty
+            ? "<p class=\"empty\">No user online was seen at a location.</p>"
+            : "<table><thead><tr><th>location</th><th>users</th><th></th></tr></thead><tbody>\(rows.joined())</tbody></table>"
+        return """
+            <section class="panel">
+            <h2>Busiest locations</h2>
+            <p class="note">Where the users online at \(PageText.escape(clock.minute(locations.at))) were last seen, \
+            busiest first (at most \(Self.locationListLength)).</p>
             \(table)
             </section>
             """
