@@ -25,12 +25,12 @@ public struct LocationsReport: Sendable, Hashable {
     /// - Parameters:
     ///   - at: The moment.
     ///   - threshold: How recent a last seen counts as online.
-    ///   - limit: The most locations listed.
+    ///   - limit: The most locations listed; none for 0 or less.
     ///   - client: The pool to query through.
     ///   - logger: Where to log the query.
     public static func run(at: Timestamp, threshold: Duration, limit: Int, client: PostgresClient, logger: Logger) async throws -> LocationsReport {
         let since = OnlineReport.windowStart(at: at, threshold: threshold)
-        let rows = try await ReportQuery.locations.rows([at.rfc3339, since.rfc3339, String(limit)], client: client, logger: logger)
+        let rows = try await ReportQuery.locations.rows([at.rfc3339, since.rfc3339, String(max(0, limit))], client: client, logger: logger)
         let locations = try rows.map { row in
             let (location, users) = try row.decode((String, Int).self)
             return Location(location: location, users: users)
