@@ -8,7 +8,7 @@ extension Application.Presence {
     public struct Configuration: Sendable, Hashable {
         /// The tracker's buffer, batches, overflow policy and retries.
         public var tracker = PresenceTracker.Configuration()
-        /// How recent a last seen counts as online for ``Vapor/Request/Presence/online(at:)``.
+        /// How recent a last seen counts as online for `req.presence.online` and `locations`.
         /// Default: DESIGN.md's 5 minutes.
         public var onlineThreshold = PresenceDefaults.onlineThreshold
         /// When set, the application runs the projector too, which folds the log into the
