@@ -9,8 +9,14 @@ public struct AlternatingLatencies: Sendable {
     /// Latencies without it.
     public var without: [Duration] = []
 
+    /// One iteration that records the four metrics: each benchmark measures its many
+    /// requests inside that one iteration.
+    public static var configuration: Benchmark.Configuration {
+        Benchmark.Configuration(metrics: metrics, warmupIterations: 0, maxDuration: .seconds(300), maxIterations: 1)
+    }
+
     /// The metrics ``record(into:)`` writes.
-    public static let metrics: [BenchmarkMetric] = [
+    static let metrics: [BenchmarkMetric] = [
         .custom("p50 with (ns)", useScalingFactor: false), .custom("p99 with (ns)", useScalingFactor: false),
         .custom("p50 without (ns)", useScalingFactor: false), .custom("p99 without (ns)", useScalingFactor: false),
     ]

@@ -21,12 +21,7 @@ enum MiddlewareCost {
     static let httpRequests = 20_000
 
     static func register() {
-        let configuration = Benchmark.Configuration(
-            metrics: AlternatingLatencies.metrics,
-            warmupIterations: 0,
-            maxDuration: .seconds(300),
-            maxIterations: 1
-        )
+        let configuration = AlternatingLatencies.configuration
         Benchmark("request in process x\(requests), with and without the middleware", configuration: configuration) { benchmark in
             try await inProcess().record(into: benchmark)
         }

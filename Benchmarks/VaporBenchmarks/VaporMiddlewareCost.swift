@@ -20,12 +20,7 @@ enum VaporMiddlewareCost {
     static let httpRequests = 20_000
 
     static func register() {
-        let configuration = Benchmark.Configuration(
-            metrics: AlternatingLatencies.metrics,
-            warmupIterations: 0,
-            maxDuration: .seconds(300),
-            maxIterations: 1
-        )
+        let configuration = AlternatingLatencies.configuration
         Benchmark("vapor request in process x\(requests), with and without the middleware", configuration: configuration) { benchmark in
             try await withApplications { plain, tracked in try await inProcess(plain, tracked) }.record(into: benchmark)
         }
