@@ -1,23 +1,46 @@
 -- Online: the users online at a moment, most recent first, with their last seen as of that
 -- moment and where (DESIGN.md, "Online at t": t - threshold <= last seen as of t); with a
 -- location, only those at it ("Presence at a location": their latest event is there).
+--
 -- Every such user has an event in [t - threshold, t], so only that window of the log is read,
 -- through its (at, id) key; the same query serves any moment, past or now. The window's start
 -- comes as a value of its own, not as t - threshold: PostgreSQL plans only the partitions a
 -- query's values select, and with an expression it would plan every day of the log (about
 -- 25 ms with a year of days) before pruning them at run time.
 --
--- $1  at        timestamptz
--- $2  since     timestamptz: at - threshold
--- $3  location  text: NULL for anywhere
--- $4  prefix    boolean: whether $3 is the start of the location rather than all of it
+-- With the projector's threshold, the users come from its online spans too (Migration 0020,
+-- through their GiST index): once retention has dropped the day from the log, they are its
+-- only record. A user the log still has takes last seen and location from it (it also holds
+-- the events the projector has not folded yet); one it no longer has takes them from their
+-- span's last event when that lies at or before t, and has neither (null) when t lies
+-- between the span's first and last events, whose times were dropped. A location asked
+-- about then matches only a known location.
+--
+-- $1  at         timestamptz
+-- $2  since      timestamptz: at - threshold
+-- $3  location   text: NULL for anywhere
+-- $4  prefix     boolean: whether $3 is the start of the location rather than all of it
+-- $5  threshold  interval
 SELECT user_id, last_seen, location
 FROM (
-    SELECT DISTINCT ON (user_id) user_id, at AS last_seen, location
-    FROM seen_events
-    WHERE at >= $2::timestamptz AND at <= $1::timestamptz
-    ORDER BY user_id, at DESC, id DESC
-) AS latest
+    SELECT user_id,
+           coalesce(logged.last_seen, spanned.last_seen) AS last_seen,
+           CASE WHEN logged.user_id IS NULL THEN spanned.location ELSE logged.location END AS location
+    FROM (
+        SELECT DISTINCT ON (user_id) user_id, at AS last_seen, location
+        FROM seen_events
+        WHERE at >= $2::timestamptz AND at <= $1::timestamptz
+        ORDER BY user_id, at DESC, id DESC
+    ) AS logged
+    FULL JOIN (
+        SELECT s.user_id,
+               CASE WHEN s.last_at <= $1::timestamptz THEN s.last_at END AS last_seen,
+               CASE WHEN s.last_at <= $1::timestamptz THEN s.last_location END AS location
+        FROM user_online_spans AS s
+        WHERE $5::interval = (SELECT online_threshold FROM presence_settings)
+          AND tstzrange(s.first_at, s.last_at, '[]') && tstzrange($2::timestamptz, $1::timestamptz, '[]')
+    ) AS spanned USING (user_id)
+) AS online
 WHERE $3::text IS NULL
    OR (CASE WHEN $4::boolean THEN starts_with(location, $3::text) ELSE location = $3::text END)
-ORDER BY last_seen DESC, user_id;
+ORDER BY last_seen DESC NULLS LAST, user_id;

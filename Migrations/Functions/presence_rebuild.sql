@@ -1,5 +1,5 @@
 -- Computes every projection again from the log, in one transaction (0002; the report
--- columns since 0004, the packed days since 0016). Edit this file in place: the Migrator
+-- columns since 0004, the packed days since 0016, the online spans since 0020). Edit this file in place: the Migrator
 -- applies it again when its text changes.
 CREATE OR REPLACE FUNCTION presence_rebuild() RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -8,10 +8,11 @@ DECLARE
     folded     bigint;
     last_event record;
     gap        interval := (SELECT session_gap FROM presence_settings);
+    threshold  interval := (SELECT online_threshold FROM presence_settings);
 BEGIN
     PERFORM 1 FROM presence_projector FOR UPDATE;
     horizon := pg_snapshot_xmin(pg_current_snapshot());
-    TRUNCATE presence_current, user_sessions, user_activity, user_activity_days;
+    TRUNCATE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans;
 
     CREATE TEMPORARY TABLE presence_rebuild_events ON COMMIT DROP AS
     SELECT tx, at, id, user_id, location FROM seen_events WHERE tx < horizon;
@@ -43,6 +44,21 @@ BEGIN
         ) AS marked
     ) AS numbered
     GROUP BY user_id, session;
+
+    INSERT INTO user_online_spans (user_id, first_at, last_at, events, last_event_id, last_location)
+    SELECT user_id, min(at), max(at), count(*),
+           (array_agg(id ORDER BY at DESC, id DESC))[1],
+           (array_agg(location ORDER BY at DESC, id DESC))[1]
+    FROM (
+        SELECT user_id, at, id, location,
+               count(*) FILTER (WHERE starts) OVER (PARTITION BY user_id ORDER BY at, id ROWS UNBOUNDED PRECEDING) AS span
+        FROM (
+            SELECT user_id, at, id, location,
+                   coalesce(at - lag(at) OVER (PARTITION BY user_id ORDER BY at, id) > threshold, true) AS starts
+            FROM presence_rebuild_events
+        ) AS marked
+    ) AS numbered
+    GROUP BY user_id, span;
 
     UPDATE presence_projector
     SET position_tx = coalesce(last_event.tx, '0'),

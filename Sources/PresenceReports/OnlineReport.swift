@@ -10,9 +10,11 @@ public struct OnlineReport: Sendable, Hashable {
     public struct User: Sendable, Hashable {
         /// Who.
         public var user: String
-        /// Last seen as of the moment.
-        public var lastSeen: Timestamp
-        /// Where, if the event said.
+        /// Last seen as of the moment; `nil` when retention has dropped the day from the log
+        /// and the moment lies within a run of the user's events (the projection of online
+        /// spans knows that they were online, not the times of those events).
+        public var lastSeen: Timestamp?
+        /// Where, if the event said (and is known, as ``lastSeen`` is).
         public var location: String?
     }
 
@@ -26,6 +28,10 @@ public struct OnlineReport: Sendable, Hashable {
     public var users: [User]
 
     /// Runs the report.
+    ///
+    /// It reads the log's window `[at - threshold, at]`, and with the projector's threshold
+    /// also the projection of online spans, which keeps the answer once retention has dropped
+    /// the day from the log.
     ///
     /// - Parameters:
     ///   - at: The moment.
@@ -41,9 +47,13 @@ public struct OnlineReport: Sendable, Hashable {
         logger: Logger
     ) async throws -> OnlineReport {
         let since = windowStart(at: at, threshold: threshold)
-        let rows = try await ReportQuery.online.rows([at.rfc3339, since.rfc3339] + LocationMatch.binds(location), client: client, logger: logger)
+        let rows = try await ReportQuery.online.rows(
+            [at.rfc3339, since.rfc3339] + LocationMatch.binds(location) + ["\(threshold.wholeMicroseconds) microseconds"],
+            client: client,
+            logger: logger
+        )
         let users = try rows.map { row in
-            let (user, lastSeen, location) = try row.decode((String, Timestamp, String?).self)
+            let (user, lastSeen, location) = try row.decode((String, Timestamp?, String?).self)
             return User(user: user, lastSeen: lastSeen, location: location)
         }
         return OnlineReport(at: at, threshold: threshold, location: location, users: users)
@@ -60,7 +70,7 @@ public struct OnlineReport: Sendable, Hashable {
     public var table: ReportTable {
         ReportTable(
             columns: ["user", "last_seen", "location"],
-            rows: users.map { [$0.user, $0.lastSeen.rfc3339, $0.location] }
+            rows: users.map { [$0.user, $0.lastSeen?.rfc3339, $0.location] }
         )
     }
 

@@ -14,6 +14,8 @@ public enum ReportQuery: String, Sendable, CaseIterable {
     case activity
     /// Session count, mean, percentiles and histogram (`Reports/sessions.sql`).
     case sessions
+    /// Peak and average concurrent users per local hour, day or week (`Reports/concurrency.sql`).
+    case concurrency
     /// DAU, WAU, MAU and stickiness per local day (`Reports/active-users.sql`).
     case activeUsers = "active-users"
     /// Events and distinct users per local hour of day and weekday (`Reports/hour-by-weekday.sql`).

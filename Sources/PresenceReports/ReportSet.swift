@@ -4,8 +4,8 @@ import PostgresNIO
 import PresenceModel
 
 /// Every report of one range, as `presence report all` writes them and the HTML page shows
-/// them: activity over time, the hour-by-weekday rhythm, session durations, active users and
-/// the users online at a moment.
+/// them: activity over time, concurrent users, the hour-by-weekday rhythm, session durations,
+/// active users, and the users online and the busiest locations at a moment.
 public struct ReportSet: Sendable, Hashable {
     /// What to report on.
     public struct Configuration: Sendable, Hashable {
@@ -39,6 +39,11 @@ public struct ReportSet: Sendable, Hashable {
     public var configuration: Configuration
     /// Events and distinct users per bucket.
     public var activity: ActivityReport
+    /// Peak and average concurrent users per bucket (the activity's), with
+    /// ``Configuration/onlineThreshold``.
+    public var concurrency: ConcurrencyReport
+    /// Peak and average concurrent users per local day: each day's peak, which the page marks.
+    public var dailyConcurrency: ConcurrencyReport
     /// Events and distinct users per local hour of each weekday.
     public var hourByWeekday: HourByWeekdayReport
     /// Session durations.
@@ -74,6 +79,27 @@ public struct ReportSet: Sendable, Hashable {
             client: client,
             logger: logger
         )
+        let concurrency = try await ConcurrencyReport.run(
+            from: from,
+            to: to,
+            bucket: activity.bucket,
+            timeZone: zone,
+            threshold: configuration.onlineThreshold,
+            client: client,
+            logger: logger
+        )
+        let dailyConcurrency =
+            activity.bucket == .day
+            ? concurrency
+            : try await ConcurrencyReport.run(
+                from: from,
+                to: to,
+                bucket: .day,
+                timeZone: zone,
+                threshold: configuration.onlineThreshold,
+                client: client,
+                logger: logger
+            )
         let online = try await OnlineReport.run(
             at: configuration.onlineAt,
             threshold: configuration.onlineThreshold,
@@ -82,10 +108,12 @@ public struct ReportSet: Sendable, Hashable {
         )
         let moments =
             [from, to, configuration.onlineAt, configuration.generatedAt] + activity.rows.map(\.start)
-            + online.users.prefix(ReportPage.onlineListLength).map(\.lastSeen)
+            + online.users.prefix(ReportPage.onlineListLength).compactMap(\.lastSeen) + dailyConcurrency.rows.compactMap(\.peakAt)
         return ReportSet(
             configuration: configuration,
             activity: activity,
+            concurrency: concurrency,
+            dailyConcurrency: dailyConcurrency,
             hourByWeekday: try await HourByWeekdayReport.run(
                 from: from,
                 to: to,
@@ -128,6 +156,7 @@ public struct ReportSet: Sendable, Hashable {
     public var files: [(name: String, table: ReportTable, json: String)] {
         [
             ("activity", activity.table, activity.json),
+            ("concurrency", concurrency.table, concurrency.json),
             ("hour-by-weekday", hourByWeekday.table, hourByWeekday.json),
             ("sessions", sessions.table, sessions.json),
             ("active-users", activeUsers.table, activeUsers.json),

@@ -27,7 +27,8 @@ struct ReportCommandErrorTests {
     @Test(
         "an unknown --tz is one sentence, for each report that takes one",
         arguments: [
-            ["report", "activity"], ["report", "sessions"], ["report", "active-users"], ["report", "hour-by-weekday"], ["report", "all"],
+            ["report", "activity"], ["report", "sessions"], ["report", "active-users"], ["report", "hour-by-weekday"], ["report", "concurrency"],
+            ["report", "all"],
         ]
     )
     func unknownTimeZone(_ command: [String]) async throws {

@@ -9,9 +9,10 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
     var current: [String]
     var sessions: [String]
     var activity: [String]
+    var online: [String]
 
     var description: String {
-        "current: \(current.count) rows, sessions: \(sessions.count) rows, activity: \(activity.count) rows"
+        "current: \(current.count) rows, sessions: \(sessions.count) rows, activity: \(activity.count) rows, online spans: \(online.count) rows"
     }
 
     static func read(_ client: PostgresClient) async throws -> ProjectionSnapshot {
@@ -43,17 +44,31 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
                        (extract(epoch FROM previous_quarter))::int8)
                 FROM presence_activity('-infinity', 'infinity') ORDER BY user_id, quarter
                 """
+            ),
+            online: try await rows(
+                """
+                SELECT concat_ws('|', user_id, (extract(epoch FROM first_at) * 1e6)::int8,
+                       (extract(epoch FROM last_at) * 1e6)::int8, events, last_location)
+                FROM user_online_spans ORDER BY user_id, first_at
+                """
             )
         )
     }
 
     /// The projections DESIGN.md defines, computed in Swift from the set of events: an oracle
-    /// that shares no code with the SQL.
-    static func expected(from events: Set<SeenEvent>, gap: Int64 = 1_800_000_000) -> ProjectionSnapshot {
+    /// that shares no code with the SQL. The online spans are the runs of events at most
+    /// `threshold` apart (a user is online over [at, at + threshold] after each event), each
+    /// with the location of its last event in (at, id) order.
+    static func expected(
+        from events: Set<SeenEvent>,
+        gap: Int64 = 1_800_000_000,
+        threshold: Int64 = 300_000_000
+    ) -> ProjectionSnapshot {
         let byUser = Dictionary(grouping: events, by: \.user)
         var current: [String] = []
         var sessions: [String] = []
         var activity: [String] = []
+        var online: [String] = []
         for user in byUser.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
             let ordered = byUser[user]!.sorted {
                 ($0.at, $0.id.uuidString.lowercased()) < ($1.at, $1.id.uuidString.lowercased())
@@ -76,6 +91,15 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
                 count += 1
             }
             sessions.append("\(user)|\(start)|\(end)|\(count)")
+            var run: [SeenEvent] = []
+            for event in ordered + [nil] as [SeenEvent?] {
+                if let last = run.last, event.map({ $0.at.microsecondsSince1970 - last.at.microsecondsSince1970 > threshold }) ?? true {
+                    let fields = [user, "\(run[0].at.microsecondsSince1970)", "\(last.at.microsecondsSince1970)", "\(run.count)", last.location]
+                    online.append(fields.compactMap { $0 }.joined(separator: "|"))
+                    run = []
+                }
+                if let event { run.append(event) }
+            }
             let quarters = Dictionary(grouping: ordered) { event -> Int64 in
                 let seconds = event.at.microsecondsSince1970 / 1_000_000 - (event.at.microsecondsSince1970 % 1_000_000 < 0 ? 1 : 0)
                 return seconds - ((seconds % 900) + 900) % 900
@@ -86,6 +110,6 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
                 previous = quarter
             }
         }
-        return ProjectionSnapshot(current: current, sessions: sessions, activity: activity)
+        return ProjectionSnapshot(current: current, sessions: sessions, activity: activity, online: online)
     }
 }

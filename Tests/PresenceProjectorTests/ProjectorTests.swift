@@ -16,12 +16,15 @@ struct ProjectorTests {
     static let base: Int64 = 1_774_742_400_000_000  // 2026-03-29T00:00:00Z
     static let minute: Int64 = 60_000_000
 
-    /// A seeded stream that puts events right at and around the session gap, at equal times
-    /// and across quarter-hour edges, for a few users with awkward names.
+    /// A seeded stream that puts events right at and around the session gap and the online
+    /// threshold, at equal times and across quarter-hour edges, for a few users with awkward
+    /// names.
     static func events(seed: UInt64) -> [SeenEvent] {
         var random = SplitMix64(seed: seed)
         let users = ["alice", "bob", "tab\tuser", "ünï", "'); --"]
-        let gaps: [Int64] = [0, 1, 29 * minute, 30 * minute, 30 * minute + 1, 31 * minute, 45 * minute, 3 * 60 * minute, 7]
+        let gaps: [Int64] = [
+            0, 1, 4 * minute, 5 * minute, 5 * minute + 1, 29 * minute, 30 * minute, 30 * minute + 1, 31 * minute, 45 * minute, 3 * 60 * minute, 7,
+        ]
         var events: [SeenEvent] = []
         for user in users {
             var at = base + Int64(random.next() % UInt64(60 * minute))
@@ -107,6 +110,16 @@ struct ProjectorTests {
                 snapshot.current == [
                     "alice|\(at("2026-03-29T00:10:00Z"))|\(at("2026-03-29T01:10:00.000001Z"))|/c|3",
                     "bob|\(at("2026-03-29T00:40:00Z"))|\(at("2026-03-29T00:40:00Z"))|/a|1",
+                ]
+            )
+            // Each of alice's events lies more than the 5-minute threshold after the one
+            // before: three spans, each online for 5 minutes from its event.
+            #expect(
+                snapshot.online == [
+                    "alice|\(at("2026-03-29T00:10:00Z"))|\(at("2026-03-29T00:10:00Z"))|1|/a",
+                    "alice|\(at("2026-03-29T00:40:00Z"))|\(at("2026-03-29T00:40:00Z"))|1|/b",
+                    "alice|\(at("2026-03-29T01:10:00.000001Z"))|\(at("2026-03-29T01:10:00.000001Z"))|1|/c",
+                    "bob|\(at("2026-03-29T00:40:00Z"))|\(at("2026-03-29T00:40:00Z"))|1|/a",
                 ]
             )
         }

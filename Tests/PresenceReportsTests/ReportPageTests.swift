@@ -78,11 +78,17 @@ struct ReportPageTests {
             #expect(reports.activity.bucket == .hour)
             #expect(reports.online.users.map(\.user) == ["alice", "bob"])
             #expect(reports.sessions.count == 3)
+            // Alice and bob, both seen at 00:40, are the day's peak; alone at 00:10, alice is one.
+            let hour = try #require(reports.concurrency.rows.first { $0.start == at("2026-03-29T00:00:00Z") })
+            #expect(hour.peak == 2 && hour.peakAt == at("2026-03-29T00:40:00Z"))
+            // The range ends on 30 March, 02:00 in Berlin: no one is online that day.
+            #expect(reports.dailyConcurrency.rows.map(\.peak) == [2, 0])
+            #expect(reports.dailyConcurrency.rows.map(\.peakAt) == [at("2026-03-29T00:40:00Z"), nil])
 
             let folder = FileManager.default.temporaryDirectory.appending(path: "presence-report-\(UUID())/nested")
             defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
             let written = try reports.write(toFolder: folder.path(percentEncoded: false))
-            let names: [String] = ["activity", "hour-by-weekday", "sessions", "active-users", "online", "locations"]
+            let names: [String] = ["activity", "concurrency", "hour-by-weekday", "sessions", "active-users", "online", "locations"]
             let expected: [String] = names.flatMap { name -> [String] in [name + ".csv", name + ".json"] } + ["index.html"]
             #expect(written.map { URL(filePath: $0).lastPathComponent } == expected)
             func read(_ name: String) throws -> String { try String(contentsOf: folder.appending(path: name), encoding: .utf8) }
@@ -91,7 +97,9 @@ struct ReportPageTests {
 
             let page = try read("index.html")
             #expect(page.hasPrefix("<!DOCTYPE html>"))
-            #expect(page.components(separatedBy: "<svg ").count - 1 == 6)
+            #expect(page.components(separatedBy: "<svg ").count - 1 == 7)
+            #expect(page.contains("<h2>Concurrent users</h2>") && page.contains("Each day&#39;s peak"))
+            #expect(page.contains("the day&#39;s peak: 2 at 01:40"))
             // Self-contained: no script, no stylesheet or image to fetch, and the only address
             // is SVG's namespace name, which is never fetched.
             for outside in ["<script", "<link", "<img", "src=", "url(", "@import"] { #expect(!page.contains(outside)) }

@@ -65,6 +65,7 @@ struct RetentionTests {
         )
             + strings(client, "SELECT concat_ws('|', user_id, session_start, session_end, events) FROM user_sessions ORDER BY 1")
             + strings(client, "SELECT concat_ws('|', user_id, quarter, events) FROM presence_activity('-infinity', 'infinity') ORDER BY 1")
+            + strings(client, "SELECT concat_ws('|', user_id, first_at, last_at, events, last_location) FROM user_online_spans ORDER BY 1")
     }
 
     /// The reports that answer from the projections, over the last 101 days.
@@ -80,6 +81,14 @@ struct RetentionTests {
                 from: from,
                 to: to,
                 gap: .seconds(1_800),
+                client: client,
+                logger: logger
+            ).json,
+            try await ConcurrencyReport.run(from: from, to: to, bucket: .day, timeZone: "Europe/Berlin", client: client, logger: logger).json,
+            // Online just after a span's last event: the same from the log and from the spans.
+            try await OnlineReport.run(
+                at: Timestamp(microsecondsSince1970: Self.dayStart(99) + 10 * Self.hour + 22 * 60_000_000),
+                threshold: .seconds(300),
                 client: client,
                 logger: logger
             ).json,
@@ -108,8 +117,10 @@ struct RetentionTests {
             try await TestDatabase.projectAll(client, count: old.count + recent.count)
             let projectionsBefore = try await projections(client)
             let reportsBefore = try await reports(client, now: now)
-            #expect(reportsBefore[6].contains(#""last_seen":"\#(olga.at.rfc3339)","location":"/o""#))
-            #expect(reportsBefore[7].contains(#""sessions":[{"#))
+            #expect(reportsBefore[4].contains(#""peak":1,"peak_at":""#))
+            #expect(reportsBefore[5].contains(#""users":[{"user":"alice","#))
+            #expect(reportsBefore[8].contains(#""last_seen":"\#(olga.at.rfc3339)","location":"/o""#))
+            #expect(reportsBefore[9].contains(#""sessions":[{"#))
 
             let names = [100, 99, 98].map { Self.partition($0) }
             let dry = try await Self.dryRun.run(client: client, logger: logger)

@@ -33,7 +33,7 @@ struct RequestPresenceTests {
     static func routes(_ app: Application) {
         app.get("online") { request in
             let at = try Timestamp(rfc3339: request.query.get(String.self, at: "at")).orThrow()
-            return try await request.presence.online(at: at).users.map { "\($0.user) \($0.lastSeen.rfc3339) \($0.location ?? "-")" }.joined(
+            return try await request.presence.online(at: at).users.map { "\($0.user) \($0.lastSeen?.rfc3339 ?? "-") \($0.location ?? "-")" }.joined(
                 separator: "\n"
             )
         }

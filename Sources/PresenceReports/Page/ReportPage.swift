@@ -16,7 +16,10 @@ public struct ReportPage: Sendable {
     /// How many of the busiest locations the page lists.
     static let locationListLength = 10
 
-    static let colors = (events: "#4e79a7", users: "#f28e2b", dau: "#4e79a7", wau: "#59a14f", mau: "#e15759", sticky: "#b07aa1")
+    static let colors = (
+        events: "#4e79a7", users: "#f28e2b", dau: "#4e79a7", wau: "#59a14f", mau: "#e15759", sticky: "#b07aa1",
+        peak: "#e15759", average: "#76b7b2", mark: "#1f2933"
+    )
 
     /// Creates the page of a set of reports.
     public init(reports: ReportSet, linksToFiles: Bool) {
@@ -48,6 +51,7 @@ public struct ReportPage: Sendable {
             </header>
             \(cards)
             \(activitySection)
+            \(concurrencySection)
             \(rhythmSection)
             \(sessionsSection)
             \(activeUsersSection)
@@ -113,6 +117,7 @@ public struct ReportPage: Sendable {
         let averageDAU = days.isEmpty ? nil : Double(days.map(\.dau).reduce(0, +)) / Double(days.count)
         let sessions = reports.sessions
         let online = reports.online
+        let peakOnline = reports.dailyConcurrency.rows.filter { $0.peakAt != nil }.max { ($0.peak, $1.start) < ($1.peak, $0.start) }
         return """
             <section class="cards">
             \(card("Events", PageText.count(activity.map(\.events).reduce(0, +)), "in \(activity.count) \(bucketName)s"))
@@ -120,6 +125,7 @@ public struct ReportPage: Sendable {
             \(card("Average DAU", averageDAU.map { PageText.count(Int($0.rounded())) } ?? "–", days.last.map { "MAU \(PageText.count($0.mau)) on \(LocalClock.dayLabel(isoDate: $0.day)?.short ?? $0.day)" } ?? ""))
             \(card("Sessions", PageText.count(sessions.count), "gap \(PageText.duration(sessions.gap))"))
             \(card("Median session", PageText.duration(seconds: sessions.p50Seconds), "mean \(PageText.duration(seconds: sessions.meanSeconds))"))
+            \(card("Peak online", PageText.count(peakOnline?.peak ?? 0), peakOnline?.peakAt.map { "at once, \(clock.minute($0))" } ?? "no one online"))
             \(card("Online", PageText.count(online.users.count), "at \(clock.time(online.at)), seen within \(PageText.duration(online.threshold))"))
             </section>
             """
@@ -179,6 +185,42 @@ public struct ReportPage: Sendable {
             <p class="note">Per local \(bucketName); active users are the distinct users with an event in the \(bucketName).</p>
             \(events.svg)
             \(users.svg)
+            </section>
+            """
+    }
+
+    private var concurrencySection: String {
+        let rows = reports.concurrency.rows
+        // Each day's peak, on the bucket that holds its moment (for weeks, the highest of it).
+        var marked: [Int: ConcurrencyReport.Row] = [:]
+        for day in reports.dailyConcurrency.rows {
+            guard let moment = day.peakAt, let index = rows.firstIndex(where: { $0.start <= moment && moment < $0.end }) else { continue }
+            if marked[index].map({ $0.peak < day.peak }) ?? true { marked[index] = day }
+        }
+        let names = rows.indices.map { index in
+            bucketLabel(rows[index].start)
+                + (marked[index].flatMap { day in day.peakAt.map { "\nthe day's peak: \(day.peak) at \(clock.time($0))" } } ?? "")
+        }
+        let chart = TimeSeriesChart(
+            series: [
+                .init(name: "Peak", color: Self.colors.peak, style: .line, values: rows.map { Double($0.peak) }),
+                .init(name: "Average", color: Self.colors.average, style: .area, values: rows.map(\.average)),
+            ],
+            pointNames: names,
+            ticks: activityTicks,
+            marks: .init(
+                name: "Each day's peak",
+                color: Self.colors.mark,
+                points: marked.sorted { $0.key < $1.key }.map { (index: $0.key, value: Double($0.value.peak)) }
+            ),
+            height: 240
+        )
+        return """
+            <section class="panel">
+            <h2>Concurrent users</h2>
+            <p class="note">Users online at once (seen within \(PageText.duration(reports.concurrency.threshold))), per local \
+            \(bucketName): the most at any moment (peak) and the average over the \(bucketName); ringed, each local day's peak.</p>
+            \(chart.svg)
             </section>
             """
     }
@@ -251,10 +293,10 @@ public struct ReportPage: Sendable {
         let online = reports.online
         let listed = online.users.prefix(Self.onlineListLength)
         let rows = listed.map { user in
-            let ago = PageText.duration(online.at - user.lastSeen)
+            let seen = user.lastSeen.map { "\(clock.time($0)) (\(PageText.duration(online.at - $0)) ago)" } ?? "unknown"
             return """
-                <tr><td class="user">\(PageText.escape(user.user))</td><td>\(PageText.escape(clock.time(user.lastSeen))) \
-                (\(PageText.escape(ago)) ago)</td><td class="location">\(PageText.escape(user.location ?? "–"))</td></tr>
+                <tr><td class="user">\(PageText.escape(user.user))</td><td>\(PageText.escape(seen))</td>\
+                <td class="location">\(PageText.escape(user.location ?? "–"))</td></tr>
                 """
         }
         let more = online.users.count > listed.count ? "<p class=\"note\">and \(PageText.count(online.users.count - listed.count)) more</p>" : ""

@@ -47,6 +47,11 @@ struct SVGWriter: Sendable {
         body += "<circle cx=\"\(Self.number(x))\" cy=\"\(Self.number(y))\" r=\"3\" fill=\"\(fill)\"/>"
     }
 
+    /// A ring around a point, to single it out.
+    mutating func ring(x: Double, y: Double, stroke: String) {
+        body += "<circle cx=\"\(Self.number(x))\" cy=\"\(Self.number(y))\" r=\"5\" fill=\"#ffffff\" stroke=\"\(stroke)\" stroke-width=\"2\"/>"
+    }
+
     mutating func area(_ points: [(Double, Double)], fill: String) {
         body += "<polygon points=\"\(Self.points(points))\" fill=\"\(fill)\" fill-opacity=\"0.12\"/>"
     }

@@ -23,6 +23,16 @@ struct TimeSeriesChart: Sendable {
         var lineWidth = 2.0
     }
 
+    /// Points singled out over the series, each drawn as a ring at its value with the value
+    /// written above it (the day's peak on the concurrency chart).
+    struct Marks: Sendable {
+        /// What they are, for the legend.
+        var name: String
+        var color: String
+        /// The point and the value of each.
+        var points: [(index: Int, value: Double)]
+    }
+
     /// A label under the axis, at the left edge of a point's band.
     struct Tick: Sendable {
         var index: Int
@@ -35,6 +45,8 @@ struct TimeSeriesChart: Sendable {
     var pointNames: [String]
     /// The labels under the axis, each with a faint vertical line.
     var ticks: [Tick]
+    /// The points singled out, if any.
+    var marks: Marks?
     /// How the axis and tooltips write a value.
     var format: @Sendable (Double) -> String = PageText.number
     /// Whether the axis steps are whole numbers.
@@ -98,11 +110,22 @@ struct TimeSeriesChart: Sendable {
                 }
             }
         }
+        if let marks {
+            for mark in marks.points where mark.index < count {
+                let center = (x(mark.index) + band / 2, y(mark.value))
+                svg.ring(x: center.0, y: center.1, stroke: marks.color)
+                svg.text(format(mark.value), x: center.0, y: center.1 - 9, anchor: "middle", className: "value")
+            }
+        }
         var legendX = left
         for item in series {
             svg.rect(x: legendX, y: 6, width: 12, height: 12, fill: item.color, radius: 2)
             svg.text(item.name, x: legendX + 17, y: 16, anchor: "start", className: "legend")
             legendX += 30 + Double(item.name.count) * 7.5
+        }
+        if let marks {
+            svg.ring(x: legendX + 6, y: 12, stroke: marks.color)
+            svg.text(marks.name, x: legendX + 17, y: 16, anchor: "start", className: "legend")
         }
         for index in 0..<count {
             let lines = [pointNames[index]] + series.map { "\($0.name): \($0.values[index].map(format) ?? "–")" }

@@ -1,0 +1,318 @@
+import Foundation
+import PostgresNIO
+import PresenceModel
+import PresenceProjector
+import PresenceReports
+import PresenceStore
+import PresenceTestSupport
+import Testing
+
+/// `presence report concurrency` and `online --at` from the projection of online spans
+/// (DESIGN.md, "Concurrent users at t"), against the definition computed in Swift.
+@Suite("Concurrent users")
+struct ConcurrencyTests {
+    let logger = TestDatabase.logger
+    static let minute: Int64 = 60_000_000
+    static let threshold: Duration = .seconds(300)
+
+    /// DESIGN.md's concurrency of a bucket computed from the events by the definition alone: a
+    /// user is online at t when one of their events lies in [t - threshold, t]. The count
+    /// rises only at an event, so the peak is reached at the bucket's start or at an event in
+    /// it; the online seconds are each user's union of [at, at + threshold] cut to the bucket.
+    struct Model {
+        let events: [SeenEvent]
+        let threshold: Int64
+
+        func online(at moment: Int64) -> Int {
+            Set(
+                events.filter { $0.at.microsecondsSince1970 <= moment && moment <= $0.at.microsecondsSince1970 + threshold }.map(\.user)
+            ).count
+        }
+
+        func row(start: Int64, end: Int64) -> (peak: Int, peakAt: Int64?, average: Double) {
+            let moments = ([start] + events.map(\.at.microsecondsSince1970).filter { $0 >= start && $0 < end }).sorted()
+            var peak = 0
+            var peakAt: Int64?
+            for moment in moments where online(at: moment) > peak {
+                peak = online(at: moment)
+                peakAt = moment
+            }
+            var microseconds: Int64 = 0
+            for times in Dictionary(grouping: events, by: \.user).values.map({ $0.map(\.at.microsecondsSince1970).sorted() }) {
+                var covered: (Int64, Int64)?
+                for at in times {
+                    let piece = (max(at, start), min(at + threshold, end))
+                    guard piece.0 < piece.1 else { continue }
+                    if let current = covered, piece.0 <= current.1 {
+                        covered = (current.0, max(current.1, piece.1))
+                    } else {
+                        if let current = covered { microseconds += current.1 - current.0 }
+                        covered = piece
+                    }
+                }
+                if let current = covered { microseconds += current.1 - current.0 }
+            }
+            return (peak, peakAt, Double(microseconds) / Double(end - start))
+        }
+    }
+
+    static func at(_ text: String) -> Int64 { ReportFixture.at(text).microsecondsSince1970 }
+
+    /// Checks every row of a report against the model, over the buckets the report lists,
+    /// whose starts are `starts`.
+    func expectMatches(_ report: ConcurrencyReport, _ model: Model, starts: [Int64], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(report.rows.map(\.start.microsecondsSince1970) == starts, sourceLocation: sourceLocation)
+        for row in report.rows {
+            let expected = model.row(start: row.start.microsecondsSince1970, end: row.end.microsecondsSince1970)
+            #expect(row.peak == expected.peak, "\(row.start)", sourceLocation: sourceLocation)
+            #expect(row.peakAt?.microsecondsSince1970 == expected.peakAt, "\(row.start)", sourceLocation: sourceLocation)
+            #expect(abs(row.average - expected.average) < 1e-9, "\(row.start): \(row.average) vs \(expected.average)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test("peaks, their first moments and averages by hand: across bucket edges, exactly one threshold apart, late and duplicate events")
+    func byHand() async throws {
+        let carol = ReportFixture.event("carol", "2026-06-01T11:30:00Z", "/c")
+        // Sent after bob's and carol's events were folded: a late event that joins alice's two
+        // spans into one.
+        let late = ReportFixture.event("alice", "2026-06-01T11:03:00Z", "/a2")
+        let early = [
+            // alice: 10:58 and 11:03, exactly one threshold apart: online 10:58 to 11:08,
+            // across the 11:00 edge.
+            ReportFixture.event("alice", "2026-06-01T10:58:00Z", "/a1"),
+            ReportFixture.event("alice", "2026-06-01T11:08:00Z", "/a3"),
+            // bob from 11:13, when alice's last span ends: both are online at that moment.
+            ReportFixture.event("bob", "2026-06-01T11:13:00Z", "/b"),
+            // carol twice (once a duplicate), and again one threshold and a microsecond later:
+            // two spans.
+            carol, carol,
+            ReportFixture.event("carol", "2026-06-01T11:35:00.000001Z", "/c"),
+            // dave online across the 12:00 edge.
+            ReportFixture.event("dave", "2026-06-01T11:58:00Z", "/d"),
+        ]
+        try await TestDatabase.withFresh { client, _ in
+            try await TestDatabase.store(early, client)
+            try await TestDatabase.projectAll(client, count: early.count - 1)
+            try await TestDatabase.store([late, carol], client)
+            try await TestDatabase.projectAll(client, count: early.count)
+
+            for path in ["projection", "log"] {
+                if path == "log" {
+                    // The projector's threshold is another now, so a 5-minute report reads the log.
+                    try await client.query("UPDATE presence_settings SET online_threshold = '7 minutes'", logger: logger)
+                }
+                let hours = try await ConcurrencyReport.run(
+                    from: ReportFixture.at("2026-06-01T10:00:00Z"),
+                    to: ReportFixture.at("2026-06-01T13:00:00Z"),
+                    bucket: .hour,
+                    timeZone: "UTC",
+                    threshold: Self.threshold,
+                    client: client,
+                    logger: logger
+                )
+                #expect(hours.rows.map(\.peak) == [1, 2, 1], "\(path)")
+                #expect(
+                    hours.rows.map(\.peakAt) == [
+                        ReportFixture.at("2026-06-01T10:58:00Z"), ReportFixture.at("2026-06-01T11:13:00Z"),
+                        ReportFixture.at("2026-06-01T12:00:00Z"),
+                    ],
+                    "\(path)"
+                )
+                // 10h: alice 10:58-11:00. 11h: alice 11:00-11:13, bob 11:13-11:18, carol
+                // 11:30-11:35 and 11:35:00.000001-11:40:00.000001, dave 11:58-12:00: 1,800 s.
+                // 12h: dave 12:00-12:03.
+                let averages: [Double] = [120 / 3_600, 1_800 / 3_600, 180 / 3_600]
+                #expect(zip(hours.rows.map(\.average), averages).allSatisfy { abs($0 - $1) < 1e-12 }, "\(path): \(hours.rows.map(\.average))")
+                #expect(
+                    hours.json == """
+                        {"bucket":"hour","tz":"UTC","threshold_seconds":300,"rows":[\
+                        {"start":"2026-06-01T10:00:00Z","peak":1,"peak_at":"2026-06-01T10:58:00Z","average":\(JSONText.number(hours.rows[0].average))},\
+                        {"start":"2026-06-01T11:00:00Z","peak":2,"peak_at":"2026-06-01T11:13:00Z","average":0.5},\
+                        {"start":"2026-06-01T12:00:00Z","peak":1,"peak_at":"2026-06-01T12:00:00Z","average":0.05}]}
+                        """,
+                    "\(path)"
+                )
+                let empty = try await ConcurrencyReport.run(
+                    from: ReportFixture.at("2026-06-01T13:00:00Z"),
+                    to: ReportFixture.at("2026-06-01T14:00:00Z"),
+                    bucket: .hour,
+                    timeZone: "UTC",
+                    client: client,
+                    logger: logger
+                )
+                #expect(empty.rows.map(\.peak) == [0] && empty.rows.map(\.peakAt) == [nil] && empty.rows.map(\.average) == [0], "\(path)")
+                #expect(empty.json.contains(#""peak":0,"peak_at":null,"average":0"#), "\(path)")
+            }
+        }
+    }
+
+    /// A seeded stream of events of a few users over two days, with gaps right at and around
+    /// the threshold and at equal times.
+    static func events(seed: UInt64) -> [SeenEvent] {
+        var random = SplitMix64(seed: seed)
+        let gaps: [Int64] = [0, 1, minute, 5 * minute - 1, 5 * minute, 5 * minute + 1, 7 * minute, 50 * minute, 3 * 60 * minute]
+        var events: [SeenEvent] = []
+        for user in ["ann", "ben", "cat", "dan", "eve", "fay"] {
+            var at = at("2026-03-28T20:00:00Z") + Int64(random.next() % UInt64(90 * minute))
+            for _ in 0..<(20 + Int(random.next() % 40)) {
+                at += gaps[Int(random.next() % UInt64(gaps.count))]
+                events.append(
+                    SeenEvent(
+                        id: UUID.version7(at: Timestamp(microsecondsSince1970: at), using: &random),
+                        user: user,
+                        at: Timestamp(microsecondsSince1970: at),
+                        location: "/p/\(random.next() % 3)"
+                    )
+                )
+            }
+        }
+        return events
+    }
+
+    @Test("every bucket equals the definition, from the projection folded in any order and from the log", arguments: 1...6)
+    func matchesDefinition(seed: UInt64) async throws {
+        var random = SplitMix64(seed: seed &* 104_729)
+        let events = Self.events(seed: seed)
+        var arrivals = events.shuffled(using: &random)
+        arrivals += arrivals.shuffled(using: &random).prefix(arrivals.count / 5)
+        let from = ReportFixture.at("2026-03-28T19:00:00Z")
+        let to = ReportFixture.at("2026-03-30T12:00:00Z")
+        try await TestDatabase.withFresh { client, _ in
+            var index = 0
+            while index < arrivals.count {
+                let chunk = 1 + Int(random.next() % 30)
+                try await TestDatabase.store(Array(arrivals[index..<min(index + chunk, arrivals.count)]), client)
+                index += chunk
+                try await TestDatabase.projectAll(
+                    client,
+                    count: Set(arrivals[..<min(index, arrivals.count)]).count,
+                    batchSize: 1 + Int(random.next() % 20)
+                )
+            }
+            // Kolkata's hours start at half past the UTC hour; Berlin's days around the change
+            // to summer time on 2026-03-29 last 24 and 23 hours.
+            let kolkataHours = Array(stride(from: Self.at("2026-03-28T18:30:00Z"), to: to.microsecondsSince1970, by: Int(60 * Self.minute)))
+            let berlinDays = [Self.at("2026-03-27T23:00:00Z"), Self.at("2026-03-28T23:00:00Z"), Self.at("2026-03-29T22:00:00Z")]
+            for threshold in [5, 7] {
+                let model = Model(events: events, threshold: Int64(threshold) * Self.minute)
+                for _ in 0..<2 {
+                    let hours = try await ConcurrencyReport.run(
+                        from: from,
+                        to: to,
+                        bucket: .hour,
+                        timeZone: "Asia/Kolkata",
+                        threshold: .seconds(threshold * 60),
+                        client: client,
+                        logger: logger
+                    )
+                    expectMatches(hours, model, starts: kolkataHours)
+                    let days = try await ConcurrencyReport.run(
+                        from: from,
+                        to: to,
+                        bucket: .day,
+                        timeZone: "Europe/Berlin",
+                        threshold: .seconds(threshold * 60),
+                        client: client,
+                        logger: logger
+                    )
+                    expectMatches(days, model, starts: berlinDays)
+                    // Rebuilt, the projection answers the same.
+                    try await Projector(client: client, logger: logger).rebuild()
+                }
+            }
+        }
+    }
+
+    @Test("online at a past moment comes from the projection when the log has not got the moment's events")
+    func onlineFromSpans() async throws {
+        let events = [
+            ReportFixture.event("alice", "2026-06-01T10:00:00Z", "/a"),
+            ReportFixture.event("alice", "2026-06-01T10:04:00Z", "/b"),
+            ReportFixture.event("bob", "2026-06-01T10:01:00Z", "/c"),
+        ]
+        try await ReportFixture.withProjected(events) { client in
+            func online(_ time: String) async throws -> [String] {
+                try await OnlineReport.run(at: ReportFixture.at(time), threshold: Self.threshold, client: client, logger: logger).users.map {
+                    "\($0.user)|\($0.lastSeen?.rfc3339 ?? "?")|\($0.location ?? "?")"
+                }
+            }
+            let whileLogged = [try await online("2026-06-01T10:02:00Z"), try await online("2026-06-01T10:06:00Z")]
+            #expect(
+                whileLogged == [
+                    ["bob|2026-06-01T10:01:00Z|/c", "alice|2026-06-01T10:00:00Z|/a"],
+                    ["alice|2026-06-01T10:04:00Z|/b", "bob|2026-06-01T10:01:00Z|/c"],
+                ]
+            )
+            // The projection alone, as after retention has dropped the day (here the rows go
+            // while the partition stays; the user_online_spans rows stay).
+            try await client.query("DELETE FROM seen_events", logger: logger)
+            // Within alice's span the time of her latest event is gone; after its last event
+            // it is known. A location asked about matches a known one only.
+            #expect(try await online("2026-06-01T10:02:00Z") == ["bob|2026-06-01T10:01:00Z|/c", "alice|?|?"])
+            #expect(try await online("2026-06-01T10:06:00Z") == whileLogged[1])
+            #expect(try await online("2026-06-01T10:09:00Z") == ["alice|2026-06-01T10:04:00Z|/b"])
+            #expect(try await online("2026-06-01T10:09:00.000001Z") == [])
+            let atB = try await OnlineReport.run(
+                at: ReportFixture.at("2026-06-01T10:06:00Z"),
+                threshold: Self.threshold,
+                location: .exact("/b"),
+                client: client,
+                logger: logger
+            )
+            #expect(atB.users.map(\.user) == ["alice"])
+            #expect(atB.json.contains(#""users":[{"user":"alice","last_seen":"2026-06-01T10:04:00Z","location":"/b"}]"#))
+            // With another threshold, only the log answers, and it has nothing.
+            #expect(
+                try await OnlineReport.run(at: ReportFixture.at("2026-06-01T10:02:00Z"), threshold: .seconds(600), client: client, logger: logger)
+                    .users.isEmpty
+            )
+        }
+    }
+
+    @Test("the concurrency report reads only the spans of its range through their index, or only the log's days of its range")
+    func boundedPlans() async throws {
+        let day = Self.at("2026-11-29T00:00:00Z")
+        // Spans on the day asked about, and spans a month before and after it that the report
+        // must not read.
+        let month: Int64 = 30 * 1_440 * Self.minute
+        let events =
+            [day, day - month, day + month].flatMap { start -> [SeenEvent] in
+                (0..<50).map { (user: Int) -> SeenEvent in
+                    let at: Int64 = start + 12 * 60 * Self.minute + Int64(user) * 10 * Self.minute
+                    return SeenEvent(user: "user\(user)", at: Timestamp(microsecondsSince1970: at))
+                }
+            }
+            // And one at noon the day before, so that the day before has its partition: the log's
+            // path reads its last minutes.
+            + [SeenEvent(user: "user0", at: Timestamp(microsecondsSince1970: day - 720 * Self.minute))]
+        try await TestDatabase.withFresh { client, settings in
+            try await TestDatabase.store(events, client)
+            try await TestDatabase.projectAll(client, count: events.count)
+            try await client.query("ANALYZE user_online_spans", logger: logger)
+            let sql = try ReportQuery.concurrency.sql.trimmingCharacters(in: .whitespacesAndNewlines).dropLast()
+            func nodes(threshold: String) throws -> [PlanNode] {
+                try TestDatabase.plans(
+                    running: """
+                        SET enable_seqscan = off;
+                        PREPARE concurrency AS \(sql);
+                        EXECUTE concurrency('2026-11-29T00:00:00Z', '2026-11-30T00:00:00Z', 'hour', '\(threshold)', 'UTC');
+                        """,
+                    on: settings
+                ).flatMap(\.root.allNodes)
+            }
+            let projected = try nodes(threshold: "300 seconds")
+            let fromSpans = projected.filter { $0.relationName == "user_online_spans" }
+            #expect(!fromSpans.isEmpty && fromSpans.allSatisfy(\.readsThroughIndex), "\(fromSpans.map(\.nodeType))")
+            #expect(fromSpans.map(\.rowsRead).reduce(0, +) <= 50, "\(fromSpans.map(\.rowsRead))")
+            #expect(!projected.contains { $0.relationName?.hasPrefix("seen_events") == true })
+            // Another threshold: presence_log_online_spans reads the day and the threshold before
+            // it (auto_explain shows the function's own plan too).
+            let logScans = try nodes(threshold: "600 seconds").filter { $0.relationName?.hasPrefix("seen_events") == true }
+            #expect(!logScans.isEmpty)
+            #expect(
+                logScans.allSatisfy { ["seen_events_20261128", "seen_events_20261129"].contains($0.relationName) },
+                "\(logScans.map(\.relationName))"
+            )
+        }
+    }
+}
