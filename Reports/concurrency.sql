@@ -12,9 +12,11 @@
 -- cut from the log's events of the range by presence_log_online_spans(). The threshold is
 -- compared in a one-time filter, so the branch not taken reads nothing.
 --
--- Each span is cut at the edges of the buckets it crosses; a bucket's peak comes from a sweep
--- over its pieces' starts (+1) and ends (-1), a start counted before an end at the same
--- moment: a span is online at its last moment too, so two spans that meet count both there.
+-- Each span is cut at the edges of the buckets it crosses (most lie in one: only those that
+-- cross go through generate_series); a bucket's peak comes from a sweep over its pieces'
+-- starts (+1) and ends (-1), a start counted before an end at the same moment: a span is
+-- online at its last moment too, so two spans that meet count both there. The edges are read
+-- as one value (an InitPlan), never carried along with the rows.
 --
 -- $1  from       timestamptz
 -- $2  to         timestamptz
@@ -24,29 +26,41 @@
 WITH edges AS (
     SELECT presence_local_edges($1::timestamptz, $2::timestamptz, $3, $5) AS edges
 ),
+buckets AS MATERIALIZED (
+    SELECT i AS bucket, e.edges[i] AS start, e.edges[i + 1] AS finish
+    FROM edges AS e, generate_subscripts(e.edges, 1) AS i
+    WHERE i < cardinality(e.edges)
+),
 spans AS (
     SELECT s.first_at AS online_from, s.last_at + $4::interval AS online_to
-    FROM edges AS e, user_online_spans AS s
+    FROM user_online_spans AS s
     WHERE $4::interval = (SELECT online_threshold FROM presence_settings)
       AND tstzrange(s.first_at, s.last_at, '[]')
-          && tstzrange(e.edges[1] - $4::interval, e.edges[cardinality(e.edges)], '[)')
+          && tstzrange((SELECT edges[1] FROM edges) - $4::interval, (SELECT edges[cardinality(edges)] FROM edges), '[)')
     UNION ALL
     SELECT s.first_at, s.last_at + $4::interval
     FROM edges AS e, presence_log_online_spans(e.edges[1], e.edges[cardinality(e.edges)], $4::interval) AS s
     WHERE $4::interval <> (SELECT online_threshold FROM presence_settings)
 ),
+located AS (
+    -- The buckets holding each span's first and last moments: binary searches in the edges.
+    SELECT online_from, online_to,
+           greatest(width_bucket(online_from, (SELECT edges FROM edges)), 1) AS first_bucket,
+           least(width_bucket(online_to, (SELECT edges FROM edges)), (SELECT cardinality(edges) - 1 FROM edges)) AS last_bucket
+    FROM spans
+),
 pieces AS (
-    -- A span's part in each bucket it reaches, [piece_from, piece_to], and whether the span
-    -- ends in that bucket (else it is online to the bucket's end). width_bucket finds the
-    -- buckets holding the span's first and last moments in the edges.
-    SELECT i AS bucket,
-           greatest(s.online_from, e.edges[i]) AS piece_from,
-           least(s.online_to, e.edges[i + 1]) AS piece_to,
-           s.online_to < e.edges[i + 1] AS ends
-    FROM edges AS e, spans AS s,
-         generate_series(
-             greatest(width_bucket(s.online_from, e.edges), 1),
-             least(width_bucket(s.online_to, e.edges), cardinality(e.edges) - 1)) AS i
+    SELECT l.first_bucket AS bucket,
+           greatest(l.online_from, (SELECT edges FROM edges)[l.first_bucket]) AS piece_from,
+           l.online_to AS piece_to, true AS ends
+    FROM located AS l
+    WHERE l.first_bucket = l.last_bucket
+    UNION ALL
+    SELECT i, greatest(l.online_from, (SELECT edges FROM edges)[i]),
+           least(l.online_to, (SELECT edges FROM edges)[i + 1]),
+           l.online_to < (SELECT edges FROM edges)[i + 1]
+    FROM located AS l, generate_series(l.first_bucket, l.last_bucket) AS i
+    WHERE l.first_bucket < l.last_bucket
 ),
 running AS (
     SELECT bucket, at,
@@ -58,21 +72,21 @@ running AS (
     ) AS changes
 ),
 peaks AS (
-    SELECT DISTINCT ON (bucket) bucket, online AS peak, at AS peak_at
-    FROM running
-    ORDER BY bucket, online DESC, at
+    SELECT bucket, max(online) AS peak FROM running GROUP BY bucket
+),
+peak_moments AS (
+    -- The first moment of each bucket's peak (no sort: the peaks are hashed).
+    SELECT r.bucket, min(r.at) AS peak_at
+    FROM running AS r JOIN peaks AS p ON p.bucket = r.bucket AND r.online = p.peak
+    GROUP BY r.bucket
 ),
 online_seconds AS (
-    SELECT bucket, sum(extract(epoch FROM piece_to - piece_from)) AS seconds
-    FROM pieces
-    GROUP BY bucket
+    SELECT bucket, sum(extract(epoch FROM piece_to - piece_from)) AS seconds FROM pieces GROUP BY bucket
 )
-SELECT e.edges[i] AS start, e.edges[i + 1] AS "end",
-       coalesce(p.peak, 0)::int8 AS peak, p.peak_at,
-       (coalesce(o.seconds, 0) / extract(epoch FROM e.edges[i + 1] - e.edges[i]))::float8 AS average
-FROM edges AS e
-CROSS JOIN generate_subscripts(e.edges, 1) AS i
-LEFT JOIN peaks AS p ON p.bucket = i
-LEFT JOIN online_seconds AS o ON o.bucket = i
-WHERE i < cardinality(e.edges)
-ORDER BY i;
+SELECT b.start, b.finish AS "end", coalesce(p.peak, 0)::int8 AS peak, m.peak_at,
+       (coalesce(o.seconds, 0) / extract(epoch FROM b.finish - b.start))::float8 AS average
+FROM buckets AS b
+LEFT JOIN peaks AS p ON p.bucket = b.bucket
+LEFT JOIN peak_moments AS m ON m.bucket = b.bucket
+LEFT JOIN online_seconds AS o ON o.bucket = b.bucket
+ORDER BY b.bucket;

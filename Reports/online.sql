@@ -8,13 +8,14 @@
 -- query's values select, and with an expression it would plan every day of the log (about
 -- 25 ms with a year of days) before pruning them at run time.
 --
--- With the projector's threshold, the users come from its online spans too (Migration 0020,
--- through their GiST index): once retention has dropped the day from the log, they are its
--- only record. A user the log still has takes last seen and location from it (it also holds
--- the events the projector has not folded yet); one it no longer has takes them from their
--- span's last event when that lies at or before t, and has neither (null) when t lies
--- between the span's first and last events, whose times were dropped. A location asked
--- about then matches only a known location.
+-- Once retention has dropped a day of the window from the log, the projector's online spans
+-- (Migration 0020, through their GiST index) are the only record of it: with the projector's
+-- threshold, the users come from them too (while the log holds the window, it alone answers
+-- the same, and the spans are not read). A user the log still has takes last seen and
+-- location from it (it also holds the events the projector has not folded yet); one it no
+-- longer has takes them from their span's last event when that lies at or before t, and has
+-- neither (null) when t lies between the span's first and last events, whose times were
+-- dropped. A location asked about then matches only a known location.
 --
 -- $1  at         timestamptz
 -- $2  since      timestamptz: at - threshold
@@ -38,6 +39,9 @@ FROM (
                CASE WHEN s.last_at <= $1::timestamptz THEN s.last_location END AS location
         FROM user_online_spans AS s
         WHERE $5::interval = (SELECT online_threshold FROM presence_settings)
+          AND EXISTS (
+              SELECT 1 FROM presence_dropped_partitions AS d
+              WHERE d.day >= ($2::timestamptz AT TIME ZONE 'UTC')::date AND d.day <= ($1::timestamptz AT TIME ZONE 'UTC')::date)
           AND tstzrange(s.first_at, s.last_at, '[]') && tstzrange($2::timestamptz, $1::timestamptz, '[]')
     ) AS spanned USING (user_id)
 ) AS online

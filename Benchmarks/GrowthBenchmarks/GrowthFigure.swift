@@ -17,6 +17,8 @@ enum GrowthFigure: String, CaseIterable, Sendable {
     case activeUsers = "growth_active_users"
     case hourByWeekday = "growth_hour_by_weekday"
     case online = "growth_online"
+    case concurrencyHour = "growth_concurrency_hour"
+    case concurrencyOtherThreshold = "growth_concurrency_other_threshold"
     case lastSeenAsOf = "growth_last_seen_as_of"
     case history = "growth_history"
     case projectorStatus = "growth_projector_status"
@@ -30,6 +32,7 @@ enum GrowthFigure: String, CaseIterable, Sendable {
     case activityBytesPerEvent = "growth_activity_bytes_per_event"
     case sessionsBytesPerEvent = "growth_sessions_bytes_per_event"
     case currentBytesPerEvent = "growth_current_bytes_per_event"
+    case onlineSpansBytesPerEvent = "growth_online_spans_bytes_per_event"
 
     /// The metric it is reported as.
     var metric: BenchmarkMetric { .custom(rawValue, useScalingFactor: false) }

@@ -101,6 +101,7 @@ struct GrowthRun {
             ),
             (.sessionsBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('user_sessions')", as: Int.self))),
             (.currentBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('presence_current')", as: Int.self))),
+            (.onlineSpansBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('user_online_spans')", as: Int.self))),
         ]
     }
 
@@ -146,6 +147,27 @@ struct GrowthRun {
                 { _ = try await HourByWeekdayReport.run(from: weekAgo, to: end, timeZone: "UTC", client: client, logger: logger) }
             ),
             (.online, { _ = try await OnlineReport.run(at: quarterDayAgo, threshold: .seconds(300), client: client, logger: logger) }),
+            (
+                .concurrencyHour,
+                {
+                    _ = try await ConcurrencyReport.run(from: dayAgo, to: end, bucket: .hour, timeZone: "UTC", client: client, logger: logger)
+                }
+            ),
+            // Another threshold than the projector's: cut from the log's events of the range.
+            (
+                .concurrencyOtherThreshold,
+                {
+                    _ = try await ConcurrencyReport.run(
+                        from: dayAgo,
+                        to: end,
+                        bucket: .hour,
+                        timeZone: "UTC",
+                        threshold: .seconds(600),
+                        client: client,
+                        logger: logger
+                    )
+                }
+            ),
             // Just before the user's last event: answered from the log, not presence_current.
             (
                 .lastSeenAsOf,

@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 import PresenceModel
 
-/// The baselines: the three reports computed straight from `seen_events`, as one would without
+/// The baselines: the reports computed straight from `seen_events`, as one would without
 /// the projections, each the plain SQL of its definition in DESIGN.md. Their answers come out in
 /// the same shape as the library's reports, so that the two can be compared.
 enum RawLogReports {
@@ -123,6 +123,79 @@ enum RawLogReports {
         FROM totals AS t
         JOIN days AS d ON d.day = t.day
         ORDER BY t.day
+        """
+
+    /// Concurrency: the runs of each user's events at most the threshold apart, cut from the
+    /// log's events of the buckets and the threshold before them; each run online from its
+    /// first event to its last plus the threshold, laid over the buckets it reaches (hours in
+    /// absolute time, so the hour that repeats when clocks go back is its own; days from local
+    /// midnights); per bucket, the peak from a running count of starts and ends (a start before
+    /// an end at the same moment) and the average from the online seconds.
+    ///
+    /// $1 from, $2 to, $3 bucket ('hour' or 'day'), $4 time zone, $5 threshold.
+    static let concurrency = """
+        WITH buckets AS (
+            SELECT start, start + interval '1 hour' AS finish
+            FROM generate_series(
+                date_trunc('hour', $1::timestamptz AT TIME ZONE $4) AT TIME ZONE $4,
+                $2::timestamptz - interval '1 microsecond',
+                interval '1 hour') AS start
+            WHERE $3 = 'hour'
+            UNION ALL
+            SELECT local_start AT TIME ZONE $4, (local_start + interval '1 day') AT TIME ZONE $4
+            FROM generate_series(
+                date_trunc('day', $1::timestamptz AT TIME ZONE $4),
+                $2::timestamptz AT TIME ZONE $4,
+                interval '1 day') AS local_start
+            WHERE $3 = 'day' AND local_start AT TIME ZONE $4 < $2::timestamptz
+        ),
+        runs AS (
+            SELECT min(at) AS online_from, max(at) + $5::interval AS online_to
+            FROM (
+                SELECT user_id, at, sum(starts::int) OVER (PARTITION BY user_id ORDER BY at ROWS UNBOUNDED PRECEDING) AS run
+                FROM (
+                    SELECT user_id, at, coalesce(at - lag(at) OVER (PARTITION BY user_id ORDER BY at) > $5::interval, true) AS starts
+                    FROM seen_events
+                    WHERE at >= (SELECT min(start) FROM buckets) - $5::interval AND at < (SELECT max(finish) FROM buckets)
+                ) AS marked
+            ) AS numbered
+            GROUP BY user_id, run
+        ),
+        pieces AS (
+            SELECT b.start, greatest(r.online_from, b.start) AS piece_from, least(r.online_to, b.finish) AS piece_to,
+                   r.online_to < b.finish AS ends
+            FROM runs AS r
+            CROSS JOIN LATERAL (
+                SELECT CASE WHEN $3 = 'hour' THEN date_bin('1 hour', moment, (SELECT min(start) FROM buckets))
+                            ELSE date_trunc('day', moment AT TIME ZONE $4) AT TIME ZONE $4 END AS start
+                FROM generate_series(greatest(r.online_from, (SELECT min(start) FROM buckets)), r.online_to, interval '1 hour') AS moment
+                UNION
+                SELECT CASE WHEN $3 = 'hour' THEN date_bin('1 hour', r.online_to, (SELECT min(start) FROM buckets))
+                            ELSE date_trunc('day', r.online_to AT TIME ZONE $4) AT TIME ZONE $4 END
+            ) AS reached
+            JOIN buckets AS b ON b.start = reached.start
+        ),
+        peaks AS (
+            SELECT DISTINCT ON (start) start, online AS peak, at AS peak_at
+            FROM (
+                SELECT start, at, sum(change) OVER (PARTITION BY start ORDER BY at, change DESC ROWS UNBOUNDED PRECEDING) AS online
+                FROM (
+                    SELECT start, piece_from AS at, 1 AS change FROM pieces
+                    UNION ALL
+                    SELECT start, piece_to, -1 FROM pieces WHERE ends
+                ) AS changes
+            ) AS running
+            ORDER BY start, online DESC, at
+        ),
+        seconds AS (
+            SELECT start, sum(extract(epoch FROM piece_to - piece_from)) AS online FROM pieces GROUP BY start
+        )
+        SELECT b.start, coalesce(p.peak, 0)::int8, p.peak_at,
+               (coalesce(s.online, 0) / extract(epoch FROM b.finish - b.start))::float8
+        FROM buckets AS b
+        LEFT JOIN peaks AS p ON p.start = b.start
+        LEFT JOIN seconds AS s ON s.start = b.start
+        ORDER BY b.start
         """
 
     /// The busiest locations at a moment, from every user's latest event in the whole log up

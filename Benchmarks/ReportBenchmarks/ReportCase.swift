@@ -12,6 +12,8 @@ enum ReportCase: String, CaseIterable, Sendable {
     case activityByHour = "activity by hour"
     case sessions = "sessions"
     case activeUsers = "active users"
+    case concurrencyByHour = "concurrency by hour"
+    case concurrencyByDay = "concurrency by day"
     case busiestLocations = "busiest locations"
     case onlineAtPrefix = "online at a prefix"
 
@@ -87,6 +89,24 @@ enum ReportCase: String, CaseIterable, Sendable {
                     [.text($0.day), .integer(Int64($0.dau)), .integer(Int64($0.wau)), .integer(Int64($0.mau)), .real($0.stickiness)]
                 }
             )
+        case .concurrencyByHour, .concurrencyByDay:
+            let report = try await ConcurrencyReport.run(
+                from: from,
+                to: to,
+                bucket: self == .concurrencyByDay ? .day : .hour,
+                timeZone: zone,
+                threshold: Self.threshold,
+                client: client,
+                logger: logger
+            )
+            return Answer(
+                rows: report.rows.map {
+                    [
+                        .integer($0.start.microsecondsSince1970), .integer(Int64($0.peak)), .integer($0.peakAt?.microsecondsSince1970 ?? -1),
+                        .real($0.average),
+                    ]
+                }
+            )
         case .busiestLocations:
             let report = try await LocationsReport.run(at: Self.moment, threshold: Self.threshold, limit: 20, client: client, logger: logger)
             return Answer(rows: report.locations.map { [.text($0.location), .integer(Int64($0.users))] })
@@ -98,7 +118,9 @@ enum ReportCase: String, CaseIterable, Sendable {
                 client: client,
                 logger: logger
             )
-            return Answer(rows: report.users.map { [.text($0.user), .integer($0.lastSeen.microsecondsSince1970), .text($0.location ?? "")] })
+            return Answer(
+                rows: report.users.map { [.text($0.user), .integer($0.lastSeen?.microsecondsSince1970 ?? -1), .text($0.location ?? "")] }
+            )
         }
     }
 
@@ -136,6 +158,19 @@ enum ReportCase: String, CaseIterable, Sendable {
                 rows: try rows.map { row in
                     let (day, dau, wau, mau, stickiness) = try row.decode((String, Int64, Int64, Int64, Double?).self)
                     return [.text(day), .integer(dau), .integer(wau), .integer(mau), .real(stickiness)]
+                }
+            )
+        case .concurrencyByHour, .concurrencyByDay:
+            let rows = try await RawLogReports.rows(
+                RawLogReports.concurrency,
+                [from, to, self == .concurrencyByDay ? "day" : "hour", zone, "\(Self.threshold.wholeSeconds) seconds"],
+                client: client,
+                logger: logger
+            )
+            return Answer(
+                rows: try rows.map { row in
+                    let (start, peak, peakAt, average) = try row.decode((Timestamp, Int64, Timestamp?, Double).self)
+                    return [.integer(start.microsecondsSince1970), .integer(peak), .integer(peakAt?.microsecondsSince1970 ?? -1), .real(average)]
                 }
             )
         case .busiestLocations, .onlineAtPrefix:

@@ -223,49 +223,40 @@ struct ConcurrencyTests {
         }
     }
 
-    @Test("online at a past moment comes from the projection when the log has not got the moment's events")
+    @Test("online at a past moment comes from the projection once retention has dropped the day from the log")
     func onlineFromSpans() async throws {
+        // Ten in the morning five days ago (UTC), a day retention keeping two days drops.
+        let base = Timestamp(microsecondsSince1970: (EventLog.day(of: .now) - 5) * 86_400_000_000 + 10 * 60 * Self.minute)
+        func at(_ minutes: Int64, _ microseconds: Int64 = 0) -> Timestamp {
+            base + .microseconds(minutes * Self.minute + microseconds)
+        }
         let events = [
-            ReportFixture.event("alice", "2026-06-01T10:00:00Z", "/a"),
-            ReportFixture.event("alice", "2026-06-01T10:04:00Z", "/b"),
-            ReportFixture.event("bob", "2026-06-01T10:01:00Z", "/c"),
+            SeenEvent(user: "alice", at: at(0), location: "/a"),
+            SeenEvent(user: "alice", at: at(4), location: "/b"),
+            SeenEvent(user: "bob", at: at(1), location: "/c"),
         ]
         try await ReportFixture.withProjected(events) { client in
-            func online(_ time: String) async throws -> [String] {
-                try await OnlineReport.run(at: ReportFixture.at(time), threshold: Self.threshold, client: client, logger: logger).users.map {
-                    "\($0.user)|\($0.lastSeen?.rfc3339 ?? "?")|\($0.location ?? "?")"
+            func online(_ moment: Timestamp) async throws -> [String] {
+                try await OnlineReport.run(at: moment, threshold: Self.threshold, client: client, logger: logger).users.map {
+                    "\($0.user)|\($0.lastSeen.map { "\(($0 - base) / .seconds(60))" } ?? "?")|\($0.location ?? "?")"
                 }
             }
-            let whileLogged = [try await online("2026-06-01T10:02:00Z"), try await online("2026-06-01T10:06:00Z")]
-            #expect(
-                whileLogged == [
-                    ["bob|2026-06-01T10:01:00Z|/c", "alice|2026-06-01T10:00:00Z|/a"],
-                    ["alice|2026-06-01T10:04:00Z|/b", "bob|2026-06-01T10:01:00Z|/c"],
-                ]
-            )
-            // The projection alone, as after retention has dropped the day (here the rows go
-            // while the partition stays; the user_online_spans rows stay).
-            try await client.query("DELETE FROM seen_events", logger: logger)
+            let whileLogged = [try await online(at(2)), try await online(at(6))]
+            #expect(whileLogged == [["bob|1.0|/c", "alice|0.0|/a"], ["alice|4.0|/b", "bob|1.0|/c"]])
+            let dropped = try await Retention(keep: .seconds(2 * 86_400)).run(client: client, logger: logger)
+            #expect(dropped.filter { $0.outcome == .dropped }.map(\.day).contains(String(base.rfc3339.prefix(10))))
+            #expect(try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events") == 0)
             // Within alice's span the time of her latest event is gone; after its last event
             // it is known. A location asked about matches a known one only.
-            #expect(try await online("2026-06-01T10:02:00Z") == ["bob|2026-06-01T10:01:00Z|/c", "alice|?|?"])
-            #expect(try await online("2026-06-01T10:06:00Z") == whileLogged[1])
-            #expect(try await online("2026-06-01T10:09:00Z") == ["alice|2026-06-01T10:04:00Z|/b"])
-            #expect(try await online("2026-06-01T10:09:00.000001Z") == [])
-            let atB = try await OnlineReport.run(
-                at: ReportFixture.at("2026-06-01T10:06:00Z"),
-                threshold: Self.threshold,
-                location: .exact("/b"),
-                client: client,
-                logger: logger
-            )
+            #expect(try await online(at(2)) == ["bob|1.0|/c", "alice|?|?"])
+            #expect(try await online(at(6)) == whileLogged[1])
+            #expect(try await online(at(9)) == ["alice|4.0|/b"])
+            #expect(try await online(at(9, 1)) == [])
+            let atB = try await OnlineReport.run(at: at(6), threshold: Self.threshold, location: .exact("/b"), client: client, logger: logger)
             #expect(atB.users.map(\.user) == ["alice"])
-            #expect(atB.json.contains(#""users":[{"user":"alice","last_seen":"2026-06-01T10:04:00Z","location":"/b"}]"#))
+            #expect(atB.json.contains(#""users":[{"user":"alice","last_seen":"\#(at(4).rfc3339)","location":"/b"}]"#))
             // With another threshold, only the log answers, and it has nothing.
-            #expect(
-                try await OnlineReport.run(at: ReportFixture.at("2026-06-01T10:02:00Z"), threshold: .seconds(600), client: client, logger: logger)
-                    .users.isEmpty
-            )
+            #expect(try await OnlineReport.run(at: at(2), threshold: .seconds(600), client: client, logger: logger).users.isEmpty)
         }
     }
 
