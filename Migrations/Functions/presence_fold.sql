@@ -1,7 +1,7 @@
 -- Folds one batch of committed events, in the gap-free order, into the projections, and
 -- moves the checkpoint (0008; reading through presence_read_batch since 0013, the online
--- spans since 0020). Edit this file in place: the Migrator applies it again when its text
--- changes.
+-- spans since 0020, the location visits since 0021). Edit this file in place: the Migrator
+-- applies it again when its text changes.
 CREATE OR REPLACE FUNCTION presence_fold(batch_size integer, OUT folded integer, OUT held_back boolean)
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
@@ -50,6 +50,7 @@ BEGIN
     PERFORM presence_fold_activity();
     PERFORM presence_fold_sessions();
     PERFORM presence_fold_online();
+    PERFORM presence_fold_visits();
 
     UPDATE presence_projector
     SET position_tx = last_event.tx, position_at = last_event.at, position_id = last_event.id,

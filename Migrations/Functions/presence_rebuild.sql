@@ -1,6 +1,7 @@
 -- Computes every projection again from the log, in one transaction (0002; the report
--- columns since 0004, the packed days since 0016, the online spans since 0020). Edit this file in place: the Migrator
--- applies it again when its text changes.
+-- columns since 0004, the packed days since 0016, the online spans since 0020, the location
+-- visits since 0021). Edit this file in place: the Migrator applies it again when its text
+-- changes.
 CREATE OR REPLACE FUNCTION presence_rebuild() RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -12,7 +13,7 @@ DECLARE
 BEGIN
     PERFORM 1 FROM presence_projector FOR UPDATE;
     horizon := pg_snapshot_xmin(pg_current_snapshot());
-    TRUNCATE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans;
+    TRUNCATE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, location_visits;
 
     CREATE TEMPORARY TABLE presence_rebuild_events ON COMMIT DROP AS
     SELECT tx, at, id, user_id, location FROM seen_events WHERE tx < horizon;
@@ -59,6 +60,12 @@ BEGIN
         ) AS marked
     ) AS numbered
     GROUP BY user_id, span;
+
+    INSERT INTO location_visits (location, quarter, user_id, events, last_at)
+    SELECT location, presence_quarter(at), user_id, count(*), max(at)
+    FROM presence_rebuild_events
+    WHERE location IS NOT NULL
+    GROUP BY 1, 2, 3;
 
     UPDATE presence_projector
     SET position_tx = coalesce(last_event.tx, '0'),

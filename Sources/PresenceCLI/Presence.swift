@@ -17,7 +17,7 @@ struct Presence: AsyncParsableCommand {
             """,
         subcommands: [
             MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, RetentionCommand.self, OnlineReport.command,
-            LocationsReport.command,
+            LocationsReport.command, ViewersReport.command,
             LastSeenReport.command, HistoryReport.command, ReportCommand.self, ServeCommand.self, DemoCommand.self, EmbeddedCommand.self,
         ]
     )

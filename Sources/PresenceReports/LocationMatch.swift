@@ -37,12 +37,20 @@ public enum LocationMatch: Sendable, Hashable {
     ///   PostgreSQL's text cannot hold).
     static func from(_ arguments: ReportArguments) throws(ReportError) -> LocationMatch? {
         guard let location = arguments.optionalText("location") else { return nil }
+        try requireValid(location)
+        return try arguments.text("match") == "prefix" ? .prefix(location) : .exact(location)
+    }
+
+    /// Refuses a text that no event's location can be or start with.
+    ///
+    /// - Throws: ``ReportError`` with code ``ErrorCode/invalidLocation`` for over 2048 bytes of
+    ///   UTF-8, or a NUL, which PostgreSQL's text cannot hold.
+    static func requireValid(_ location: String) throws(ReportError) {
         guard !location.utf8.contains(0), location.utf8.count <= SeenEvent.Rules.maximumLocationBytes else {
             throw ReportError(
                 .invalidLocation,
                 "The location \(JSONText.string(String(location.prefix(64)))) cannot be one: a location has at most \(SeenEvent.Rules.maximumLocationBytes) bytes of UTF-8 and no NUL."
             )
         }
-        return try arguments.text("match") == "prefix" ? .prefix(location) : .exact(location)
     }
 }

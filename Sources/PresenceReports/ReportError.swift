@@ -39,6 +39,8 @@ extension ErrorCode where Domain == ReportErrorDomain {
     public static var emptyRange: Self { Self("empty_range") }
     /// The range would list more than ``ReportError/maximumRows`` rows.
     public static var rangeTooLong: Self { Self("range_too_long") }
+    /// The user asked about is no user an event can have.
+    public static var invalidUser: Self { Self("invalid_user") }
     /// The location asked about is no location an event can have.
     public static var invalidLocation: Self { Self("invalid_location") }
     /// The time zone is not an IANA name PostgreSQL knows.

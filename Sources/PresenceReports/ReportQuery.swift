@@ -6,6 +6,8 @@ public enum ReportQuery: String, Sendable, CaseIterable {
     case online
     /// The busiest locations at a moment (`Reports/locations.sql`).
     case locations
+    /// Who viewed a location in a range (`Reports/viewers.sql`).
+    case viewers
     /// A user's last seen as of a moment (`Reports/last-seen.sql`).
     case lastSeen = "last-seen"
     /// A user's sessions in a range (`Reports/history.sql`).

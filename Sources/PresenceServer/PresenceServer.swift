@@ -14,7 +14,7 @@ import ServiceLifecycle
 /// | route | token | what |
 /// | --- | --- | --- |
 /// | `POST /v1/events` | ingest | store events (``EventsEndpoint``) |
-/// | `GET /v1/online`, `/v1/locations`, `/v1/users/{user}/last-seen`, `/v1/users/{user}/history`, `/v1/reports/{name}` | read | queries and reports (``QueryEndpoints``) |
+/// | `GET /v1/online`, `/v1/locations`, `/v1/locations/{location}/viewers`, `/v1/users/{user}/last-seen`, `/v1/users/{user}/history`, `/v1/reports/{name}` | read | queries and reports (``QueryEndpoints``) |
 /// | `GET /dashboard` | read | the HTML report page |
 /// | `GET /metrics` | read | Prometheus text format |
 /// | `GET /health` | none | database reachable, projector lag |
@@ -150,6 +150,7 @@ public struct PresenceServer: Sendable {
         let reads = router.group().add(middleware: AccessMiddleware(access: access, role: .read))
         reads.get("/v1/online", use: queries.online)
         reads.get("/v1/locations", use: queries.locations)
+        reads.get("/v1/locations/{location}/viewers", use: queries.viewers)
         reads.get("/v1/users/{user}/last-seen", use: queries.lastSeen)
         reads.get("/v1/users/{user}/history", use: queries.history)
         reads.get("/v1/reports/{name}", use: queries.report)

@@ -8,6 +8,7 @@ import PresenceReports
 ///
 /// - `GET /v1/online?at=T&threshold=5m&location=L&match=exact|prefix`
 /// - `GET /v1/locations?at=T&threshold=5m&limit=20`
+/// - `GET /v1/locations/{location}/viewers?from=T&to=T&limit=100&exclude=USER`
 /// - `GET /v1/users/{user}/last-seen?as_of=T`
 /// - `GET /v1/users/{user}/history?from=T&to=T`
 /// - `GET /v1/reports/{name}?from=T&to=T&tz=ZONE&…` for every report of ``ReportCatalog/ranges``
@@ -22,12 +23,17 @@ struct QueryEndpoints: Sendable {
         try await answer(LocationsReport.self, request, context: context)
     }
 
+    func viewers(_ request: Request, context: some RequestContext) async throws -> Response {
+        let location = try Self.pathText("location", context)
+        return try await answer(ViewersReport.self, request, context: context, path: ["location": location])
+    }
+
     func lastSeen(_ request: Request, context: some RequestContext) async throws -> Response {
-        try await answer(LastSeenReport.self, request, context: context, path: ["user": Self.user(context)])
+        try await answer(LastSeenReport.self, request, context: context, path: ["user": Self.pathText("user", context)])
     }
 
     func history(_ request: Request, context: some RequestContext) async throws -> Response {
-        try await answer(HistoryReport.self, request, context: context, path: ["user": Self.user(context)])
+        try await answer(HistoryReport.self, request, context: context, path: ["user": Self.pathText("user", context)])
     }
 
     func report(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -53,11 +59,11 @@ struct QueryEndpoints: Sendable {
         return .json(try await R.run(arguments, client: client, logger: context.logger))
     }
 
-    /// The `{user}` of the path, percent-decoded.
-    private static func user(_ context: some RequestContext) throws(APIError) -> String {
-        guard let raw = context.parameters.get("user"), let user = raw.removingPercentEncoding, !user.isEmpty else {
-            throw APIError(.badRequest, "The user in the path is not valid percent-encoded text.")
+    /// A parameter of the path, percent-decoded (`%2F` for a slash in it).
+    private static func pathText(_ name: String, _ context: some RequestContext) throws(APIError) -> String {
+        guard let raw = context.parameters.get(name), let text = raw.removingPercentEncoding, !text.isEmpty else {
+            throw APIError(.badRequest, "The \(name) in the path is not valid percent-encoded text.")
         }
-        return user
+        return text
     }
 }

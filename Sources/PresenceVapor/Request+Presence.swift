@@ -14,8 +14,8 @@ extension Request {
     public var presence: Presence { Presence(request: self) }
 
     /// Presence's queries from a request: the reports that `presence online`, `locations`,
-    /// `last-seen` and `history` and the HTTP API of `presence serve` answer with, through the application's
-    /// pool and logged with the request's logger.
+    /// `viewers`, `last-seen` and `history` and the HTTP API of `presence serve` answer with,
+    /// through the application's pool and logged with the request's logger.
     public struct Presence: Sendable {
         let request: Request
 
@@ -50,6 +50,37 @@ extension Request {
                     at: at,
                     threshold: runtime.configuration.onlineThreshold,
                     limit: limit,
+                    client: runtime.client,
+                    logger: request.logger
+                )
+            }
+        }
+
+        /// Who viewed a location in a range, latest first, with their events there: "who
+        /// viewed my profile", cheap enough to ask on every view of it.
+        ///
+        /// - Parameters:
+        ///   - location: The location, exactly.
+        ///   - from: The range's start (included).
+        ///   - to: The range's end (excluded). Default: now.
+        ///   - limit: The most viewers listed, the latest. Default: 100.
+        ///   - excluding: A user left out, such as the profile's owner.
+        /// - Throws: `Abort(.badRequest)` when `from` is not before `to`, or the location or the
+        ///   user cannot be one an event has.
+        public func viewers(
+            of location: String,
+            from: Timestamp,
+            to: Timestamp = .now,
+            limit: Int = ViewersReport.defaultLimit,
+            excluding: String? = nil
+        ) async throws -> ViewersReport {
+            try await answer { runtime in
+                try await ViewersReport.run(
+                    location: location,
+                    from: from,
+                    to: to,
+                    limit: limit,
+                    excluding: excluding,
                     client: runtime.client,
                     logger: request.logger
                 )

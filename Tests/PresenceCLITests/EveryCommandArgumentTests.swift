@@ -21,6 +21,7 @@ struct EveryCommandArgumentTests {
     static let commands: [(command: [String], required: [String: String], times: [String], durations: [String])] = [
         (["online"], [:], ["--at"], ["--threshold"]),
         (["locations"], [:], ["--at"], ["--threshold"]),
+        (["viewers", "/profile/alice"], ["--from": "2026-11-29T00:00:00Z"], ["--from", "--to"], []),
         (["last-seen", "alice"], [:], ["--as-of"], []),
         (["history", "alice"], [:], ["--from", "--to"], []),
         (["report", "activity"], range, ["--from", "--to"], []),
@@ -149,7 +150,7 @@ struct EveryReportCommandTests {
         #expect(try await run(["last-seen", "alice", "--as-of", "0001-01-01T00:00:00Z"]) == nil)
     }
 
-    @Test("online at a location and the busiest locations run; a location no event can have and a limit of 0 are refused")
+    @Test("online at a location, the busiest locations and viewers run; a location or user no event can have and a limit of 0 are refused")
     func locations() async throws {
         #expect(try await run(["online", "--location", "/forum/", "--match", "prefix", "--format", "json"]) == nil)
         #expect(try await run(["locations", "--limit", "3"]) == nil)
@@ -158,6 +159,11 @@ struct EveryReportCommandTests {
         #expect(long.exitCode == ExitCode.failure.rawValue)
         let limit = try #require(CommandLine.parseFailure(["locations", "--limit", "0"]))
         #expect(limit.message == "The value '0' is invalid for '--limit <limit>'")
+        #expect(try await run(["viewers", "/profile/alice", "--from", "2026-11-29T00:00:00Z", "--exclude", "alice", "--limit", "5"]) == nil)
+        let user = try #require(try await run(["viewers", "/profile/alice", "--from", "2026-11-29T00:00:00Z", "--exclude", "al\u{0}ice"]))
+        #expect(user.fullMessage.hasSuffix("cannot be one: a user has at most 256 bytes of UTF-8 and no NUL."), "\(user.fullMessage)")
+        let from = try #require(CommandLine.parseFailure(["viewers", "/profile/alice"]))
+        #expect(from.message == "Missing expected argument '--from <from>'")
         let match = try #require(CommandLine.parseFailure(["online", "--location", "/a", "--match", "regex"]))
         #expect(match.message == "The value 'regex' is invalid for '--match <match>'. Please provide one of 'exact' or 'prefix'.")
     }

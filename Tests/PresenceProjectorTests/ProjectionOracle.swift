@@ -10,9 +10,11 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
     var sessions: [String]
     var activity: [String]
     var online: [String]
+    var visits: [String]
 
     var description: String {
-        "current: \(current.count) rows, sessions: \(sessions.count) rows, activity: \(activity.count) rows, online spans: \(online.count) rows"
+        "current: \(current.count) rows, sessions: \(sessions.count) rows, activity: \(activity.count) rows, "
+            + "online spans: \(online.count) rows, visits: \(visits.count) rows"
     }
 
     static func read(_ client: PostgresClient) async throws -> ProjectionSnapshot {
@@ -51,6 +53,13 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
                        (extract(epoch FROM last_at) * 1e6)::int8, events, last_location)
                 FROM user_online_spans ORDER BY user_id, first_at
                 """
+            ),
+            visits: try await rows(
+                """
+                SELECT concat_ws('|', location, (extract(epoch FROM quarter))::int8, user_id, events,
+                       (extract(epoch FROM last_at) * 1e6)::int8)
+                FROM location_visits ORDER BY location COLLATE "C", quarter, user_id COLLATE "C"
+                """
             )
         )
     }
@@ -58,7 +67,8 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
     /// The projections DESIGN.md defines, computed in Swift from the set of events: an oracle
     /// that shares no code with the SQL. The online spans are the runs of events at most
     /// `threshold` apart (a user is online over [at, at + threshold] after each event), each
-    /// with the location of its last event in (at, id) order.
+    /// with the location of its last event in (at, id) order; the visits count each user's
+    /// events per location and UTC quarter hour, with the latest time.
     static func expected(
         from events: Set<SeenEvent>,
         gap: Int64 = 1_800_000_000,
@@ -110,6 +120,26 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
                 previous = quarter
             }
         }
-        return ProjectionSnapshot(current: current, sessions: sessions, activity: activity, online: online)
+        func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+        let visited = Dictionary(grouping: events.filter { $0.location != nil }) { event in
+            let seconds = event.at.microsecondsSince1970 / 1_000_000 - (event.at.microsecondsSince1970 % 1_000_000 < 0 ? 1 : 0)
+            return VisitKey(location: event.location!, quarter: seconds - ((seconds % 900) + 900) % 900, user: event.user)
+        }
+        let visits = visited.keys.sorted { a, b in
+            if a.location != b.location { return bytes(a.location).lexicographicallyPrecedes(bytes(b.location)) }
+            if a.quarter != b.quarter { return a.quarter < b.quarter }
+            return bytes(a.user).lexicographicallyPrecedes(bytes(b.user))
+        }.map { key in
+            let times = visited[key]!.map(\.at.microsecondsSince1970)
+            return "\(key.location)|\(key.quarter)|\(key.user)|\(times.count)|\(times.max()!)"
+        }
+        return ProjectionSnapshot(current: current, sessions: sessions, activity: activity, online: online, visits: visits)
     }
+}
+
+/// A row of location_visits: a location, a UTC quarter hour (seconds since 1970) and a user.
+private struct VisitKey: Hashable {
+    var location: String
+    var quarter: Int64
+    var user: String
 }

@@ -92,6 +92,7 @@ struct RetentionTests {
                 client: client,
                 logger: logger
             ).json,
+            try await ViewersReport.run(location: "/a", from: from, to: to, client: client, logger: logger).json,
             try await LastSeenReport.run(user: "alice", asOf: now, client: client, logger: logger).json,
             try await LastSeenReport.run(user: "bob", asOf: now, client: client, logger: logger).json,
             try await LastSeenReport.run(user: "olga", asOf: now, client: client, logger: logger).json,
@@ -119,8 +120,9 @@ struct RetentionTests {
             let reportsBefore = try await reports(client, now: now)
             #expect(reportsBefore[4].contains(#""peak":1,"peak_at":""#))
             #expect(reportsBefore[5].contains(#""users":[{"user":"alice","#))
-            #expect(reportsBefore[8].contains(#""last_seen":"\#(olga.at.rfc3339)","location":"/o""#))
-            #expect(reportsBefore[9].contains(#""sessions":[{"#))
+            #expect(reportsBefore[6].contains(#""viewers":[{"user":"alice","events":4,"#))
+            #expect(reportsBefore[9].contains(#""last_seen":"\#(olga.at.rfc3339)","location":"/o""#))
+            #expect(reportsBefore[10].contains(#""sessions":[{"#))
 
             let names = [100, 99, 98].map { Self.partition($0) }
             let dry = try await Self.dryRun.run(client: client, logger: logger)

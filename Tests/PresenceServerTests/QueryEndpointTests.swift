@@ -56,6 +56,22 @@ struct QueryEndpointTests {
             #expect(prefix.text == online.text)
             let locations = try await get(client, "/v1/locations?at=2026-03-29T00:45:00Z&limit=1")
             #expect(locations.text == #"{"at":"2026-03-29T00:45:00Z","threshold_seconds":300,"locations":[{"location":"/a","users":1}]}"# + "\n")
+            // Who viewed /a that day (a slash in the path's location is %2F): bob last.
+            let viewers = try await get(client, "/v1/locations/%2Fa/viewers?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z")
+            #expect(
+                viewers.text
+                    == #"{"location":"/a","from":"2026-03-29T00:00:00Z","to":"2026-03-30T00:00:00Z","viewers":[{"user":"bob","events":1,"last_seen":"2026-03-29T00:40:00Z"},{"user":"alice","events":1,"last_seen":"2026-03-29T00:10:00Z"}]}"#
+                    + "\n"
+            )
+            let excluded = try await get(client, "/v1/locations/%2Fa/viewers?from=2026-03-29T00:00:00Z&exclude=bob&limit=5")
+            #expect(excluded.text.contains(#""viewers":[{"user":"alice","events":1,"last_seen":"2026-03-29T00:10:00Z"}]}"#), "\(excluded.text)")
+            let concurrency = try await get(client, "/v1/reports/concurrency?from=2026-03-29T00:00:00Z&to=2026-03-29T02:00:00Z")
+            #expect(
+                concurrency.text.hasPrefix(
+                    #"{"bucket":"hour","tz":"UTC","threshold_seconds":300,"rows":[{"start":"2026-03-29T00:00:00Z","peak":2,"peak_at":"2026-03-29T00:40:00Z","#
+                ),
+                "\(concurrency.text)"
+            )
             let nobody = try await get(client, "/v1/online?at=2026-03-29T00:45:00.000001Z")
             #expect(nobody.text.contains(#""users":[]"#))
 
@@ -152,6 +168,9 @@ struct QueryEndpointTests {
                 ("/v1/online?location=" + String(repeating: "x", count: 2049), "cannot be one"),
                 ("/v1/locations?limit=0", "limit=\\\"0\\\" is not a whole number from 1 to 100000."),
                 ("/v1/locations?limit=many", "is not a whole number"),
+                ("/v1/locations/%2Fa/viewers", "The parameter from is missing"),
+                ("/v1/locations/%2Fa/viewers?from=2026-03-29T00:00:00Z&exclude=%00", "cannot be one: a user has at most 256 bytes"),
+                ("/v1/locations/%00/viewers?from=2026-03-29T00:00:00Z", "cannot be one: a location has at most 2048 bytes"),
                 // Out of range: outside the years 0001 to 9999 (in UTC), or more buckets than a report lists.
                 ("/v1/online?at=0000-12-31T23:59:59Z", "at=\\\"0000-12-31T23:59:59Z\\\" lies outside the years 0001 to 9999 in UTC."),
                 ("/v1/users/alice/last-seen?as_of=9999-12-31T23:59:59-00:01", "lies outside the years 0001 to 9999"),

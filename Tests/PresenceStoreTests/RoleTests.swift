@@ -211,7 +211,7 @@ struct RoleTests {
         let admin = try await TestDatabase.serverSettings()
         let name = "presence_owner_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let password = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await admin.withClient(logger: logger) { client in
+        _ = try await admin.withClient(logger: logger) { client in
             try await client.query("CREATE ROLE \(unescaped: name) LOGIN PASSWORD '\(unescaped: password)'", logger: logger)
         }
         do {
@@ -247,7 +247,7 @@ struct RoleTests {
                 #expect(try await strings(client, "SELECT tableowner::text FROM pg_tables WHERE tablename = 'seen_events_20010101'") == [name])
             }
         } catch {
-            try? await admin.withClient(logger: logger) { try await $0.query("DROP ROLE IF EXISTS \(unescaped: name)", logger: logger) }
+            _ = try? await admin.withClient(logger: logger) { try await $0.query("DROP ROLE IF EXISTS \(unescaped: name)", logger: logger) }
             throw error
         }
         _ = try await admin.withClient(logger: logger) { try await $0.query("DROP ROLE IF EXISTS \(unescaped: name)", logger: logger) }

@@ -45,6 +45,11 @@ struct RequestPresenceTests {
             let at = try Timestamp(rfc3339: request.query.get(String.self, at: "at")).orThrow()
             return try await request.presence.locations(at: at).locations.map { "\($0.location) \($0.users)" }.joined(separator: "\n")
         }
+        app.get("viewers") { request in
+            let from = try Timestamp(rfc3339: request.query.get(String.self, at: "from")).orThrow()
+            let report = try await request.presence.viewers(of: "/forum/:id", from: from, excluding: request.query[String.self, at: "exclude"])
+            return report.viewers.map { "\($0.user) \($0.events) \($0.lastSeen.rfc3339)" }.joined(separator: "\n")
+        }
         app.get("last-seen", ":user") { request in
             let asOf = try Timestamp(rfc3339: request.query.get(String.self, at: "as_of")).orThrow()
             let report = try await request.presence.lastSeen(try request.parameters.require("user"), asOf: asOf)
@@ -91,7 +96,7 @@ struct RequestPresenceTests {
             .joined(separator: "\n")
     }
 
-    @Test("online, last seen and history from a request equal DESIGN.md's definitions")
+    @Test("online, viewers, last seen and history from a request equal DESIGN.md's definitions")
     func answers() async throws {
         try await TestDatabase.withFresh { client, settings in
             try await TestDatabase.store(Self.events, client)
@@ -138,6 +143,23 @@ struct RequestPresenceTests {
                     }
                 }
                 #expect(Self.expectedHistory("user3", from: first, to: .now).split(separator: "\n").count == 2)
+                // Who viewed /forum/:id from a moment on, latest first, without user5.
+                for from in [first, first + .seconds(3 * 3_600 + 90)] {
+                    let seen = Dictionary(
+                        grouping: Self.events.filter { $0.location == "/forum/:id" && $0.at >= from && $0.user != "user5" },
+                        by: \.user
+                    )
+                    let latest: [String: Timestamp] = seen.mapValues { $0.map(\.at).max()! }
+                    let order: [String] = latest.keys.sorted { a, b in latest[a]! != latest[b]! ? latest[a]! > latest[b]! : a < b }
+                    let expected = order.map { user in "\(user) \(seen[user]!.count) \(latest[user]!.rfc3339)" }.joined(separator: "\n")
+                    try await tester.test(.GET, "/viewers?from=\(from.rfc3339)&exclude=user5") { response in
+                        #expect(response.status == .ok)
+                        #expect(response.body.string == expected, "viewers from \(from)")
+                    }
+                }
+                try await tester.test(.GET, "/viewers?from=\(Timestamp.now.rfc3339)&exclude=user%005") { response in
+                    #expect(response.status == .badRequest)
+                }
             }
         }
     }
