@@ -8,8 +8,8 @@ import Testing
 @testable import PresenceIngest
 
 /// A batch's cost must not grow with the history the projections hold (DESIGN.md, "Growing
-/// old well"). These tests give the projections a long history (300,000 sessions, 600,000
-/// activity rows), fold a small batch of new and late events, and read the plan of every
+/// old well"). These tests give the projections a long history (300,000 sessions and online
+/// spans, 600,000 activity rows), fold a small batch of new and late events, and read the plan of every
 /// statement the fold ran (auto_explain, inside the functions too): each reaches the
 /// projections through an index, and all of them together read a few rows per event of the
 /// batch, not the history.
@@ -23,9 +23,9 @@ struct BatchPlanTests {
     static let base: Int64 = 1_735_689_600_000_000
     static let minute: Int64 = 60_000_000
     static let day: Int64 = 1_440 * minute
-    /// The projections a batch reads (presence_current only through its upsert's key, which
-    /// is no plan step).
-    static let projections: Set<String> = ["user_sessions", "user_activity"]
+    /// The projections a batch reads (presence_current and location_visits only through their
+    /// upserts' keys, which are no plan steps).
+    static let projections: Set<String> = ["user_sessions", "user_activity", "user_online_spans"]
 
     /// Fills the projections as if `users` users had each had one 20-minute session a day for
     /// `days` days: two quarter hours of activity per session, chained by previous_quarter.
@@ -58,7 +58,15 @@ struct BatchPlanTests {
             """,
             logger: logger
         )
-        try await client.query("ANALYZE presence_current, user_sessions, user_activity", logger: logger)
+        // The sessions' events lie at most the 5-minute threshold apart: each is one online span.
+        try await client.query(
+            """
+            INSERT INTO user_online_spans (user_id, first_at, last_at, events, last_event_id, last_location)
+            SELECT user_id, session_start, session_end, events, gen_random_uuid(), '/home' FROM user_sessions
+            """,
+            logger: logger
+        )
+        try await client.query("ANALYZE presence_current, user_sessions, user_activity, user_online_spans", logger: logger)
     }
 
     /// New events for 200 users after their history, and late ones for 100 users inside it:
@@ -95,6 +103,20 @@ struct BatchPlanTests {
             let sessions = try await TestDatabase.number(client, "SELECT count(*) FROM user_sessions")
             // +1 session for each of the 200 new users, +1 for each far-away late event.
             #expect(sessions == Self.users * Self.days + 200 + 100)
+            // Online spans: the new users' events lie 7 minutes apart, three spans each; a late
+            // event 10 minutes after a span or 12 hours away starts one; one exactly 5 minutes
+            // before a span joins it.
+            let spans = try await TestDatabase.number(client, "SELECT count(*) FROM user_online_spans")
+            #expect(spans == Self.users * Self.days + 600 + 100 + 100)
+            let widened = try await TestDatabase.number(
+                client,
+                """
+                SELECT count(*) FROM user_online_spans
+                WHERE user_id IN (SELECT 'user' || u FROM generate_series(201, 300) AS u)
+                  AND last_at - first_at = interval '25 minutes' AND events = 6
+                """
+            )
+            #expect(widened == 100)
             let joined = try await TestDatabase.number(
                 client,
                 """
@@ -155,7 +177,7 @@ struct BatchPlanTests {
             let batch = Self.batch()
             try await TestDatabase.store(batch, client)
             let plans = try await foldWhenVisible(batch.count, settings: settings, client: client)
-            Self.expectBounded(plans, events: batch.count, projections: ["user_sessions", "user_activity", "user_activity_days"])
+            Self.expectBounded(plans, events: batch.count, projections: ["user_sessions", "user_activity", "user_activity_days", "user_online_spans"])
 
             // Each late quarter hour, packed or not, became the previous quarter of the one after it.
             let chainBreaks = try await TestDatabase.number(
