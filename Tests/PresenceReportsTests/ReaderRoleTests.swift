@@ -27,6 +27,8 @@ struct ReaderRoleTests {
     struct Answers: Hashable {
         var reports: ReportSet
         var otherGap: SessionsReport
+        var otherThreshold: ConcurrencyReport
+        var viewers: ViewersReport
         var lastSeenNow: LastSeenReport
         var lastSeenPast: LastSeenReport
         var history: HistoryReport
@@ -52,6 +54,23 @@ struct ReaderRoleTests {
                     from: at("2026-03-28T00:00:00Z"),
                     to: at("2026-04-04T00:00:00Z"),
                     gap: .seconds(600),
+                    client: client,
+                    logger: logger
+                ),
+                otherThreshold: try await ConcurrencyReport.run(
+                    from: at("2026-03-28T00:00:00Z"),
+                    to: at("2026-04-04T00:00:00Z"),
+                    bucket: .hour,
+                    timeZone: "UTC",
+                    threshold: .seconds(600),
+                    client: client,
+                    logger: logger
+                ),
+                // Ends inside quarter hours: the log is read at both.
+                viewers: try await ViewersReport.run(
+                    location: "/a",
+                    from: at("2026-03-29T00:10:00Z"),
+                    to: at("2026-03-29T00:40:00.000001Z"),
                     client: client,
                     logger: logger
                 ),
@@ -87,6 +106,9 @@ struct ReaderRoleTests {
             #expect(expected.reports.online.users.isEmpty && expected.onlinePast.users.count == 2)
             #expect(expected.lastSeenPast.location == "/b" && expected.history.sessions.count == 1)
             #expect(expected.folded == Set(Self.events).count && expected.waiting == 0)
+            // alice at 00:10 and bob at 00:40 (at /a) are both in the range.
+            #expect(expected.viewers.viewers.map(\.user) == ["bob", "alice"])
+            #expect(expected.otherThreshold.rows.contains { $0.peak == 2 })
 
             try await TestDatabase.withLogin(as: .reader, settings: settings) { reader, _ in
                 #expect(try await Answers.read(reader, now: now) == expected)
