@@ -5,7 +5,7 @@
 --
 -- location_visits keeps, per location, UTC quarter hour and user, the events and the latest
 -- time: the projector adds each batch's counts (a key probe per row), and the viewers of a
--- location read its quarter hours of the range through the primary key, so a profile page
+-- location read its quarter hours of the range from the primary key alone, so a profile page
 -- can ask on every view, and the answer outlives retention. A range whose ends lie inside a
 -- quarter hour takes those partial quarters from the log: the users the projection has at
 -- the location in the edge quarter, each through the log's (user_id, at) index over the part
@@ -17,7 +17,10 @@ CREATE TABLE location_visits (
     user_id   text        NOT NULL,
     events    bigint      NOT NULL,
     last_at   timestamptz NOT NULL,
-    PRIMARY KEY (location, quarter, user_id)
+    -- The key holds the counts too, so that viewers read only the key's pages (an index-only
+    -- scan): a location's rows lie one to a page in the table, written as their quarter
+    -- hours came, and at 10M events reading them from the table took 7 of a profile's 9 ms.
+    PRIMARY KEY (location, quarter, user_id) INCLUDE (events, last_at)
 );
 COMMENT ON TABLE location_visits IS
     'Presence: per location, UTC quarter hour and user, the events there and the latest time.';
