@@ -97,7 +97,8 @@ if fresh_p50 is not None:
 reports = [("activity by day", "activity, day buckets"), ("activity by hour", "activity, hour buckets"),
            ("sessions", "sessions, projector's gap"), ("active users", "active users (DAU/WAU/MAU)"),
            ("concurrency by hour", "concurrency, hour buckets"), ("concurrency by day", "concurrency, day buckets"),
-           ("busiest locations", "busiest locations (window)"), ("online at a prefix", "online at /forum/ (window)")]
+           ("busiest locations", "busiest locations (window)"), ("online at a prefix", "online at /forum/ (window)"),
+           ("viewers of a profile", "viewers of /profile/42")]
 report_rows = []
 for events in (1_000_000, 10_000_000):
     for name, label in reports:
@@ -109,7 +110,8 @@ if report_rows:
     print()
     print("reports over 30 days (Europe/Berlin), from the projections against the raw log; median of the iterations")
     print("(concurrency: from the online spans against runs cut from the range's events of the log;")
-    print(" busiest locations and online at a prefix: at one moment, from the threshold's window of the log against the whole log)")
+    print(" busiest locations and online at a prefix: at one moment, from the threshold's window of the log against the whole log;")
+    print(" viewers: 30 days to a moment inside a quarter hour, from location_visits against the log's events of the range)")
     print(f"{'events':>10}  {'report':28} {'projections ms':>14} {'raw log ms':>11} {'raw/proj':>9}")
     for events, label, projected, raw in report_rows:
         shown = [(f"{nanos / 1e6:.2f}" if nanos < 1e7 else f"{nanos / 1e6:.0f}") if nanos else "n/a" for nanos in (projected, raw)]
@@ -157,6 +159,7 @@ growth_labels = [
     ("growth_online", "online at a past moment, us"),
     ("growth_concurrency_hour", "concurrency by hour (1 day), us"),
     ("growth_concurrency_other_threshold", "concurrency, 10 min threshold (1 day), us"),
+    ("growth_viewers", "viewers of a page (7 days), us"),
     ("growth_last_seen_as_of", "last-seen --as-of from the log, us"),
     ("growth_history", "history of a user (7 days), us"), ("growth_projector_status", "projector status, us"),
     ("growth_http_online", "HTTP GET /v1/online, us"), ("growth_http_last_seen", "HTTP GET last-seen?as_of, us"),
@@ -167,6 +170,7 @@ growth_labels = [
     ("growth_sessions_bytes_per_event", "user_sessions, bytes/event"),
     ("growth_current_bytes_per_event", "presence_current, bytes/event"),
     ("growth_online_spans_bytes_per_event", "user_online_spans, bytes/event"),
+    ("growth_location_visits_bytes_per_event", "location_visits, bytes/event"),
 ]
 
 

@@ -19,6 +19,7 @@ enum GrowthFigure: String, CaseIterable, Sendable {
     case online = "growth_online"
     case concurrencyHour = "growth_concurrency_hour"
     case concurrencyOtherThreshold = "growth_concurrency_other_threshold"
+    case viewers = "growth_viewers"
     case lastSeenAsOf = "growth_last_seen_as_of"
     case history = "growth_history"
     case projectorStatus = "growth_projector_status"
@@ -33,6 +34,7 @@ enum GrowthFigure: String, CaseIterable, Sendable {
     case sessionsBytesPerEvent = "growth_sessions_bytes_per_event"
     case currentBytesPerEvent = "growth_current_bytes_per_event"
     case onlineSpansBytesPerEvent = "growth_online_spans_bytes_per_event"
+    case locationVisitsBytesPerEvent = "growth_location_visits_bytes_per_event"
 
     /// The metric it is reported as.
     var metric: BenchmarkMetric { .custom(rawValue, useScalingFactor: false) }

@@ -102,6 +102,7 @@ struct GrowthRun {
             (.sessionsBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('user_sessions')", as: Int.self))),
             (.currentBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('presence_current')", as: Int.self))),
             (.onlineSpansBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('user_online_spans')", as: Int.self))),
+            (.locationVisitsBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('location_visits')", as: Int.self))),
         ]
     }
 
@@ -163,6 +164,20 @@ struct GrowthRun {
                         bucket: .hour,
                         timeZone: "UTC",
                         threshold: .seconds(600),
+                        client: client,
+                        logger: logger
+                    )
+                }
+            ),
+            // One of 200 pages, for a week between moments inside quarter hours: both ends
+            // read a partial quarter from the log.
+            (
+                .viewers,
+                {
+                    _ = try await ViewersReport.run(
+                        location: "/page/1",
+                        from: weekAgo + .seconds(431),
+                        to: end - .seconds(431),
                         client: client,
                         logger: logger
                     )

@@ -228,6 +228,19 @@ enum RawLogReports {
         ORDER BY at DESC, user_id
         """
 
+    /// The viewers of a location: its events in the range, read from the log's days of the
+    /// range (the log has no index by location), per user, latest first, the first 100.
+    ///
+    /// $1 location, $2 from, $3 to.
+    static let viewers = """
+        SELECT user_id, count(*), max(at)
+        FROM seen_events
+        WHERE location = $1::text AND at >= $2::timestamptz AND at < $3::timestamptz
+        GROUP BY user_id
+        ORDER BY max(at) DESC, user_id
+        LIMIT 100
+        """
+
     /// Runs one of the queries above with its parameters as binds, untyped as the library
     /// sends them (PostgreSQL takes each type from the query's cast and parses it once).
     static func rows(_ sql: String, _ parameters: [String], client: PostgresClient, logger: Logger) async throws -> [PostgresRow] {

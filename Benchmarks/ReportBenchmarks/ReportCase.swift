@@ -16,6 +16,7 @@ enum ReportCase: String, CaseIterable, Sendable {
     case concurrencyByDay = "concurrency by day"
     case busiestLocations = "busiest locations"
     case onlineAtPrefix = "online at a prefix"
+    case viewers = "viewers of a profile"
 
     /// The moment the reports of presence ask about: noon of the last day, which both
     /// datasets hold (each is cut hours before the day's end).
@@ -23,6 +24,11 @@ enum ReportCase: String, CaseIterable, Sendable {
     /// Their threshold, and the prefix asked about.
     static let threshold: Duration = .seconds(300)
     static let prefix = "/forum/"
+    /// The profile whose viewers are asked for, over the 30 days before a moment that lies
+    /// inside a quarter hour (as "now" does), so both ends read a partial quarter from the log.
+    static let profile = "/profile/42"
+    static let viewersTo = moment + .seconds(7 * 60 + 13)
+    static let viewersFrom = viewersTo - .seconds(30 * 86_400)
 
     /// An answer as rows of values; times in microseconds since 1970, durations in seconds.
     struct Answer: Sendable {
@@ -110,6 +116,15 @@ enum ReportCase: String, CaseIterable, Sendable {
         case .busiestLocations:
             let report = try await LocationsReport.run(at: Self.moment, threshold: Self.threshold, limit: 20, client: client, logger: logger)
             return Answer(rows: report.locations.map { [.text($0.location), .integer(Int64($0.users))] })
+        case .viewers:
+            let report = try await ViewersReport.run(
+                location: Self.profile,
+                from: Self.viewersFrom,
+                to: Self.viewersTo,
+                client: client,
+                logger: logger
+            )
+            return Answer(rows: report.viewers.map { [.text($0.user), .integer(Int64($0.events)), .integer($0.lastSeen.microsecondsSince1970)] })
         case .onlineAtPrefix:
             let report = try await OnlineReport.run(
                 at: Self.moment,
@@ -171,6 +186,19 @@ enum ReportCase: String, CaseIterable, Sendable {
                 rows: try rows.map { row in
                     let (start, peak, peakAt, average) = try row.decode((Timestamp, Int64, Timestamp?, Double).self)
                     return [.integer(start.microsecondsSince1970), .integer(peak), .integer(peakAt?.microsecondsSince1970 ?? -1), .real(average)]
+                }
+            )
+        case .viewers:
+            let rows = try await RawLogReports.rows(
+                RawLogReports.viewers,
+                [Self.profile, Self.viewersFrom.rfc3339, Self.viewersTo.rfc3339],
+                client: client,
+                logger: logger
+            )
+            return Answer(
+                rows: try rows.map { row in
+                    let (user, events, lastSeen) = try row.decode((String, Int64, Timestamp).self)
+                    return [.text(user), .integer(events), .integer(lastSeen.microsecondsSince1970)]
                 }
             )
         case .busiestLocations, .onlineAtPrefix:
