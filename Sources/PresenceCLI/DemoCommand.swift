@@ -116,6 +116,8 @@ struct DemoCommand: AsyncParsableCommand {
         print(online.table.render(.table), terminator: "")
         print("\nActivity per day (\(tz))")
         print(daily.table.render(.table), terminator: "")
+        print("\nConcurrent users per day (\(tz)): the most online at once, when, and the average")
+        print(reports.dailyConcurrency.table.render(.table), terminator: "")
         print("\nSession durations (gap \(reports.sessions.gap.wholeSeconds / 60) minutes)")
         print(reports.sessions.table.render(.table), terminator: "")
         print("\nActive users (\(tz))")
