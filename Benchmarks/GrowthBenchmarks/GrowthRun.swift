@@ -65,7 +65,9 @@ struct GrowthRun {
             """
             WITH tables AS (
                 SELECT name::regclass AS relation
-                FROM unnest(ARRAY['presence_current', 'user_sessions', 'user_activity', 'user_activity_days']) AS name
+                FROM unnest(
+                    ARRAY['presence_current', 'user_sessions', 'user_activity', 'user_activity_days', 'user_online_spans', 'location_visits']
+                ) AS name
                 UNION ALL
                 -- The day partitions, named seen_events_YYYYMMDD, of the last week.
                 SELECT p.relid FROM pg_partition_tree('seen_events') AS p

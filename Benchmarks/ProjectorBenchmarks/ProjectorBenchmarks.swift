@@ -24,7 +24,7 @@ let logger: Logger = {
 
 let logEvents = 1_000_000
 let resetProjections: PostgresQuery = """
-    TRUNCATE presence_current, user_sessions, user_activity, user_activity_days;
+    TRUNCATE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, location_visits;
     """
 let resetCheckpoint: PostgresQuery = """
     UPDATE presence_projector SET position_tx = '0', position_at = '-infinity',
@@ -83,7 +83,10 @@ let benchmarks: @Sendable () -> Void = {
 func reset(_ client: PostgresClient) async throws {
     try await client.query(resetProjections, logger: logger)
     try await client.query(resetCheckpoint, logger: logger)
-    try await client.query("VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days", logger: logger)
+    try await client.query(
+        "VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, location_visits",
+        logger: logger
+    )
 }
 
 /// The log of the catch-up benchmarks: a million simulated events of 100,000 users over 30

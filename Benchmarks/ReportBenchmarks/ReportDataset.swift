@@ -106,7 +106,10 @@ struct ReportDataset: Sendable, Hashable {
         precondition(folded == events, "the rebuild folded \(folded) events, not \(events)")
         note("projected them with presence_rebuild()", since: started)
         started = clock.now
-        try await client.query("VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, location_visits", logger: logger)
+        try await client.query(
+            "VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, location_visits",
+            logger: logger
+        )
         note("vacuumed and analyzed the projections", since: started)
         try await client.query(
             "UPDATE bench_dataset SET projected_at_version = (SELECT max(version) FROM presence_migrations)",
