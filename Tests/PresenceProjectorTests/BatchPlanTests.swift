@@ -177,7 +177,7 @@ struct BatchPlanTests {
             let batch = Self.batch()
             try await TestDatabase.store(batch, client)
             let plans = try await foldWhenVisible(batch.count, settings: settings, client: client)
-            Self.expectBounded(plans, events: batch.count, projections: ["user_sessions", "user_activity", "user_activity_days", "user_online_spans"])
+            Self.expectBounded(plans, events: batch.count, projections: Self.projections.union(["user_activity_days"]))
 
             // Each late quarter hour, packed or not, became the previous quarter of the one after it.
             let chainBreaks = try await TestDatabase.number(
