@@ -50,9 +50,12 @@ located AS (
     FROM spans
 ),
 pieces AS (
+    -- A span within one bucket can still begin before the range's first edge or end after
+    -- its last: it is cut at both edges of its bucket too.
     SELECT l.first_bucket AS bucket,
            greatest(l.online_from, (SELECT edges FROM edges)[l.first_bucket]) AS piece_from,
-           l.online_to AS piece_to, true AS ends
+           least(l.online_to, (SELECT edges FROM edges)[l.first_bucket + 1]) AS piece_to,
+           l.online_to < (SELECT edges FROM edges)[l.first_bucket + 1] AS ends
     FROM located AS l
     WHERE l.first_bucket = l.last_bucket
     UNION ALL

@@ -87,8 +87,9 @@ struct ConcurrencyTests {
             // two spans.
             carol, carol,
             ReportFixture.event("carol", "2026-06-01T11:35:00.000001Z", "/c"),
-            // dave online across the 12:00 edge.
+            // dave online across the 12:00 edge; erin past the end of the last hour asked for.
             ReportFixture.event("dave", "2026-06-01T11:58:00Z", "/d"),
+            ReportFixture.event("erin", "2026-06-01T12:58:00Z", "/e"),
         ]
         try await TestDatabase.withFresh { client, _ in
             try await TestDatabase.store(early, client)
@@ -120,21 +121,21 @@ struct ConcurrencyTests {
                 )
                 // 10h: alice 10:58-11:00. 11h: alice 11:00-11:13, bob 11:13-11:18, carol
                 // 11:30-11:35 and 11:35:00.000001-11:40:00.000001, dave 11:58-12:00: 1,800 s.
-                // 12h: dave 12:00-12:03.
-                let averages: [Double] = [120 / 3_600, 1_800 / 3_600, 180 / 3_600]
+                // 12h: dave 12:00-12:03, erin 12:58-13:00 (not to 13:03).
+                let averages: [Double] = [120 / 3_600, 1_800 / 3_600, 300 / 3_600]
                 #expect(zip(hours.rows.map(\.average), averages).allSatisfy { abs($0 - $1) < 1e-12 }, "\(path): \(hours.rows.map(\.average))")
                 #expect(
                     hours.json == """
                         {"bucket":"hour","tz":"UTC","threshold_seconds":300,"rows":[\
                         {"start":"2026-06-01T10:00:00Z","peak":1,"peak_at":"2026-06-01T10:58:00Z","average":\(JSONText.number(hours.rows[0].average))},\
                         {"start":"2026-06-01T11:00:00Z","peak":2,"peak_at":"2026-06-01T11:13:00Z","average":0.5},\
-                        {"start":"2026-06-01T12:00:00Z","peak":1,"peak_at":"2026-06-01T12:00:00Z","average":0.05}]}
+                        {"start":"2026-06-01T12:00:00Z","peak":1,"peak_at":"2026-06-01T12:00:00Z","average":\(JSONText.number(hours.rows[2].average))}]}
                         """,
                     "\(path)"
                 )
                 let empty = try await ConcurrencyReport.run(
-                    from: ReportFixture.at("2026-06-01T13:00:00Z"),
-                    to: ReportFixture.at("2026-06-01T14:00:00Z"),
+                    from: ReportFixture.at("2026-06-01T14:00:00Z"),
+                    to: ReportFixture.at("2026-06-01T15:00:00Z"),
                     bucket: .hour,
                     timeZone: "UTC",
                     client: client,
