@@ -7,13 +7,12 @@ import PresenceModel
 /// the projections, each the plain SQL of its definition in DESIGN.md. Their answers come out in
 /// the same shape as the library's reports, so that the two can be compared.
 enum RawLogReports {
-    /// Activity: every event's bucket computed from its time, then events and distinct users per
-    /// bucket. The buckets are listed as in Reports/activity.sql (from rounded down to its
-    /// bucket, empty ones too).
-    ///
-    /// $1 from, $2 to, $3 bucket ('hour', 'day' or 'week'), $4 time zone.
-    static let activity = """
-        WITH buckets AS (
+    /// The buckets of the activity and concurrency baselines, as Reports/activity.sql lists them
+    /// (from rounded down to its bucket, empty ones too): absolute hours (the offsets of the
+    /// benchmarks' zone are whole hours), local days and weeks. Needs $1 from, $2 to, $3 bucket
+    /// ('hour', 'day' or 'week') and $4 time zone.
+    private static let buckets = """
+        buckets AS (
             SELECT start, start + interval '1 hour' AS finish
             FROM generate_series(
                 date_trunc('hour', $1::timestamptz AT TIME ZONE $4) AT TIME ZONE $4,
@@ -27,7 +26,16 @@ enum RawLogReports {
                 $2::timestamptz AT TIME ZONE $4,
                 ('1 ' || $3)::interval) AS local_start
             WHERE $3 IN ('day', 'week') AND local_start AT TIME ZONE $4 < $2::timestamptz
-        ),
+        )
+        """
+
+    /// Activity: every event's bucket computed from its time, then events and distinct users per
+    /// bucket. The buckets are listed as in Reports/activity.sql (from rounded down to its
+    /// bucket, empty ones too).
+    ///
+    /// $1 from, $2 to, $3 bucket ('hour', 'day' or 'week'), $4 time zone.
+    static let activity = """
+        WITH \(buckets),
         counted AS (
             SELECT CASE WHEN $3 = 'hour' THEN date_bin('1 hour', e.at, (SELECT min(start) FROM buckets))
                         ELSE date_trunc($3, e.at AT TIME ZONE $4) AT TIME ZONE $4 END AS start,
@@ -134,21 +142,7 @@ enum RawLogReports {
     ///
     /// $1 from, $2 to, $3 bucket ('hour' or 'day'), $4 time zone, $5 threshold.
     static let concurrency = """
-        WITH buckets AS (
-            SELECT start, start + interval '1 hour' AS finish
-            FROM generate_series(
-                date_trunc('hour', $1::timestamptz AT TIME ZONE $4) AT TIME ZONE $4,
-                $2::timestamptz - interval '1 microsecond',
-                interval '1 hour') AS start
-            WHERE $3 = 'hour'
-            UNION ALL
-            SELECT local_start AT TIME ZONE $4, (local_start + interval '1 day') AT TIME ZONE $4
-            FROM generate_series(
-                date_trunc('day', $1::timestamptz AT TIME ZONE $4),
-                $2::timestamptz AT TIME ZONE $4,
-                interval '1 day') AS local_start
-            WHERE $3 = 'day' AND local_start AT TIME ZONE $4 < $2::timestamptz
-        ),
+        WITH \(buckets),
         runs AS (
             SELECT min(at) AS online_from, max(at) + $5::interval AS online_to
             FROM (
