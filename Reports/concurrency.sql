@@ -7,8 +7,8 @@
 --
 -- A user is online over [at, at + threshold] after each event, so their online time is a set
 -- of spans that never touch: with the projector's threshold they come from
--- user_online_spans (Migration 0020), read through its GiST index by the range alone, which
--- keeps the answer after retention drops the log's days; with another threshold they are
+-- the online spans (Migrations 0020 and 0022), read by the range alone through
+-- presence_online_spans(), which keeps the answer after retention drops the log's days; with another threshold they are
 -- cut from the log's events of the range by presence_log_online_spans(). The threshold is
 -- compared in a one-time filter, so the branch not taken reads nothing.
 --
@@ -33,10 +33,9 @@ buckets AS MATERIALIZED (
 ),
 spans AS (
     SELECT s.first_at AS online_from, s.last_at + $4::interval AS online_to
-    FROM user_online_spans AS s
+    FROM edges AS e,
+         presence_online_spans(tstzrange(e.edges[1] - $4::interval, e.edges[cardinality(e.edges)], '[)')) AS s
     WHERE $4::interval = (SELECT online_threshold FROM presence_settings)
-      AND tstzrange(s.first_at, s.last_at, '[]')
-          && tstzrange((SELECT edges[1] FROM edges) - $4::interval, (SELECT edges[cardinality(edges)] FROM edges), '[)')
     UNION ALL
     SELECT s.first_at, s.last_at + $4::interval
     FROM edges AS e, presence_log_online_spans(e.edges[1], e.edges[cardinality(e.edges)], $4::interval) AS s

@@ -9,9 +9,9 @@
 -- 25 ms with a year of days) before pruning them at run time.
 --
 -- Once retention has dropped a day of the window from the log, the projector's online spans
--- (Migration 0020, through their GiST index) are the only record of it: with the projector's
--- threshold, the users come from them too (while the log holds the window, it alone answers
--- the same, and the spans are not read). A user the log still has takes last seen and
+-- (Migrations 0020 and 0022, read through presence_online_spans()) are the only record of
+-- it: with the projector's threshold, the users come from them too (while the log holds the
+-- window, it alone answers the same, and the spans are not read). A user the log still has takes last seen and
 -- location from it (it also holds the events the projector has not folded yet); one it no
 -- longer has takes them from their span's last event when that lies at or before t, and has
 -- neither (null) when t lies between the span's first and last events, whose times were
@@ -37,12 +37,11 @@ FROM (
         SELECT s.user_id,
                CASE WHEN s.last_at <= $1::timestamptz THEN s.last_at END AS last_seen,
                CASE WHEN s.last_at <= $1::timestamptz THEN s.last_location END AS location
-        FROM user_online_spans AS s
+        FROM presence_online_spans(tstzrange($2::timestamptz, $1::timestamptz, '[]')) AS s
         WHERE $5::interval = (SELECT online_threshold FROM presence_settings)
           AND EXISTS (
               SELECT 1 FROM presence_dropped_partitions AS d
               WHERE d.day >= ($2::timestamptz AT TIME ZONE 'UTC')::date AND d.day <= ($1::timestamptz AT TIME ZONE 'UTC')::date)
-          AND tstzrange(s.first_at, s.last_at, '[]') && tstzrange($2::timestamptz, $1::timestamptz, '[]')
     ) AS spanned USING (user_id)
 ) AS online
 WHERE $3::text IS NULL

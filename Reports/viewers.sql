@@ -1,9 +1,10 @@
 -- Viewers (DESIGN.md, "Presence at a location"): the distinct users with an event at a
 -- location in [from, to), each with their events there and their latest time there, latest
--- first: "who viewed my profile". Answered by presence_viewers() (Migration 0021) from the
--- location_visits projection, through its key (location, quarter hour, user); only the parts
--- of quarter hours at either end of the range read the log, for the users seen at the
--- location in them, each through the user's index.
+-- first: "who viewed my profile". Answered by presence_viewers() (Migrations 0021 and 0022)
+-- from the location visits projection, through its keys (location, quarter hour, user, and
+-- location and day for the packed days); only the parts of quarter hours at either end of
+-- the range read the log, for the users seen at the location in them, each through the
+-- user's index.
 --
 -- $1  location  text
 -- $2  from      timestamptz

@@ -1,6 +1,6 @@
 -- Computes every projection again from the log, in one transaction (0002; the report
 -- columns since 0004, the packed days since 0016, the online spans since 0020, the location
--- visits since 0021). Edit this file in place: the Migrator applies it again when its text
+-- visits since 0021, their packed days since 0022). Edit this file in place: the Migrator applies it again when its text
 -- changes.
 CREATE OR REPLACE FUNCTION presence_rebuild() RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -13,7 +13,8 @@ DECLARE
 BEGIN
     PERFORM 1 FROM presence_projector FOR UPDATE;
     horizon := pg_snapshot_xmin(pg_current_snapshot());
-    TRUNCATE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, location_visits;
+    TRUNCATE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, user_online_span_hours,
+        location_visits, location_visit_days;
 
     CREATE TEMPORARY TABLE presence_rebuild_events ON COMMIT DROP AS
     SELECT tx, at, id, user_id, location FROM seen_events WHERE tx < horizon;

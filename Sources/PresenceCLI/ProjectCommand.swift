@@ -79,7 +79,7 @@ struct ProjectCommand: AsyncParsableCommand {
             } else {
                 print("folded \(try await projector.catchUp()) events; the projections are up to date")
                 let packed = try await projector.compactActivity()
-                if packed > 0 { print("packed the activity of \(packed) old days into one row per user and day") }
+                if packed > 0 { print("packed the activity, online spans and location visits of \(packed) old days") }
             }
         }
     }

@@ -5,9 +5,11 @@ import PresenceStore
 extension Projector {
     /// Packs the activity of every UTC day that ended more than
     /// ``Configuration/quarterRowsKept`` before the last event folded into one row per user
-    /// and day (`presence_compact_activity`, Migration 0016): a row per user and quarter hour
-    /// costs about 150 bytes, mostly its header and index entries, and only the last days'
-    /// rows change. Nothing is coarsened, so every report stays exact in every time zone.
+    /// and day (`presence_compact_activity`, Migration 0016), and the day's online spans and
+    /// location visits into a row per hour and per location (Migration 0022): a row per user
+    /// and quarter hour, span or visit costs about 150 to 200 bytes, mostly its header and
+    /// index entries, and only the last days' rows change. Nothing is coarsened, so every
+    /// report stays exact in every time zone.
     ///
     /// Each day is packed in a transaction of its own, which reads that day's rows through
     /// the quarter index; the follower (``run()``) packs one day at a time between its
@@ -36,11 +38,11 @@ extension Projector {
             let rows = try await connection.query(packingQuery, logger: logger).collect()
             return try rows.first?.decode(Bool.self) ?? false
         } catch {
-            throw StoreError(database: error, while: "packing a day of activity")
+            throw StoreError(database: error, while: "packing an old day of the projections")
         }
     }
 
-    /// In the follower: packs one day of activity when one is due, and says when to look
+    /// In the follower: packs one old day of the projections when one is due, and says when to look
     /// again: at once after packing one, after the maintenance interval when none is due, or
     /// a minute after a failure, which is logged and never stops the folding.
     func packOldActivity(on connection: PostgresConnection) async -> ContinuousClock.Instant {
@@ -49,7 +51,7 @@ extension Projector {
             return try await packOneDay(on: connection) ? .now : .now + interval
         } catch {
             logger.warning(
-                "packing a day of activity failed; trying again in a minute",
+                "packing an old day of the projections failed; trying again in a minute",
                 metadata: ["error": "\((error as? StoreError)?.message ?? "\(error)")"]
             )
             return .now + min(.seconds(60), interval)

@@ -19,10 +19,11 @@ extension Projector {
         public var partitionMaintenance = PartitionMaintenance.Configuration()
         /// How long before the last event folded a UTC day's activity stays in rows per user
         /// and quarter hour, which the projector updates as events arrive and which are the
-        /// quickest to read, before it is packed into one row per user and day
-        /// (``Projector/compactActivity()``, Migration 0016). Every answer is exact either
-        /// way; late events for a packed day are merged into its row. Default 35 days: a
-        /// week's active users with their 30-day look-back read no packed day.
+        /// quickest to read, before it is packed into one row per user and day, with the
+        /// day's online spans and location visits (``Projector/compactActivity()``,
+        /// Migrations 0016 and 0022). Every answer is exact either way; late events for a
+        /// packed day are merged into its rows. Default 35 days: a week's active users with
+        /// their 30-day look-back read no packed day.
         public var quarterRowsKept: Duration = .seconds(35 * 86_400)
         /// Whether to wait while another projector works on the same database, rather than
         /// fail at once. Default `false`.

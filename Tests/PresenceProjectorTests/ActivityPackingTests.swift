@@ -8,8 +8,9 @@ import Testing
 
 @testable import PresenceIngest
 
-/// The activity of old UTC days packed into one row per user and day (Migration 0016) is
-/// the activity DESIGN.md defines, whatever was packed when, and however late events arrive.
+/// The activity of old UTC days packed into one row per user and day (Migration 0016), and
+/// their online spans and location visits packed with it (Migration 0022), are the
+/// projections DESIGN.md defines, whatever was packed when, and however late events arrive.
 @Suite("Packing old days of activity")
 struct ActivityPackingTests {
     let logger = TestDatabase.logger
@@ -19,7 +20,7 @@ struct ActivityPackingTests {
 
     /// Events of six users over twelve days: each is seen on about two days in three, in one
     /// to three bursts of up to six events a day, some across quarter-hour edges and UTC
-    /// midnight.
+    /// midnight, at one of two locations or none.
     static func events(seed: UInt64) -> [SeenEvent] {
         var random = SplitMix64(seed: seed)
         var events: [SeenEvent] = []
@@ -34,7 +35,7 @@ struct ActivityPackingTests {
                                 id: UUID.version7(at: Timestamp(microsecondsSince1970: at), using: &random),
                                 user: user,
                                 at: Timestamp(microsecondsSince1970: at),
-                                location: "/p"
+                                location: ["/p", "/q/1", nil][Int(random.next() % 3)]
                             )
                         )
                     }
@@ -99,6 +100,7 @@ struct ActivityPackingTests {
             #expect(lateOnPackedDays > 0)
             let folded = try await ProjectionSnapshot.read(client)
             #expect(folded == ProjectionSnapshot.expected(from: written))
+            try await expectPackedWithActivity(client)
 
             #expect(try await projector.rebuild() == written.count)
             #expect(try await ProjectionSnapshot.read(client) == folded)
@@ -113,6 +115,62 @@ struct ActivityPackingTests {
                 """
             )
             #expect(unpacked == 0)
+        }
+    }
+
+    /// The spans and visits of the packed days of activity are packed too, and the late
+    /// events' days were packed again: of the spans before the end of the latest packed day,
+    /// only those that run, threshold included, past the UTC midnight after their start
+    /// remain rows, and no visit does.
+    func expectPackedWithActivity(_ client: PostgresClient, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let packedUntil = "(SELECT (max(day) + 1)::timestamp AT TIME ZONE 'UTC' FROM user_activity_days)"
+        #expect(try await TestDatabase.number(client, "SELECT count(*) FROM user_online_span_hours") > 0, sourceLocation: sourceLocation)
+        #expect(try await TestDatabase.number(client, "SELECT count(*) FROM location_visit_days") > 0, sourceLocation: sourceLocation)
+        let spanRows = try await TestDatabase.number(
+            client,
+            """
+            SELECT count(*) FROM user_online_spans
+            WHERE first_at < \(unescaped: packedUntil)
+              AND last_at + interval '5 minutes' < date_trunc('day', first_at, 'UTC') + interval '24 hours'
+            """
+        )
+        #expect(spanRows == 0, sourceLocation: sourceLocation)
+        let visitRows = try await TestDatabase.number(
+            client,
+            "SELECT count(*) FROM location_visits WHERE quarter < \(unescaped: packedUntil)"
+        )
+        #expect(visitRows == 0, sourceLocation: sourceLocation)
+    }
+
+    @Test("a day is packed from UTC midnight to midnight, whatever the session's time zone")
+    func packsUTCDays() async throws {
+        // Two users every 20 minutes over the days Berlin's clocks change, in March and October.
+        let starts = ["2026-03-28T00:00:00Z", "2026-10-24T00:00:00Z"].map { RFC3339.parse($0)! }
+        let events = starts.flatMap { start in
+            (0..<(3 * 72)).flatMap { step in
+                ["u", "v"].map { user in
+                    SeenEvent(user: user, at: Timestamp(microsecondsSince1970: start + Int64(step) * 20 * Self.minute), location: "/p")
+                }
+            }
+        }
+        try await TestDatabase.withFresh { client, _ in
+            try await TestDatabase.store(events, client)
+            try await TestDatabase.projectAll(client, count: events.count)
+            // In Berlin, `+ interval '1 day'` is 23 hours on 2026-03-29 and 25 on 2026-10-25.
+            let days = try await client.withConnection { connection in
+                try await connection.query("SET TimeZone = 'Europe/Berlin'", logger: logger)
+                var days: [String] = []
+                // Bounded: a day packed short is found again and again.
+                while days.count < 10 {
+                    let rows = try await connection.query("SELECT presence_compact_activity('0')::text", logger: logger).collect()
+                    guard let day = try rows.first?.decode(String?.self) ?? nil else { return days }
+                    days.append(day)
+                }
+                return days
+            }
+            #expect(days == ["2026-03-28", "2026-03-29", "2026-03-30", "2026-10-24", "2026-10-25"])
+            #expect(try await ProjectionSnapshot.read(client) == ProjectionSnapshot.expected(from: Set(events)))
+            try await expectPackedWithActivity(client)
         }
     }
 

@@ -51,14 +51,21 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
                 """
                 SELECT concat_ws('|', user_id, (extract(epoch FROM first_at) * 1e6)::int8,
                        (extract(epoch FROM last_at) * 1e6)::int8, events, last_location)
-                FROM user_online_spans ORDER BY user_id, first_at
+                FROM presence_online_spans('[-infinity, infinity]') ORDER BY user_id, first_at
                 """
             ),
             visits: try await rows(
                 """
-                SELECT concat_ws('|', location, (extract(epoch FROM quarter))::int8, user_id, events,
-                       (extract(epoch FROM last_at) * 1e6)::int8)
-                FROM location_visits ORDER BY location COLLATE "C", quarter, user_id COLLATE "C"
+                SELECT concat_ws('|', location, (extract(epoch FROM quarter))::int8, user_id, sum(events),
+                       (extract(epoch FROM max(last_at)) * 1e6)::int8)
+                FROM (
+                    SELECT location, quarter, user_id, events, last_at FROM location_visits
+                    UNION ALL
+                    SELECT d.location, d.day::timestamp AT TIME ZONE 'UTC' + e.number * interval '15 minutes', e.user_id, e.events, e.last_at
+                    FROM location_visit_days AS d, unnest(d.quarters, d.users, d.events, d.last_at) AS e (number, user_id, events, last_at)
+                ) AS visits
+                GROUP BY location, quarter, user_id
+                ORDER BY location COLLATE "C", quarter, user_id COLLATE "C"
                 """
             )
         )

@@ -170,33 +170,45 @@ struct ConcurrencyTests {
         return events
     }
 
-    @Test("every bucket equals the definition, from the projection folded in any order and from the log", arguments: 1...6)
+    @Test(
+        "every bucket equals the definition, from the projection folded in any order, packed, with late events on packed days, and from the log",
+        arguments: 1...6
+    )
     func matchesDefinition(seed: UInt64) async throws {
         var random = SplitMix64(seed: seed &* 104_729)
-        let events = Self.events(seed: seed)
-        var arrivals = events.shuffled(using: &random)
+        var arrivals = Self.events(seed: seed).shuffled(using: &random)
         arrivals += arrivals.shuffled(using: &random).prefix(arrivals.count / 5)
+        // A sixth of the events arrive after their days are packed, and before them one days
+        // later, the last the projector folds, so that the days before its day are packed.
+        let late = arrivals.filter { _ in random.next() % 6 == 0 }
+        let zed = SeenEvent(user: "zed", at: ReportFixture.at("2026-04-02T00:30:00Z"), location: "/p/0")
+        let ordered = arrivals.filter { !late.contains($0) } + [zed] + late
+        let onTime = Array(Set(ordered.dropLast(late.count)))
         let from = ReportFixture.at("2026-03-28T19:00:00Z")
         let to = ReportFixture.at("2026-03-30T12:00:00Z")
+        var packing = Projector.Configuration()
+        packing.quarterRowsKept = .zero
         try await TestDatabase.withFresh { client, _ in
-            var index = 0
-            while index < arrivals.count {
-                let chunk = 1 + Int(random.next() % 30)
-                try await TestDatabase.store(Array(arrivals[index..<min(index + chunk, arrivals.count)]), client)
-                index += chunk
-                try await TestDatabase.projectAll(
-                    client,
-                    count: Set(arrivals[..<min(index, arrivals.count)]).count,
-                    batchSize: 1 + Int(random.next() % 20)
-                )
+            func fold(_ part: Range<Int>) async throws {
+                var index = part.lowerBound
+                while index < part.upperBound {
+                    let chunk = 1 + Int(random.next() % 30)
+                    try await TestDatabase.store(Array(ordered[index..<min(index + chunk, part.upperBound)]), client)
+                    index += chunk
+                    try await TestDatabase.projectAll(
+                        client,
+                        count: Set(ordered[..<min(index, part.upperBound)]).count,
+                        batchSize: 1 + Int(random.next() % 20)
+                    )
+                }
             }
             // Kolkata's hours start at half past the UTC hour; Berlin's days around the change
             // to summer time on 2026-03-29 last 24 and 23 hours.
             let kolkataHours = Array(stride(from: Self.at("2026-03-28T18:30:00Z"), to: to.microsecondsSince1970, by: Int(60 * Self.minute)))
             let berlinDays = [Self.at("2026-03-27T23:00:00Z"), Self.at("2026-03-28T23:00:00Z"), Self.at("2026-03-29T22:00:00Z")]
-            for threshold in [5, 7] {
-                let model = Model(events: events, threshold: Int64(threshold) * Self.minute)
-                for _ in 0..<2 {
+            func expectDefinition(_ events: [SeenEvent], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+                for threshold in [5, 7] {
+                    let model = Model(events: events, threshold: Int64(threshold) * Self.minute)
                     let hours = try await ConcurrencyReport.run(
                         from: from,
                         to: to,
@@ -206,7 +218,7 @@ struct ConcurrencyTests {
                         client: client,
                         logger: logger
                     )
-                    expectMatches(hours, model, starts: kolkataHours)
+                    expectMatches(hours, model, starts: kolkataHours, sourceLocation: sourceLocation)
                     let days = try await ConcurrencyReport.run(
                         from: from,
                         to: to,
@@ -216,11 +228,20 @@ struct ConcurrencyTests {
                         client: client,
                         logger: logger
                     )
-                    expectMatches(days, model, starts: berlinDays)
-                    // Rebuilt, the projection answers the same.
-                    try await Projector(client: client, logger: logger).rebuild()
+                    expectMatches(days, model, starts: berlinDays, sourceLocation: sourceLocation)
                 }
             }
+            try await fold(0..<(ordered.count - late.count))
+            try await expectDefinition(onTime)
+            #expect(try await Projector(client: client, configuration: packing, logger: logger).compactActivity() >= 2)
+            #expect(try await TestDatabase.number(client, "SELECT count(*) FROM user_online_span_hours") > 0)
+            try await expectDefinition(onTime)
+            try await fold((ordered.count - late.count)..<ordered.count)
+            let all = Array(Set(ordered))
+            try await expectDefinition(all)
+            // Rebuilt, the projection answers the same.
+            try await Projector(client: client, logger: logger).rebuild()
+            try await expectDefinition(all)
         }
     }
 
@@ -261,11 +282,11 @@ struct ConcurrencyTests {
         }
     }
 
-    @Test("the concurrency report reads only the spans of its range through their index, or only the log's days of its range")
+    @Test("the concurrency report reads only the spans of its range through their keys, or only the log's days of its range")
     func boundedPlans() async throws {
         let day = Self.at("2026-11-29T00:00:00Z")
         // Spans on the day asked about, and spans a month before and after it that the report
-        // must not read.
+        // must not read: those before packed into hour rows, those after rows of their own.
         let month: Int64 = 30 * 1_440 * Self.minute
         let events =
             [day, day - month, day + month].flatMap { start -> [SeenEvent] in
@@ -280,7 +301,10 @@ struct ConcurrencyTests {
         try await TestDatabase.withFresh { client, settings in
             try await TestDatabase.store(events, client)
             try await TestDatabase.projectAll(client, count: events.count)
-            try await client.query("ANALYZE user_online_spans", logger: logger)
+            var packing = Projector.Configuration()
+            packing.quarterRowsKept = .zero
+            #expect(try await Projector(client: client, configuration: packing, logger: logger).compactActivity() == 3)
+            try await client.query("ANALYZE user_online_spans, user_online_span_hours", logger: logger)
             let sql = try ReportQuery.concurrency.sql.trimmingCharacters(in: .whitespacesAndNewlines).dropLast()
             func nodes(threshold: String) throws -> [PlanNode] {
                 try TestDatabase.plans(
@@ -295,7 +319,11 @@ struct ConcurrencyTests {
             let projected = try nodes(threshold: "300 seconds")
             let fromSpans = projected.filter { $0.relationName == "user_online_spans" }
             #expect(!fromSpans.isEmpty && fromSpans.allSatisfy(\.readsThroughIndex), "\(fromSpans.map(\.nodeType))")
-            #expect(fromSpans.map(\.rowsRead).reduce(0, +) <= 50, "\(fromSpans.map(\.rowsRead))")
+            #expect(fromSpans.map(\.rowsRead).reduce(0, +) == 0, "\(fromSpans.map(\.rowsRead))")
+            // The nine hours of the day's spans and the one of the day before, not the month's.
+            let fromHours = projected.filter { $0.relationName == "user_online_span_hours" }
+            #expect(!fromHours.isEmpty && fromHours.allSatisfy(\.readsThroughIndex), "\(fromHours.map(\.nodeType))")
+            #expect(fromHours.map(\.rowsRead).reduce(0, +) <= 10, "\(fromHours.map(\.rowsRead))")
             #expect(!projected.contains { $0.relationName?.hasPrefix("seen_events") == true })
             // Another threshold: presence_log_online_spans reads the day and the threshold before
             // it (auto_explain shows the function's own plan too).

@@ -74,27 +74,51 @@ struct ViewersTests {
         }
     }
 
-    @Test("any range equals the definition: ends inside quarter hours, on them, within one; late and duplicate events", arguments: 1...4)
+    @Test(
+        "any range equals the definition: ends inside quarter hours, on them, within one; late and duplicate events; packed days",
+        arguments: 1...4
+    )
     func matchesDefinition(seed: UInt64) async throws {
         var random = SplitMix64(seed: seed &* 15_485_863)
-        let events = Self.events(seed: seed)
-        var arrivals = events.shuffled(using: &random)
+        var arrivals = Self.events(seed: seed).shuffled(using: &random)
         arrivals += arrivals.shuffled(using: &random).prefix(40)
+        // A sixth of the events on 2026-05-10 arrive after that day is packed, and before them
+        // one two days later, the last the projector folds, so that packing with a day kept
+        // packs 2026-05-10 only.
+        let packedDayEnd = ReportFixture.at("2026-05-11T00:00:00Z").microsecondsSince1970
+        let late = arrivals.filter { $0.at.microsecondsSince1970 < packedDayEnd && random.next() % 6 == 0 }
+        let zed = SeenEvent(user: "zed", at: ReportFixture.at("2026-05-12T00:30:00Z"), location: "/home")
+        let ordered = arrivals.filter { !late.contains($0) } + [zed] + late
+        let all = Array(Set(ordered))
+        let onTime = Array(Set(ordered.dropLast(late.count)))
         let start = ReportFixture.at("2026-05-10T22:00:00Z").microsecondsSince1970
         let quarter = 15 * Self.minute
+        var packing = Projector.Configuration()
+        packing.quarterRowsKept = .seconds(86_400)
         try await TestDatabase.withFresh { client, _ in
-            var index = 0
-            while index < arrivals.count {
-                let chunk = 1 + Int(random.next() % 60)
-                try await TestDatabase.store(Array(arrivals[index..<min(index + chunk, arrivals.count)]), client)
-                index += chunk
-                try await TestDatabase.projectAll(
-                    client,
-                    count: Set(arrivals[..<min(index, arrivals.count)]).count,
-                    batchSize: 1 + Int(random.next() % 50)
-                )
+            func fold(_ part: Range<Int>) async throws {
+                var index = part.lowerBound
+                while index < part.upperBound {
+                    let chunk = 1 + Int(random.next() % 60)
+                    try await TestDatabase.store(Array(ordered[index..<min(index + chunk, part.upperBound)]), client)
+                    index += chunk
+                    try await TestDatabase.projectAll(
+                        client,
+                        count: Set(ordered[..<min(index, part.upperBound)]).count,
+                        batchSize: 1 + Int(random.next() % 50)
+                    )
+                }
             }
-            for round in 0..<2 {
+            try await fold(0..<(ordered.count - late.count))
+            // Rounds: folded; 2026-05-10 packed; late events on it; rebuilt.
+            for round in 0..<4 {
+                let events = round < 2 ? onTime : all
+                if round == 1 {
+                    #expect(try await Projector(client: client, configuration: packing, logger: logger).compactActivity() == 1)
+                    #expect(try await TestDatabase.number(client, "SELECT count(*) FROM location_visit_days") > 0)
+                } else if round == 2 {
+                    try await fold((ordered.count - late.count)..<ordered.count)
+                }
                 var ranges: [(Int64, Int64)] = [
                     (start, start + 180 * Self.minute),  // on quarter hours
                     (start + 7 * Self.minute + 1, start + 8 * Self.minute),  // within one quarter hour
@@ -114,8 +138,9 @@ struct ViewersTests {
                     let limited = try await viewers(client, "/profile/ann", from: from, to: to, limit: 2, excluding: "ann")
                     #expect(limited == Self.expected(events, location: "/profile/ann", from: from, to: to, limit: 2, excluding: "ann"))
                 }
-                // Rebuilt, the projection answers the same.
-                try await Projector(client: client, logger: logger).rebuild()
+                if round == 2 {
+                    try await Projector(client: client, logger: logger).rebuild()
+                }
             }
         }
     }
@@ -189,7 +214,11 @@ struct ViewersTests {
         try await TestDatabase.withFresh { client, settings in
             try await TestDatabase.store(events, client)
             try await TestDatabase.projectAll(client, count: events.count)
-            try await client.query("ANALYZE location_visits", logger: logger)
+            // The day a month before is packed (Migration 0022).
+            var packing = Projector.Configuration()
+            packing.quarterRowsKept = .seconds(40 * 86_400)
+            #expect(try await Projector(client: client, configuration: packing, logger: logger).compactActivity() == 1)
+            try await client.query("ANALYZE location_visits, location_visit_days", logger: logger)
             let sql = try ReportQuery.viewers.sql.trimmingCharacters(in: .whitespacesAndNewlines).dropLast()
             // From 00:07 (inside a quarter hour) to 20:00 (on one).
             let nodes = try TestDatabase.plans(
@@ -204,6 +233,9 @@ struct ViewersTests {
             #expect(!visits.isEmpty && visits.allSatisfy(\.readsThroughIndex), "\(visits.map(\.nodeType))")
             // The profile's 40 quarter hours of the range and the edge's, not the 400 of /home.
             #expect(visits.map(\.rowsRead).reduce(0, +) <= 45, "\(visits.map(\.rowsRead))")
+            let packed = nodes.filter { $0.relationName == "location_visit_days" }
+            #expect(!packed.isEmpty && packed.allSatisfy(\.readsThroughIndex), "\(packed.map(\.nodeType))")
+            #expect(packed.map(\.rowsRead).reduce(0, +) == 0, "\(packed.map(\.rowsRead))")
             let log = nodes.filter { $0.relationName?.hasPrefix("seen_events") == true }
             #expect(
                 log.allSatisfy { $0.relationName == "seen_events_20261129" && $0.readsThroughIndex },
