@@ -133,7 +133,10 @@ struct GrowthDataset: Sendable, Hashable {
             // a range of time over the whole table).
             try await Projector(client: client, logger: logger).rebuild()
             try await client.query(
-                "VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, location_visits",
+                """
+                VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans,
+                    user_online_span_hours, location_visits, location_visit_days
+                """,
                 logger: logger
             )
             note("projected it with a rebuild and analyzed it", since: started)

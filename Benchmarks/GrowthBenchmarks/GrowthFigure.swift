@@ -20,6 +20,8 @@ enum GrowthFigure: String, CaseIterable, Sendable {
     case concurrencyHour = "growth_concurrency_hour"
     case concurrencyOtherThreshold = "growth_concurrency_other_threshold"
     case viewers = "growth_viewers"
+    case concurrencyPacked = "growth_concurrency_packed"
+    case viewersPacked = "growth_viewers_packed"
     case lastSeenAsOf = "growth_last_seen_as_of"
     case history = "growth_history"
     case projectorStatus = "growth_projector_status"

@@ -66,7 +66,10 @@ struct GrowthRun {
             WITH tables AS (
                 SELECT name::regclass AS relation
                 FROM unnest(
-                    ARRAY['presence_current', 'user_sessions', 'user_activity', 'user_activity_days', 'user_online_spans', 'location_visits']
+                    ARRAY[
+                        'presence_current', 'user_sessions', 'user_activity', 'user_activity_days', 'user_online_spans',
+                        'user_online_span_hours', 'location_visits', 'location_visit_days'
+                    ]
                 ) AS name
                 UNION ALL
                 -- The day partitions, named seen_events_YYYYMMDD, of the last week.
@@ -103,8 +106,24 @@ struct GrowthRun {
             ),
             (.sessionsBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('user_sessions')", as: Int.self))),
             (.currentBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('presence_current')", as: Int.self))),
-            (.onlineSpansBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('user_online_spans')", as: Int.self))),
-            (.locationVisitsBytesPerEvent, perEvent(try await value("SELECT pg_total_relation_size('location_visits')", as: Int.self))),
+            (
+                .onlineSpansBytesPerEvent,
+                perEvent(
+                    try await value(
+                        "SELECT (pg_total_relation_size('user_online_spans') + pg_total_relation_size('user_online_span_hours'))::int8",
+                        as: Int.self
+                    )
+                )
+            ),
+            (
+                .locationVisitsBytesPerEvent,
+                perEvent(
+                    try await value(
+                        "SELECT (pg_total_relation_size('location_visits') + pg_total_relation_size('location_visit_days'))::int8",
+                        as: Int.self
+                    )
+                )
+            ),
         ]
     }
 
@@ -180,6 +199,33 @@ struct GrowthRun {
                         location: "/page/1",
                         from: weekAgo + .seconds(431),
                         to: end - .seconds(431),
+                        client: client,
+                        logger: logger
+                    )
+                }
+            ),
+            // The same two over days the projector has packed (those that ended 35 days before
+            // the last event), which both histories have.
+            (
+                .concurrencyPacked,
+                {
+                    _ = try await ConcurrencyReport.run(
+                        from: end - day * 40,
+                        to: end - day * 39,
+                        bucket: .hour,
+                        timeZone: "UTC",
+                        client: client,
+                        logger: logger
+                    )
+                }
+            ),
+            (
+                .viewersPacked,
+                {
+                    _ = try await ViewersReport.run(
+                        location: "/page/1",
+                        from: end - day * 43 + .seconds(431),
+                        to: end - day * 36 - .seconds(431),
                         client: client,
                         logger: logger
                     )

@@ -24,7 +24,8 @@ let logger: Logger = {
 
 let logEvents = 1_000_000
 let resetProjections: PostgresQuery = """
-    TRUNCATE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, location_visits;
+    TRUNCATE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, user_online_span_hours,
+        location_visits, location_visit_days;
     """
 let resetCheckpoint: PostgresQuery = """
     UPDATE presence_projector SET position_tx = '0', position_at = '-infinity',
@@ -84,7 +85,10 @@ func reset(_ client: PostgresClient) async throws {
     try await client.query(resetProjections, logger: logger)
     try await client.query(resetCheckpoint, logger: logger)
     try await client.query(
-        "VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, location_visits",
+        """
+        VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans,
+            user_online_span_hours, location_visits, location_visit_days
+        """,
         logger: logger
     )
 }

@@ -107,7 +107,10 @@ struct ReportDataset: Sendable, Hashable {
         note("projected them with presence_rebuild()", since: started)
         started = clock.now
         try await client.query(
-            "VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans, location_visits",
+            """
+            VACUUM ANALYZE presence_current, user_sessions, user_activity, user_activity_days, user_online_spans,
+                user_online_span_hours, location_visits, location_visit_days
+            """,
             logger: logger
         )
         note("vacuumed and analyzed the projections", since: started)
