@@ -18,6 +18,8 @@ public enum ReportQuery: String, Sendable, CaseIterable {
     case sessions
     /// Peak and average concurrent users per local hour, day or week (`Reports/concurrency.sql`).
     case concurrency
+    /// New, returning, resurrecting and dormant users per local day, ISO week or month (`Reports/lifecycle.sql`).
+    case lifecycle
     /// DAU, WAU, MAU and stickiness per local day (`Reports/active-users.sql`).
     case activeUsers = "active-users"
     /// Events and distinct users per local hour of day and weekday (`Reports/hour-by-weekday.sql`).

@@ -9,7 +9,7 @@
 /// quarter hour (README, "Reports").
 struct LocalEdgeModel: Sendable {
     enum Unit: String, Sendable, CaseIterable {
-        case hour, day, week
+        case hour, day, week, month
 
         /// Its usual length in microseconds.
         var microseconds: Int64 {
@@ -17,6 +17,7 @@ struct LocalEdgeModel: Sendable {
             case .hour: 3_600_000_000
             case .day: 86_400_000_000
             case .week: 604_800_000_000
+            case .month: 2_592_000_000_000
             }
         }
     }
@@ -46,8 +47,8 @@ struct LocalEdgeModel: Sendable {
     }
 
     /// Every edge of the unit in [from, to): for hours, each moment the local clock shows a
-    /// whole hour and each clock change; for days (weeks), the first moment the local clock
-    /// shows each date (each Monday's week).
+    /// whole hour and each clock change; for days (weeks, months), the first moment the local
+    /// clock shows each date (each Monday's week, each month's dates).
     func edges(_ unit: Unit, from: Int64, to: Int64) -> [Int64] {
         let fromSecond = PosixRule.floorDivide(from, 1_000_000)
         let toSecond = PosixRule.floorDivide(to, 1_000_000)
@@ -69,11 +70,16 @@ struct LocalEdgeModel: Sendable {
                     edges.append(hour)
                     hour += 3_600
                 }
-            case .day, .week:
-                let key = { (localSecond: Int64) in
+            case .day, .week, .month:
+                let key = { (localSecond: Int64) -> Int64 in
                     let day = PosixRule.floorDivide(localSecond, 86_400)
-                    // Weeks counted from Monday 1969-12-29.
-                    return unit == .day ? day : PosixRule.floorDivide(day + 3, 7)
+                    switch unit {
+                    case .week: return PosixRule.floorDivide(day + 3, 7)  // Weeks counted from Monday 1969-12-29.
+                    case .month:
+                        let (year, month, _) = PosixRule.civil(days: day)
+                        return Int64(year) * 12 + Int64(month)
+                    default: return day
+                    }
                 }
                 let startKey = key(start + offset)
                 if let latest = shown, isChange, startKey > latest { edges.append(start) }
@@ -82,7 +88,7 @@ struct LocalEdgeModel: Sendable {
                 var midnight = (PosixRule.floorDivide(start + offset, 86_400) + 1) * 86_400
                 while midnight < end + offset {
                     let isMonday = Self.modulo(midnight / 86_400 + 3, 7) == 0
-                    if unit == .day || isMonday, let latest = shown, key(midnight) > latest {
+                    if unit != .week || isMonday, let latest = shown, key(midnight) > latest {
                         edges.append(midnight - offset)
                         shown = key(midnight)
                     }

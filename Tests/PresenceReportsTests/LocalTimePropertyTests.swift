@@ -139,7 +139,7 @@ struct LocalTimePropertyTests {
         return moments
     }
 
-    @Test("presence_local_edges gives the model's hours, days and weeks around a sample of every zone's changes")
+    @Test("presence_local_edges gives the model's hours, days, weeks and months around a sample of every zone's changes")
     func edges() async throws {
         try await TestDatabase.withFresh { client, _ in
             let zones = try await zones(client)
@@ -205,7 +205,7 @@ struct LocalTimePropertyTests {
         return times.map { SeenEvent(user: "u\(Int.random(in: 0..<6, using: &random))", at: Timestamp(microsecondsSince1970: $0), location: nil) }
     }
 
-    @Test("activity, active users and hour by weekday count events around a sample of changes as the model does")
+    @Test("activity, active users, hour by weekday and lifecycle count events around a sample of changes as the model does")
     func counts() async throws {
         let zones = try await TestDatabase.withFresh { client, _ in try await self.zones(client) }
         var random = SplitMix64(seed: Self.seed &+ 1)
@@ -236,7 +236,7 @@ struct LocalTimePropertyTests {
             for (index, sample) in samples.enumerated() {
                 let model = sample.zone.model
                 let name = sample.zone.name
-                for unit in LocalEdgeModel.Unit.allCases {
+                for unit in LocalEdgeModel.Unit.allCases where unit != .month {
                     let window = Self.window(around: sample.moment, zone: 0, model: model, unit: unit, random: &random)
                     let activity = try await ActivityReport.run(
                         from: Timestamp(microsecondsSince1970: window.from),
@@ -303,6 +303,25 @@ struct LocalTimePropertyTests {
                 }
                 if rhythm.rows.map({ [$0.weekday, $0.hour, $0.events, $0.users] }) != expectedRhythm {
                     mismatches.append("hour by weekday \(name) from \(RFC3339.format(hours.from)) to \(RFC3339.format(hours.to))")
+                }
+
+                for unit in [LocalEdgeModel.Unit.day, .week, .month] {
+                    let window = Self.window(around: sample.moment, zone: 0, model: model, unit: unit, random: &random)
+                    let lifecycle = try await LifecycleReport.run(
+                        from: Timestamp(microsecondsSince1970: window.from),
+                        to: Timestamp(microsecondsSince1970: window.to),
+                        period: CohortPeriod(rawValue: unit.rawValue)!,
+                        timeZone: name,
+                        client: client,
+                        logger: logger
+                    )
+                    // The periods from the one before the first.
+                    let first = model.bucketEdges(unit, from: window.from, to: window.to).first!
+                    let starts = model.bucketEdges(unit, from: first - 1, to: window.to)
+                    let actual = lifecycle.rows.map { "\($0.start.rfc3339) \($0.new) \($0.returning) \($0.resurrecting) \($0.dormant)" }
+                    if actual != LifecycleTests.expected(Set(events), starts: starts) {
+                        mismatches.append("lifecycle \(name) \(unit) from \(RFC3339.format(window.from)) to \(RFC3339.format(window.to))")
+                    }
                 }
             }
             #expect(mismatches.isEmpty, "\(mismatches.count) reports differ (seed \(Self.seed)), among them \(mismatches.prefix(5))")
