@@ -98,7 +98,7 @@ reports = [("activity by day", "activity, day buckets"), ("activity by hour", "a
            ("sessions", "sessions, projector's gap"), ("active users", "active users (DAU/WAU/MAU)"),
            ("concurrency by hour", "concurrency, hour buckets"), ("concurrency by day", "concurrency, day buckets"),
            ("busiest locations", "busiest locations (window)"), ("online at a prefix", "online at /forum/ (window)"),
-           ("viewers of a profile", "viewers of /profile/42")]
+           ("viewers of a profile", "viewers of /profile/42"), ("lifecycle by week", "lifecycle, ISO weeks")]
 report_rows = []
 for events in (1_000_000, 10_000_000):
     for name, label in reports:
@@ -111,7 +111,8 @@ if report_rows:
     print("reports over 30 days (Europe/Berlin), from the projections against the raw log; median of the iterations")
     print("(concurrency: from the online spans against runs cut from the range's events of the log;")
     print(" busiest locations and online at a prefix: at one moment, from the threshold's window of the log against the whole log;")
-    print(" viewers: 30 days to a moment inside a quarter hour, from location_visits against the log's events of the range)")
+    print(" viewers: 30 days to a moment inside a quarter hour, from location_visits against the log's events of the range;")
+    print(" lifecycle: from the activity rollup against the range's events and each user's first event in the whole log)")
     print(f"{'events':>10}  {'report':28} {'projections ms':>14} {'raw log ms':>11} {'raw/proj':>9}")
     for events, label, projected, raw in report_rows:
         shown = [(f"{nanos / 1e6:.2f}" if nanos < 1e7 else f"{nanos / 1e6:.0f}") if nanos else "n/a" for nanos in (projected, raw)]

@@ -133,6 +133,52 @@ enum RawLogReports {
         ORDER BY t.day
         """
 
+    /// Lifecycle by local ISO week (Monday midnights, which no clock change in this zone
+    /// skips): each user's weeks with events in the range and the week before, their first
+    /// week from their first event in the whole log, and each week against the one before.
+    ///
+    /// $1 from, $2 to, $3 time zone.
+    static let lifecycleByWeek = """
+        WITH weeks AS (
+            SELECT week
+            FROM generate_series(date_trunc('week', $1::timestamptz AT TIME ZONE $3), $2::timestamptz AT TIME ZONE $3,
+                                 interval '1 week') AS week
+            WHERE week AT TIME ZONE $3 < $2::timestamptz
+        ),
+        active AS (
+            SELECT DISTINCT user_id, date_trunc('week', at AT TIME ZONE $3) AS week
+            FROM seen_events
+            WHERE at >= ((SELECT min(week) FROM weeks) - interval '1 week') AT TIME ZONE $3
+              AND at < ((SELECT max(week) FROM weeks) + interval '1 week') AT TIME ZONE $3
+        ),
+        firsts AS (
+            SELECT user_id, date_trunc('week', min(at) AT TIME ZONE $3) AS first_week FROM seen_events GROUP BY user_id
+        ),
+        counts AS (
+            SELECT a.week,
+                   count(*) FILTER (WHERE f.first_week = a.week) AS new,
+                   count(*) FILTER (WHERE p.user_id IS NOT NULL) AS returning,
+                   count(*) FILTER (WHERE p.user_id IS NULL AND f.first_week < a.week - interval '1 week') AS resurrecting
+            FROM active AS a
+            JOIN firsts AS f ON f.user_id = a.user_id
+            LEFT JOIN active AS p ON p.user_id = a.user_id AND p.week = a.week - interval '1 week'
+            GROUP BY a.week
+        ),
+        gone AS (
+            SELECT a.week + interval '1 week' AS week, count(*) AS dormant
+            FROM active AS a
+            LEFT JOIN active AS n ON n.user_id = a.user_id AND n.week = a.week + interval '1 week'
+            WHERE n.user_id IS NULL
+            GROUP BY 1
+        )
+        SELECT w.week AT TIME ZONE $3, coalesce(c.new, 0)::int8, coalesce(c.returning, 0)::int8, coalesce(c.resurrecting, 0)::int8,
+               (-coalesce(g.dormant, 0))::int8
+        FROM weeks AS w
+        LEFT JOIN counts AS c ON c.week = w.week
+        LEFT JOIN gone AS g ON g.week = w.week
+        ORDER BY w.week
+        """
+
     /// Concurrency: the runs of each user's events at most the threshold apart, cut from the
     /// log's events of the buckets and the threshold before them; each run online from its
     /// first event to its last plus the threshold, laid over the buckets it reaches (hours in

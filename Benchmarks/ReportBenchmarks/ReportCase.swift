@@ -17,6 +17,7 @@ enum ReportCase: String, CaseIterable, Sendable {
     case busiestLocations = "busiest locations"
     case onlineAtPrefix = "online at a prefix"
     case viewers = "viewers of a profile"
+    case lifecycleByWeek = "lifecycle by week"
 
     /// The moment the reports of presence ask about: noon of the last day, which both
     /// datasets hold (each is cut hours before the day's end).
@@ -88,6 +89,16 @@ enum ReportCase: String, CaseIterable, Sendable {
                 .real(report.p99Seconds),
             ]
             return Answer(rows: [summary + report.histogram.map { .integer(Int64($0.sessions)) }])
+        case .lifecycleByWeek:
+            let report = try await LifecycleReport.run(from: from, to: to, period: .week, timeZone: zone, client: client, logger: logger)
+            return Answer(
+                rows: report.rows.map {
+                    [
+                        .integer($0.start.microsecondsSince1970), .integer(Int64($0.new)), .integer(Int64($0.returning)),
+                        .integer(Int64($0.resurrecting)), .integer(Int64($0.dormant)),
+                    ]
+                }
+            )
         case .activeUsers:
             let report = try await ActiveUsersReport.run(from: from, to: to, timeZone: zone, client: client, logger: logger)
             return Answer(
@@ -165,6 +176,14 @@ enum ReportCase: String, CaseIterable, Sendable {
                         .integer(c.0), .real(c.1), .real(c.2), .real(c.3), .real(c.4), .integer(c.5), .integer(c.6), .integer(c.7),
                         .integer(c.8), .integer(c.9), .integer(c.10), .integer(c.11),
                     ]
+                }
+            )
+        case .lifecycleByWeek:
+            let rows = try await RawLogReports.rows(RawLogReports.lifecycleByWeek, [from, to, zone], client: client, logger: logger)
+            return Answer(
+                rows: try rows.map { row in
+                    let (start, new, returning, resurrecting, dormant) = try row.decode((Timestamp, Int64, Int64, Int64, Int64).self)
+                    return [.integer(start.microsecondsSince1970), .integer(new), .integer(returning), .integer(resurrecting), .integer(dormant)]
                 }
             )
         case .activeUsers:
