@@ -72,6 +72,17 @@ struct QueryEndpointTests {
                 ),
                 "\(concurrency.text)"
             )
+            // Berlin's days: alice and bob are new on 2026-03-29 (23 hours), gone the day after.
+            let lifecycle = try await get(
+                client,
+                "/v1/reports/lifecycle?from=2026-03-28T00:00:00Z&to=2026-03-30T00:00:00Z&period=day&tz=Europe/Berlin"
+            )
+            #expect(
+                lifecycle.text
+                    == #"{"period":"day","tz":"Europe/Berlin","rows":[{"start":"2026-03-27T23:00:00Z","new":0,"returning":0,"resurrecting":0,"dormant":0},"#
+                    + #"{"start":"2026-03-28T23:00:00Z","new":2,"returning":0,"resurrecting":0,"dormant":0},"#
+                    + #"{"start":"2026-03-29T22:00:00Z","new":0,"returning":0,"resurrecting":0,"dormant":-2}]}"# + "\n"
+            )
             let nobody = try await get(client, "/v1/online?at=2026-03-29T00:45:00.000001Z")
             #expect(nobody.text.contains(#""users":[]"#))
 
@@ -160,6 +171,7 @@ struct QueryEndpointTests {
                     "The time zone \\\"Mars/Olympus\\\" is unknown"
                 ),
                 ("/v1/reports/activity?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&bucket=month", "bucket=\\\"month\\\" is unknown"),
+                ("/v1/reports/lifecycle?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&period=year", "period=\\\"year\\\" is unknown"),
                 ("/v1/reports/sessions?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&gap=0m", "is not a duration"),
                 ("/v1/online?threshold=-5m", "is not a duration"),
                 ("/v1/online?at=2026-13-01T00:00:00Z", "is not an RFC 3339 time"),
