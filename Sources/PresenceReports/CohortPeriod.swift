@@ -1,5 +1,5 @@
-/// The periods of the cohort reports (`retention`, `lifecycle`; DESIGN.md, "Cohorts and
-/// lifecycle"): local days, ISO weeks and months, on DESIGN.md's local time edges.
+/// The periods of the cohort reports (DESIGN.md, "Cohorts and lifecycle"): local days, ISO
+/// weeks and months, on DESIGN.md's local time edges.
 public enum CohortPeriod: String, Sendable, Hashable, CaseIterable {
     /// A local day (23 or 25 hours across a daylight-saving change).
     case day
