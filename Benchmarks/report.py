@@ -163,6 +163,7 @@ growth_labels = [
     ("growth_viewers", "viewers of a page (7 days), us"),
     ("growth_concurrency_packed", "concurrency by hour (1 packed day, 40 days ago), us"),
     ("growth_viewers_packed", "viewers of a page (7 packed days, 36 to 43 days ago), us"),
+    ("growth_lifecycle", "lifecycle by ISO week (4 weeks), us"),
     ("growth_last_seen_as_of", "last-seen --as-of from the log, us"),
     ("growth_history", "history of a user (7 days), us"), ("growth_projector_status", "projector status, us"),
     ("growth_http_online", "HTTP GET /v1/online, us"), ("growth_http_last_seen", "HTTP GET last-seen?as_of, us"),

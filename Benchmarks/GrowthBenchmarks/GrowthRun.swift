@@ -231,6 +231,19 @@ struct GrowthRun {
                     )
                 }
             ),
+            (
+                .lifecycle,
+                {
+                    _ = try await LifecycleReport.run(
+                        from: end - day * 28,
+                        to: end,
+                        period: .week,
+                        timeZone: "UTC",
+                        client: client,
+                        logger: logger
+                    )
+                }
+            ),
             // Just before the user's last event: answered from the log, not presence_current.
             (
                 .lastSeenAsOf,
