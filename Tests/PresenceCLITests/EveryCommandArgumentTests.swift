@@ -29,6 +29,7 @@ struct EveryCommandArgumentTests {
         (["report", "active-users"], range, ["--from", "--to"], []),
         (["report", "hour-by-weekday"], range, ["--from", "--to"], []),
         (["report", "concurrency"], range, ["--from", "--to"], ["--threshold"]),
+        (["report", "lifecycle"], range, ["--from", "--to"], []),
         (["report", "all"], range.merging(["--out": folder]) { $1 }, ["--from", "--to", "--at"], ["--gap", "--threshold"]),
         (["simulate"], ["--output": folder + "/events.jsonl"], ["--end"], []),
     ]
