@@ -1,4 +1,5 @@
 import PostgresNIO
+import PresenceModel
 import PresenceProjector
 
 extension TestDatabase {
@@ -26,6 +27,37 @@ extension TestDatabase {
             if folded >= count { return }
             if ContinuousClock.now > deadline { throw ProjectionWaitError(folded: folded, count: count) }
             try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Writes `arrivals[part]` in chunks of 1 to `chunk` events, as the property tests have
+    /// events arrive, and folds each chunk before the next: in batches of 1 to `batch` events
+    /// when given, else in the projector's default batches. The sizes come from `random`, a
+    /// chunk's before its batch's. The arrivals before `part` must be written already.
+    ///
+    /// - Parameters:
+    ///   - arrivals: The events in the order they arrive, duplicates included.
+    ///   - part: The arrivals to write now; all of them when not given.
+    ///   - chunk: The most events written at once.
+    ///   - batch: The most events folded in one batch; `nil` for the projector's default.
+    ///   - random: The generator the sizes are drawn from.
+    ///   - client: The test database's pool.
+    public static func storeAndProject(
+        _ arrivals: [SeenEvent],
+        _ part: Range<Int>? = nil,
+        chunk: Int,
+        batch: Int? = nil,
+        random: inout SplitMix64,
+        _ client: PostgresClient
+    ) async throws {
+        let part = part ?? arrivals.indices
+        var index = part.lowerBound
+        while index < part.upperBound {
+            let end = min(index + 1 + Int(random.next() % UInt64(chunk)), part.upperBound)
+            try await store(Array(arrivals[index..<end]), client)
+            index = end
+            let batchSize = batch.map { 1 + Int(random.next() % UInt64($0)) } ?? 20_000
+            try await projectAll(client, count: Set(arrivals[..<end]).count, batchSize: batchSize)
         }
     }
 }

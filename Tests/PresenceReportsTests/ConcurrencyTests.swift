@@ -190,17 +190,7 @@ struct ConcurrencyTests {
         packing.quarterRowsKept = .zero
         try await TestDatabase.withFresh { client, _ in
             func fold(_ part: Range<Int>) async throws {
-                var index = part.lowerBound
-                while index < part.upperBound {
-                    let chunk = 1 + Int(random.next() % 30)
-                    try await TestDatabase.store(Array(ordered[index..<min(index + chunk, part.upperBound)]), client)
-                    index += chunk
-                    try await TestDatabase.projectAll(
-                        client,
-                        count: Set(ordered[..<min(index, part.upperBound)]).count,
-                        batchSize: 1 + Int(random.next() % 20)
-                    )
-                }
+                try await TestDatabase.storeAndProject(ordered, part, chunk: 30, batch: 20, random: &random, client)
             }
             // Kolkata's hours start at half past the UTC hour; Berlin's days around the change
             // to summer time on 2026-03-29 last 24 and 23 hours.

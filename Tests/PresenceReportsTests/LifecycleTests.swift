@@ -174,13 +174,7 @@ struct LifecycleTests {
             (.day, "Europe/Berlin", "2026-03-20T00:00:00Z", "2026-04-05T00:00:00Z"),
         ]
         try await TestDatabase.withFresh { client, _ in
-            var index = 0
-            while index < arrivals.count {
-                let chunk = 1 + Int(random.next() % 80)
-                try await TestDatabase.store(Array(arrivals[index..<min(index + chunk, arrivals.count)]), client)
-                index += chunk
-                try await TestDatabase.projectAll(client, count: Set(arrivals[..<min(index, arrivals.count)]).count)
-            }
+            try await TestDatabase.storeAndProject(arrivals, chunk: 80, random: &random, client)
             var packing = Projector.Configuration()
             packing.quarterRowsKept = .zero
             for round in ["folded", "packed", "rebuilt"] {

@@ -97,17 +97,7 @@ struct ViewersTests {
         packing.quarterRowsKept = .seconds(86_400)
         try await TestDatabase.withFresh { client, _ in
             func fold(_ part: Range<Int>) async throws {
-                var index = part.lowerBound
-                while index < part.upperBound {
-                    let chunk = 1 + Int(random.next() % 60)
-                    try await TestDatabase.store(Array(ordered[index..<min(index + chunk, part.upperBound)]), client)
-                    index += chunk
-                    try await TestDatabase.projectAll(
-                        client,
-                        count: Set(ordered[..<min(index, part.upperBound)]).count,
-                        batchSize: 1 + Int(random.next() % 50)
-                    )
-                }
+                try await TestDatabase.storeAndProject(ordered, part, chunk: 60, batch: 50, random: &random, client)
             }
             try await fold(0..<(ordered.count - late.count))
             // Rounds: folded; 2026-05-10 packed; late events on it; rebuilt.
