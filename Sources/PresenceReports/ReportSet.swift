@@ -50,9 +50,6 @@ public struct ReportSet: Sendable, Hashable {
     public var sessions: SessionsReport
     /// DAU, WAU, MAU and stickiness per day.
     public var activeUsers: ActiveUsersReport
-    /// New, returning, resurrecting and dormant users per local day, or per ISO week when
-    /// the activity is shown by weeks.
-    public var lifecycle: LifecycleReport
     /// The users online at ``Configuration/onlineAt``.
     public var online: OnlineReport
     /// The busiest locations at ``Configuration/onlineAt``.
@@ -138,14 +135,6 @@ public struct ReportSet: Sendable, Hashable {
                 client: client,
                 logger: logger
             ),
-            lifecycle: try await LifecycleReport.run(
-                from: from,
-                to: to,
-                period: activity.bucket == .week ? .week : .day,
-                timeZone: zone,
-                client: client,
-                logger: logger
-            ),
             online: online,
             locations: try await LocationsReport.run(
                 at: configuration.onlineAt,
@@ -171,7 +160,6 @@ public struct ReportSet: Sendable, Hashable {
             ("hour-by-weekday", hourByWeekday.table, hourByWeekday.json),
             ("sessions", sessions.table, sessions.json),
             ("active-users", activeUsers.table, activeUsers.json),
-            ("lifecycle", lifecycle.table, lifecycle.json),
             ("online", online.table, online.json),
             ("locations", locations.table, locations.json),
         ]

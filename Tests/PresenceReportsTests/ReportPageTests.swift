@@ -88,14 +88,11 @@ struct ReportPageTests {
             let folder = FileManager.default.temporaryDirectory.appending(path: "presence-report-\(UUID())/nested")
             defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
             let written = try reports.write(toFolder: folder.path(percentEncoded: false))
-            let names: [String] = ["activity", "concurrency", "hour-by-weekday", "sessions", "active-users", "lifecycle", "online", "locations"]
+            let names: [String] = ["activity", "concurrency", "hour-by-weekday", "sessions", "active-users", "online", "locations"]
             let expected: [String] = names.flatMap { name -> [String] in [name + ".csv", name + ".json"] } + ["index.html"]
             #expect(written.map { URL(filePath: $0).lastPathComponent } == expected)
             func read(_ name: String) throws -> String { try String(contentsOf: folder.appending(path: name), encoding: .utf8) }
             #expect(try read("sessions.json") == reports.sessions.json + "\n")
-            // The worked example's two users are new on its day.
-            #expect(reports.lifecycle.rows.map(\.new) == [2, 0])
-            #expect(try read("lifecycle.json") == reports.lifecycle.json + "\n")
             #expect(try read("online.csv") == "user,last_seen,location\r\nalice,2026-03-29T00:40:00Z,/b\r\nbob,2026-03-29T00:40:00Z,/a\r\n")
 
             let page = try read("index.html")
