@@ -1,7 +1,7 @@
 -- Computes every projection again from the log, in one transaction (0002; the report
 -- columns since 0004, the packed days since 0016, the online spans since 0020, the location
--- visits since 0021, their packed days since 0022). Edit this file in place: the Migrator applies it again when its text
--- changes.
+-- visits since 0021, their packed days since 0022, the first quarters since 0024). Edit this
+-- file in place: the Migrator applies it again when its text changes.
 CREATE OR REPLACE FUNCTION presence_rebuild() RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -27,8 +27,9 @@ BEGIN
     FROM presence_rebuild_events
     ORDER BY user_id, at DESC, id DESC;
 
-    INSERT INTO user_activity (user_id, quarter, events, previous_quarter)
-    SELECT user_id, quarter, events, lag(quarter) OVER (PARTITION BY user_id ORDER BY quarter)
+    INSERT INTO user_activity (user_id, quarter, events, previous_quarter, first_quarter)
+    SELECT user_id, quarter, events, lag(quarter) OVER (PARTITION BY user_id ORDER BY quarter),
+           min(quarter) OVER (PARTITION BY user_id)
     FROM (
         SELECT user_id, presence_quarter(at) AS quarter, count(*) AS events FROM presence_rebuild_events GROUP BY 1, 2
     ) AS quarters;

@@ -41,8 +41,9 @@ struct BatchPlanTests {
         )
         try await client.query(
             """
-            INSERT INTO user_activity (user_id, quarter, events, previous_quarter)
-            SELECT user_id, quarter, 2, lag(quarter) OVER (PARTITION BY user_id ORDER BY quarter)
+            INSERT INTO user_activity (user_id, quarter, events, previous_quarter, first_quarter)
+            SELECT user_id, quarter, 2, lag(quarter) OVER (PARTITION BY user_id ORDER BY quarter),
+                   min(quarter) OVER (PARTITION BY user_id)
             FROM (
                 SELECT DISTINCT user_id, presence_quarter(at) AS quarter
                 FROM user_sessions, LATERAL (VALUES (session_start), (session_end)) AS e(at)

@@ -43,7 +43,7 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
             activity: try await rows(
                 """
                 SELECT concat_ws('|', user_id, (extract(epoch FROM quarter))::int8, events,
-                       (extract(epoch FROM previous_quarter))::int8)
+                       (extract(epoch FROM first_quarter))::int8, (extract(epoch FROM previous_quarter))::int8)
                 FROM presence_activity('-infinity', 'infinity') ORDER BY user_id, quarter
                 """
             ),
@@ -122,8 +122,9 @@ struct ProjectionSnapshot: Equatable, CustomStringConvertible {
                 return seconds - ((seconds % 900) + 900) % 900
             }
             var previous: Int64?
+            let first = quarters.keys.min()!
             for quarter in quarters.keys.sorted() {
-                activity.append("\(user)|\(quarter)|\(quarters[quarter]!.count)" + (previous.map { "|\($0)" } ?? ""))
+                activity.append("\(user)|\(quarter)|\(quarters[quarter]!.count)|\(first)" + (previous.map { "|\($0)" } ?? ""))
                 previous = quarter
             }
         }
