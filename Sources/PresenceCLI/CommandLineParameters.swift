@@ -25,13 +25,15 @@ enum CommandLineParameters {
             guard let parameter = parameters.first(where: { !$0.isPositional && "--" + $0.name == name }) else {
                 throw ValidationError("Unknown option '\(name)'")
             }
+            let value = arguments[index...].prefix(parameter.kind.words)
             if let inline {
                 texts[parameter.name] = inline
-            } else if index < arguments.endIndex, !arguments[index].hasPrefix("-") {
+            } else if value.count == parameter.kind.words, value.allSatisfy({ !$0.hasPrefix("-") }) {
                 // As ArgumentParser does, a value that starts with a dash is read as an option:
-                // `--threshold -5m` lacks its value; `--threshold=-5m` has a bad one.
-                texts[parameter.name] = arguments[index]
-                index += 1
+                // `--threshold -5m` lacks its value; `--threshold=-5m` has a bad one. A value
+                // of two words (a retention cell) is kept as the two with a space.
+                texts[parameter.name] = value.joined(separator: " ")
+                index += value.count
             } else {
                 throw ValidationError("Missing value for '\(label(parameter))'")
             }
@@ -82,9 +84,11 @@ enum CommandLineParameters {
         return lines.joined(separator: "\n")
     }
 
-    /// `--from <from>`, or `<user>` for a positional parameter.
+    /// `--from <from>`, or `<user>` for a positional parameter; `--users <cohort-start> <n>`
+    /// for a retention cell.
     static func label(_ parameter: ReportParameter) -> String {
-        parameter.isPositional ? "<\(parameter.name)>" : "--\(parameter.name) <\(parameter.name)>"
+        if parameter.kind == .cell { return "--\(parameter.name) <cohort-start> <n>" }
+        return parameter.isPositional ? "<\(parameter.name)>" : "--\(parameter.name) <\(parameter.name)>"
     }
 
     private static func defaultText(_ parameter: ReportParameter) -> String {

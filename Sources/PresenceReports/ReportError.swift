@@ -47,6 +47,8 @@ extension ErrorCode where Domain == ReportErrorDomain {
     public static var unknownTimeZone: Self { Self("unknown_time_zone") }
     /// A report's output folder or file cannot be written.
     public static var unwritableOutput: Self { Self("unwritable_output") }
+    /// The retention cell asked for lies outside the report's triangle.
+    public static var noSuchCell: Self { Self("no_such_cell") }
     /// A report asks for a parameter it does not declare: a mistake in the build.
     public static var unknownParameter: Self { Self("unknown_parameter") }
 }

@@ -20,6 +20,10 @@ public enum ReportQuery: String, Sendable, CaseIterable {
     case concurrency
     /// New, returning, resurrecting and dormant users per local day, ISO week or month (`Reports/lifecycle.sql`).
     case lifecycle
+    /// The retention triangle of the cohorts of a range (`Reports/retention.sql`).
+    case retention
+    /// The users of one cell of the retention triangle (`Reports/retention-users.sql`).
+    case retentionUsers = "retention-users"
     /// DAU, WAU, MAU and stickiness per local day (`Reports/active-users.sql`).
     case activeUsers = "active-users"
     /// Events and distinct users per local hour of day and weekday (`Reports/hour-by-weekday.sql`).

@@ -70,6 +70,11 @@ struct QueryParameters: Sendable {
             return APIError(.badRequest, "The parameter \(shown) is unknown: use \(choices).")
         case .count:
             return APIError(.badRequest, "The parameter \(shown) is not a whole number from 1 to \(ReportParameter.Kind.maximumCount).")
+        case .cell:
+            return APIError(
+                .badRequest,
+                "The parameter \(shown) is no cell: give a cohort's start and a period number from 0, such as 2026-10-05T00:00:00Z,2."
+            )
         case .zone, .text:
             return APIError(.badRequest, "The parameter \(shown) is not valid.")
         }

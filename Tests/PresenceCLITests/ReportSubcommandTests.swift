@@ -19,6 +19,7 @@ struct ReportSubcommandTests {
                 case .zone: "UTC"
                 case .text: "alice"
                 case .count: "3"
+                case .cell: "2026-11-29T00:00:00Z 0"
                 }
             return parameter.isPositional ? [value] : ["--\(parameter.name)", value]
         }
@@ -44,6 +45,15 @@ struct ReportSubcommandTests {
             (["report", "sessions"] + range + ["extra"], "Unexpected argument 'extra'"),
             (["report", "activity", "--from", "2026-11-29T00:00:00Z"], "Missing expected argument '--to <to>'"),
             (["report", "activity"] + range + ["--tz"], "Missing value for '--tz <tz>'"),
+            (["report", "retention"] + range + ["--users", "2026-11-29T00:00:00Z"], "Missing value for '--users <cohort-start> <n>'"),
+            (
+                ["report", "retention"] + range + ["--users", "2026-11-29T00:00:00Z", "-1"],
+                "Missing value for '--users <cohort-start> <n>'"
+            ),
+            (
+                ["report", "retention"] + range + ["--users", "2026-11-29T00:00:00Z", "x"],
+                "The value '2026-11-29T00:00:00Z x' is invalid for '--users <cohort-start> <n>'"
+            ),
             (["last-seen"], "Missing expected argument '<user>'"),
             (["last-seen", "alice", "bob"], "Unexpected argument 'bob'"),
         ]

@@ -98,7 +98,9 @@ struct CohortRetentionTests {
             // The cell of January's cohort in February, named by any moment of January.
             let cell = try #require(try await report((ReportFixture.at("2026-01-20T00:00:00Z"), 1)).cell)
             #expect(cell.users == ["ann", "cat"])
-            #expect([cell.cohortStart, cell.start, cell.end].map(\.rfc3339) == ["2025-12-31T23:00:00Z", "2026-01-31T23:00:00Z", "2026-02-28T23:00:00Z"])
+            #expect(
+                [cell.cohortStart, cell.start, cell.end].map(\.rfc3339) == ["2025-12-31T23:00:00Z", "2026-01-31T23:00:00Z", "2026-02-28T23:00:00Z"]
+            )
             let empty = try #require(try await report((ReportFixture.at("2026-01-31T23:00:00Z"), 2)).cell)
             #expect(empty.users.isEmpty && empty.start.rfc3339 == "2026-03-31T22:00:00Z")
             #expect(

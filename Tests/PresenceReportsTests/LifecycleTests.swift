@@ -14,23 +14,6 @@ struct LifecycleTests {
     static let minute: Int64 = 60_000_000
     static let day: Int64 = 1_440 * minute
 
-    /// The starts of the local periods from the one before the one holding `from` until the
-    /// first at or after `to`, by Foundation's ISO 8601 calendar in `zone`.
-    static func starts(_ period: CohortPeriod, zone: String, from: Timestamp, to: Timestamp) -> [Int64] {
-        var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = TimeZone(identifier: zone)!
-        let component: Calendar.Component = [.day: .day, .week: .weekOfYear, .month: .month][period]!
-        func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1e6).rounded()) }
-        let holding = calendar.dateInterval(of: component, for: Date(timeIntervalSince1970: Double(from.microsecondsSince1970) / 1e6))!
-        var interval = calendar.dateInterval(of: component, for: holding.start.addingTimeInterval(-0.001))!
-        var starts = [micros(interval.start)]
-        while starts.last! < to.microsecondsSince1970 {
-            interval = calendar.dateInterval(of: component, for: interval.end)!
-            starts.append(micros(interval.start))
-        }
-        return starts
-    }
-
     /// The rows by the definition, as "new returning resurrecting dormant" per period start:
     /// the periods are [starts[i], starts[i + 1]), the first being the one before the range.
     static func expected(_ events: Set<SeenEvent>, starts: [Int64]) -> [String] {
@@ -186,7 +169,7 @@ struct LifecycleTests {
                 for (period, zone, from, to) in cases {
                     let (from, to) = (ReportFixture.at(from), ReportFixture.at(to))
                     let report = try await LifecycleReport.run(from: from, to: to, period: period, timeZone: zone, client: client, logger: logger)
-                    let expected = Self.expected(Set(events), starts: Self.starts(period, zone: zone, from: from, to: to))
+                    let expected = Self.expected(Set(events), starts: ReportFixture.periodStarts(period, zone: zone, from: from, to: to))
                     #expect(rows(report) == expected, "\(period) in \(zone), \(round)")
                 }
             }

@@ -1,6 +1,8 @@
+import Foundation
 import PostgresNIO
 import PresenceModel
 import PresenceProjector
+import PresenceReports
 import PresenceTestSupport
 import Testing
 
@@ -17,6 +19,23 @@ enum ReportFixture {
     /// One event of `user` at `time` (RFC 3339), with a new id.
     static func event(_ user: String, _ time: String, _ location: String? = nil) -> SeenEvent {
         SeenEvent(user: user, at: at(time), location: location)
+    }
+
+    /// The starts of the local periods from the one before the one holding `from` until the
+    /// first at or after `to`, by Foundation's ISO 8601 calendar in `zone`.
+    static func periodStarts(_ period: CohortPeriod, zone: String, from: Timestamp, to: Timestamp) -> [Int64] {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(identifier: zone)!
+        let component: Calendar.Component = [.day: .day, .week: .weekOfYear, .month: .month][period]!
+        func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1e6).rounded()) }
+        let holding = calendar.dateInterval(of: component, for: Date(timeIntervalSince1970: Double(from.microsecondsSince1970) / 1e6))!
+        var interval = calendar.dateInterval(of: component, for: holding.start.addingTimeInterval(-0.001))!
+        var starts = [micros(interval.start)]
+        while starts.last! < to.microsecondsSince1970 {
+            interval = calendar.dateInterval(of: component, for: interval.end)!
+            starts.append(micros(interval.start))
+        }
+        return starts
     }
 
     /// Runs `body` against a fresh database whose log holds `events`, folded into the

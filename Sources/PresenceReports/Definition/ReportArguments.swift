@@ -89,6 +89,12 @@ public struct ReportArguments: Sendable, Hashable {
         return count
     }
 
+    /// The cell parameter `name`, or `nil` when it was not given and has no default.
+    public func optionalCell(_ name: String) -> (cohort: Timestamp, number: Int)? {
+        guard case .cell(let cohort, let number) = values[name] else { return nil }
+        return (cohort, number)
+    }
+
     /// A report that asks for a parameter it does not declare: a mistake in this build.
     private static func noParameter(_ name: String, _ kind: String) -> ReportError {
         ReportError(.unknownParameter, "This build of Presence asks for a \(kind) parameter \(name) that its report does not declare.")

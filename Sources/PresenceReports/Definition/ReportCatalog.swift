@@ -4,7 +4,7 @@ public enum ReportCatalog {
     /// `GET /v1/reports/NAME`.
     public static let ranges: [any ReportDefinition.Type] = [
         ActivityReport.self, SessionsReport.self, ActiveUsersReport.self, HourByWeekdayReport.self, ConcurrencyReport.self,
-        LifecycleReport.self,
+        RetentionReport.self, LifecycleReport.self,
     ]
 
     /// The report of a range named `name`, if there is one.

@@ -17,9 +17,19 @@ public struct ReportParameter: Sendable, Hashable {
         case text
         /// A whole number from 1 to ``maximumCount``, such as how many rows at most.
         case count
+        /// A cell of the retention triangle: a time in the cohort's period and a period
+        /// number from 0 to ``maximumCount``, two words on the command line
+        /// (`--users 2026-10-05T00:00:00Z 2`) and one with a comma in a query string
+        /// (`users=2026-10-05T00:00:00Z,2`).
+        case cell
 
         /// The largest ``count``.
         public static let maximumCount = 100_000
+
+        /// How many words of the command line its value takes.
+        public var words: Int {
+            self == .cell ? 2 : 1
+        }
 
         /// Reads a value of this kind given as text, as every front end reads it; `nil` when
         /// the text is not one.
@@ -38,6 +48,12 @@ public struct ReportParameter: Sendable, Hashable {
             case .count:
                 guard let count = Int(text), (1...Self.maximumCount).contains(count) else { return nil }
                 return .count(count)
+            case .cell:
+                let parts = text.split(whereSeparator: { $0 == "," || $0 == " " })
+                guard parts.count == 2, case .time(let time)? = Self.time.value(of: String(parts[0])),
+                    let number = Int(parts[1]), (0...Self.maximumCount).contains(number)
+                else { return nil }
+                return .cell(time, number)
             }
         }
     }

@@ -10,4 +10,6 @@ public enum ReportValue: Sendable, Hashable {
     case text(String)
     /// A whole number of at least 1.
     case count(Int)
+    /// A cell of the retention triangle: a time in the cohort's period and a period number.
+    case cell(Timestamp, Int)
 }
