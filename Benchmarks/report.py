@@ -98,7 +98,8 @@ reports = [("activity by day", "activity, day buckets"), ("activity by hour", "a
            ("sessions", "sessions, projector's gap"), ("active users", "active users (DAU/WAU/MAU)"),
            ("concurrency by hour", "concurrency, hour buckets"), ("concurrency by day", "concurrency, day buckets"),
            ("busiest locations", "busiest locations (window)"), ("online at a prefix", "online at /forum/ (window)"),
-           ("viewers of a profile", "viewers of /profile/42"), ("lifecycle by week", "lifecycle, ISO weeks")]
+           ("viewers of a profile", "viewers of /profile/42"), ("lifecycle by week", "lifecycle, ISO weeks"),
+           ("retention by week", "retention, ISO weeks")]
 report_rows = []
 for events in (1_000_000, 10_000_000):
     for name, label in reports:
@@ -112,7 +113,8 @@ if report_rows:
     print("(concurrency: from the online spans against runs cut from the range's events of the log;")
     print(" busiest locations and online at a prefix: at one moment, from the threshold's window of the log against the whole log;")
     print(" viewers: 30 days to a moment inside a quarter hour, from location_visits against the log's events of the range;")
-    print(" lifecycle: from the activity rollup against the range's events and each user's first event in the whole log)")
+    print(" lifecycle and retention: from the activity rollup against the range's events and each user's first event in the whole log;")
+    print(" retention runs to 2026-11-10, a week and a half after the data ends)")
     print(f"{'events':>10}  {'report':28} {'projections ms':>14} {'raw log ms':>11} {'raw/proj':>9}")
     for events, label, projected, raw in report_rows:
         shown = [(f"{nanos / 1e6:.2f}" if nanos < 1e7 else f"{nanos / 1e6:.0f}") if nanos else "n/a" for nanos in (projected, raw)]
@@ -164,6 +166,7 @@ growth_labels = [
     ("growth_concurrency_packed", "concurrency by hour (1 packed day, 40 days ago), us"),
     ("growth_viewers_packed", "viewers of a page (7 packed days, 36 to 43 days ago), us"),
     ("growth_lifecycle", "lifecycle by ISO week (4 weeks), us"),
+    ("growth_retention", "retention by ISO week (4 weeks of cohorts), us"),
     ("growth_last_seen_as_of", "last-seen --as-of from the log, us"),
     ("growth_history", "history of a user (7 days), us"), ("growth_projector_status", "projector status, us"),
     ("growth_http_online", "HTTP GET /v1/online, us"), ("growth_http_last_seen", "HTTP GET last-seen?as_of, us"),

@@ -23,6 +23,7 @@ enum GrowthFigure: String, CaseIterable, Sendable {
     case concurrencyPacked = "growth_concurrency_packed"
     case viewersPacked = "growth_viewers_packed"
     case lifecycle = "growth_lifecycle"
+    case retention = "growth_retention"
     case lastSeenAsOf = "growth_last_seen_as_of"
     case history = "growth_history"
     case projectorStatus = "growth_projector_status"

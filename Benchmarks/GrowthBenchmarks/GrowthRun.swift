@@ -244,6 +244,20 @@ struct GrowthRun {
                     )
                 }
             ),
+            (
+                .retention,
+                {
+                    _ = try await RetentionReport.run(
+                        from: end - day * 28,
+                        to: end,
+                        period: .week,
+                        timeZone: "UTC",
+                        asOf: end,
+                        client: client,
+                        logger: logger
+                    )
+                }
+            ),
             // Just before the user's last event: answered from the log, not presence_current.
             (
                 .lastSeenAsOf,

@@ -179,6 +179,38 @@ enum RawLogReports {
         ORDER BY w.week
         """
 
+    /// Retention by local ISO week (Monday midnights, which no clock change in this zone
+    /// skips): each user's first week from their first event in the whole log, their weeks
+    /// with events from the first cohort's to the week holding as_of, and per cohort in the
+    /// range and later week, the cohort's users active in it.
+    ///
+    /// $1 from, $2 to, $3 time zone, $4 as_of.
+    static let retentionByWeek = """
+        WITH weeks AS (
+            SELECT week
+            FROM generate_series(date_trunc('week', $1::timestamptz AT TIME ZONE $3), $4::timestamptz AT TIME ZONE $3,
+                                 interval '1 week') AS week
+        ),
+        firsts AS (
+            SELECT user_id, date_trunc('week', min(at) AT TIME ZONE $3) AS cohort FROM seen_events GROUP BY user_id
+        ),
+        active AS (
+            SELECT DISTINCT user_id, date_trunc('week', at AT TIME ZONE $3) AS week
+            FROM seen_events
+            WHERE at >= (SELECT min(week) FROM weeks) AT TIME ZONE $3
+              AND at < ((SELECT max(week) FROM weeks) + interval '1 week') AT TIME ZONE $3
+        ),
+        cells AS (
+            SELECT f.cohort, a.week, count(*) AS users FROM active AS a JOIN firsts AS f ON f.user_id = a.user_id GROUP BY 1, 2
+        )
+        SELECT c.week AT TIME ZONE $3, (extract(day FROM p.week - c.week) / 7)::int8, coalesce(cells.users, 0)::int8
+        FROM weeks AS c
+        JOIN weeks AS p ON p.week >= c.week
+        LEFT JOIN cells ON cells.cohort = c.week AND cells.week = p.week
+        WHERE c.week AT TIME ZONE $3 < $2::timestamptz
+        ORDER BY c.week, p.week
+        """
+
     /// Concurrency: the runs of each user's events at most the threshold apart, cut from the
     /// log's events of the buckets and the threshold before them; each run online from its
     /// first event to its last plus the threshold, laid over the buckets it reaches (hours in

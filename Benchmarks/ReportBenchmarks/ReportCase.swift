@@ -18,6 +18,7 @@ enum ReportCase: String, CaseIterable, Sendable {
     case onlineAtPrefix = "online at a prefix"
     case viewers = "viewers of a profile"
     case lifecycleByWeek = "lifecycle by week"
+    case retentionByWeek = "retention by week"
 
     /// The moment the reports of presence ask about: noon of the last day, which both
     /// datasets hold (each is cut hours before the day's end).
@@ -30,6 +31,9 @@ enum ReportCase: String, CaseIterable, Sendable {
     static let profile = "/profile/42"
     static let viewersTo = moment + .seconds(7 * 60 + 13)
     static let viewersFrom = viewersTo - .seconds(30 * 86_400)
+    /// The moment the retention triangle runs to: fixed, a week and a half after the data
+    /// ends, so that the answer stays the same from run to run.
+    static let retentionAsOf = Timestamp(rfc3339: "2026-11-10T00:00:00Z")!
 
     /// An answer as rows of values; times in microseconds since 1970, durations in seconds.
     struct Answer: Sendable {
@@ -97,6 +101,21 @@ enum ReportCase: String, CaseIterable, Sendable {
                         .integer($0.start.microsecondsSince1970), .integer(Int64($0.new)), .integer(Int64($0.returning)),
                         .integer(Int64($0.resurrecting)), .integer(Int64($0.dormant)),
                     ]
+                }
+            )
+        case .retentionByWeek:
+            let report = try await RetentionReport.run(
+                from: from,
+                to: to,
+                period: .week,
+                timeZone: zone,
+                asOf: Self.retentionAsOf,
+                client: client,
+                logger: logger
+            )
+            return Answer(
+                rows: report.cohorts.flatMap { cohort in
+                    cohort.retained.enumerated().map { [.integer(cohort.start.microsecondsSince1970), .integer(Int64($0)), .integer(Int64($1))] }
                 }
             )
         case .activeUsers:
@@ -184,6 +203,19 @@ enum ReportCase: String, CaseIterable, Sendable {
                 rows: try rows.map { row in
                     let (start, new, returning, resurrecting, dormant) = try row.decode((Timestamp, Int64, Int64, Int64, Int64).self)
                     return [.integer(start.microsecondsSince1970), .integer(new), .integer(returning), .integer(resurrecting), .integer(dormant)]
+                }
+            )
+        case .retentionByWeek:
+            let rows = try await RawLogReports.rows(
+                RawLogReports.retentionByWeek,
+                [from, to, zone, Self.retentionAsOf.rfc3339],
+                client: client,
+                logger: logger
+            )
+            return Answer(
+                rows: try rows.map { row in
+                    let (cohort, number, users) = try row.decode((Timestamp, Int64, Int64).self)
+                    return [.integer(cohort.microsecondsSince1970), .integer(number), .integer(users)]
                 }
             )
         case .activeUsers:

@@ -122,5 +122,10 @@ struct DemoCommand: AsyncParsableCommand {
         print(reports.sessions.table.render(.table), terminator: "")
         print("\nActive users (\(tz))")
         print(reports.activeUsers.table.render(.table), terminator: "")
+        let period = reports.retention.period.rawValue
+        print("\nRetention of cohorts by \(period) (\(tz)): each \(period)'s new users, and how many came back N \(period)s later")
+        print(reports.retention.table.render(.table), terminator: "")
+        print("\nLifecycle per \(period) (\(tz))")
+        print(reports.lifecycle.table.render(.table), terminator: "")
     }
 }

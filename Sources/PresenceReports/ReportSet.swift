@@ -5,7 +5,8 @@ import PresenceModel
 
 /// Every report of one range, as `presence report all` writes them and the HTML page shows
 /// them: activity over time, concurrent users, the hour-by-weekday rhythm, session durations,
-/// active users, and the users online and the busiest locations at a moment.
+/// active users, the retention of cohorts and the lifecycle, and the users online and the
+/// busiest locations at a moment.
 public struct ReportSet: Sendable, Hashable {
     /// What to report on.
     public struct Configuration: Sendable, Hashable {
@@ -50,6 +51,12 @@ public struct ReportSet: Sendable, Hashable {
     public var sessions: SessionsReport
     /// DAU, WAU, MAU and stickiness per day.
     public var activeUsers: ActiveUsersReport
+    /// The retention triangle of the cohorts that start in the range, by
+    /// ``cohortPeriod(from:to:)``, running to the range's end or to
+    /// ``Configuration/generatedAt`` if that is earlier.
+    public var retention: RetentionReport
+    /// New, returning, resurrecting and dormant users per period of the retention's length.
+    public var lifecycle: LifecycleReport
     /// The users online at ``Configuration/onlineAt``.
     public var online: OnlineReport
     /// The busiest locations at ``Configuration/onlineAt``.
@@ -62,6 +69,13 @@ public struct ReportSet: Sendable, Hashable {
     public static func bucket(from: Timestamp, to: Timestamp) -> ActivityReport.Bucket {
         let days = (to - from).wholeSeconds / 86_400
         return days <= 14 ? .hour : days <= 182 ? .day : .week
+    }
+
+    /// The cohort period that shows a range best: days up to 31 days, ISO weeks up to 26
+    /// weeks, months beyond.
+    public static func cohortPeriod(from: Timestamp, to: Timestamp) -> CohortPeriod {
+        let days = (to - from).wholeSeconds / 86_400
+        return days <= 31 ? .day : days <= 182 ? .week : .month
     }
 
     /// Runs every report.
@@ -100,6 +114,17 @@ public struct ReportSet: Sendable, Hashable {
                 client: client,
                 logger: logger
             )
+        let period = cohortPeriod(from: from, to: to)
+        let retention = try await RetentionReport.run(
+            from: from,
+            to: to,
+            period: period,
+            timeZone: zone,
+            asOf: min(configuration.generatedAt, to - .microseconds(1)),
+            client: client,
+            logger: logger
+        )
+        let lifecycle = try await LifecycleReport.run(from: from, to: to, period: period, timeZone: zone, client: client, logger: logger)
         let online = try await OnlineReport.run(
             at: configuration.onlineAt,
             threshold: configuration.onlineThreshold,
@@ -109,6 +134,7 @@ public struct ReportSet: Sendable, Hashable {
         let moments =
             [from, to, configuration.onlineAt, configuration.generatedAt] + activity.rows.map(\.start)
             + online.users.prefix(ReportPage.onlineListLength).compactMap(\.lastSeen) + dailyConcurrency.rows.compactMap(\.peakAt)
+            + retention.cohorts.map(\.start) + lifecycle.rows.map(\.start)
         return ReportSet(
             configuration: configuration,
             activity: activity,
@@ -135,6 +161,8 @@ public struct ReportSet: Sendable, Hashable {
                 client: client,
                 logger: logger
             ),
+            retention: retention,
+            lifecycle: lifecycle,
             online: online,
             locations: try await LocationsReport.run(
                 at: configuration.onlineAt,
@@ -160,6 +188,8 @@ public struct ReportSet: Sendable, Hashable {
             ("hour-by-weekday", hourByWeekday.table, hourByWeekday.json),
             ("sessions", sessions.table, sessions.json),
             ("active-users", activeUsers.table, activeUsers.json),
+            ("retention", retention.table, retention.json),
+            ("lifecycle", lifecycle.table, lifecycle.json),
             ("online", online.table, online.json),
             ("locations", locations.table, locations.json),
         ]

@@ -66,7 +66,7 @@ extension FaultTests.ReplicaTests {
                 _ = try await Self.presence(all + ["\(folder)/all-standby"], readURL: pair.standby.url, outputFile: "\(folder)/all-standby.out")
                 _ = try await Self.presence(all + ["\(folder)/all-primary"], readURL: pair.primary.url, outputFile: "\(folder)/all-primary.out")
                 let files = try FileManager.default.contentsOfDirectory(atPath: "\(folder)/all-primary").sorted()
-                #expect(files.count == 15 && files.contains("index.html"), "report all wrote \(files)")
+                #expect(files.count == 19 && files.contains("index.html"), "report all wrote \(files)")
                 #expect(try FileManager.default.contentsOfDirectory(atPath: "\(folder)/all-standby").sorted() == files)
                 for file in files {
                     let fromStandby = try String(contentsOfFile: "\(folder)/all-standby/\(file)", encoding: .utf8)

@@ -88,7 +88,9 @@ struct ReportPageTests {
             let folder = FileManager.default.temporaryDirectory.appending(path: "presence-report-\(UUID())/nested")
             defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
             let written = try reports.write(toFolder: folder.path(percentEncoded: false))
-            let names: [String] = ["activity", "concurrency", "hour-by-weekday", "sessions", "active-users", "online", "locations"]
+            let names: [String] = [
+                "activity", "concurrency", "hour-by-weekday", "sessions", "active-users", "retention", "lifecycle", "online", "locations",
+            ]
             let expected: [String] = names.flatMap { name -> [String] in [name + ".csv", name + ".json"] } + ["index.html"]
             #expect(written.map { URL(filePath: $0).lastPathComponent } == expected)
             func read(_ name: String) throws -> String { try String(contentsOf: folder.appending(path: name), encoding: .utf8) }
@@ -97,7 +99,25 @@ struct ReportPageTests {
 
             let page = try read("index.html")
             #expect(page.hasPrefix("<!DOCTYPE html>"))
-            #expect(page.components(separatedBy: "<svg ").count - 1 == 7)
+            #expect(page.components(separatedBy: "<svg ").count - 1 == 9)
+            // The range's Berlin days as cohorts, to 01:00 on the 29th (when the page was made):
+            // alice and bob began that day, which had not ended; on the 30th both were dormant.
+            #expect(
+                try read("retention.json")
+                    == #"{"period":"day","tz":"Europe/Berlin","as_of":"2026-03-29T01:00:00Z","cohorts":["#
+                    + #"{"start":"2026-03-28T23:00:00Z","size":2,"retained":[2],"complete":0}]}"# + "\n"
+            )
+            #expect(
+                try read("lifecycle.csv")
+                    == "start,end,new,returning,resurrecting,dormant\r\n2026-03-28T23:00:00Z,2026-03-29T22:00:00Z,2,0,0,0\r\n"
+                    + "2026-03-29T22:00:00Z,2026-03-30T22:00:00Z,0,0,0,-2\r\n"
+            )
+            #expect(
+                page.contains("<h2>Retention of cohorts</h2>") && page.contains("<title>Sun 29 Mar, day 0: 2 of 2 users, 100% (not ended)</title>")
+            )
+            #expect(
+                page.contains("<h2>Lifecycle</h2>") && page.contains("<title>Mon 30 Mar\nNew: 0\nReturning: 0\nResurrecting: 0\nDormant: -2</title>")
+            )
             #expect(page.contains("<h2>Concurrent users</h2>") && page.contains("Each day&#39;s peak"))
             #expect(page.contains("the day&#39;s peak: 2 at 01:40"))
             // Self-contained: no script, no stylesheet or image to fetch, and the only address

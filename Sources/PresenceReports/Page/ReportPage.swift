@@ -55,6 +55,8 @@ public struct ReportPage: Sendable {
             \(rhythmSection)
             \(sessionsSection)
             \(activeUsersSection)
+            \(retentionSection)
+            \(lifecycleSection)
             \(onlineSection)
             \(locationsSection)
             \(footer)
@@ -86,6 +88,8 @@ public struct ReportPage: Sendable {
         svg .axis{font-size:12px}
         svg .legend{font-size:13px;fill:#1f2933}
         svg .value{font-size:13px;fill:#1f2933;font-weight:600}
+        svg .cell{font-size:11px;fill:#1f2933}
+        svg .cell.dark{fill:#ffffff}
         svg .hover{fill:transparent}
         svg .hover:hover{fill:rgba(15,23,42,.06)}
         .stats{display:flex;flex-wrap:wrap;gap:8px 28px;margin:0 0 10px}
@@ -285,6 +289,47 @@ public struct ReportPage: Sendable {
             ending with it; stickiness is DAU / MAU.</p>
             \(counts.svg)
             \(stickiness.svg)
+            </section>
+            """
+    }
+
+    /// `day`, `ISO week` or `month`: the cohort period in a sentence.
+    private var periodName: String {
+        switch reports.retention.period {
+        case .day: "day"
+        case .week: "ISO week"
+        case .month: "month"
+        }
+    }
+
+    private var retentionSection: String {
+        let retention = reports.retention
+        let chart = RetentionChart(report: retention, cohortNames: retention.cohorts.map { clock.day($0.start) })
+        let body =
+            retention.cohorts.isEmpty
+            ? "<p class=\"empty\">No cohort of the range has begun.</p>"
+            : chart.svg
+        return """
+            <section class="panel">
+            <h2>Retention of cohorts</h2>
+            <p class="note">Each row is a cohort: the users whose first event ever lies in one local \(periodName), \
+            with its size; each cell, the share of them with an event in the \(periodName) that many after it (0 is the \
+            cohort's own), up to \(PageText.escape(clock.minute(retention.asOf))).</p>
+            \(body)
+            </section>
+            """
+    }
+
+    private var lifecycleSection: String {
+        let lifecycle = reports.lifecycle
+        let chart = LifecycleChart(report: lifecycle, periodNames: lifecycle.rows.map { clock.day($0.start) })
+        return """
+            <section class="panel">
+            <h2>Lifecycle</h2>
+            <p class="note">Per local \(periodName), the users active in it: new (first event ever), returning (active in the \
+            \(periodName) before), resurrecting (back after a longer absence); below zero, the dormant ones, active in the \
+            \(periodName) before but not in this one.</p>
+            \(chart.svg)
             </section>
             """
     }

@@ -22,10 +22,20 @@ struct SVGWriter: Sendable {
         body += "<line x1=\"\(Self.number(x1))\" y1=\"\(Self.number(y1))\" x2=\"\(Self.number(x2))\" y2=\"\(Self.number(y2))\" stroke=\"\(stroke)\"/>"
     }
 
-    mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, radius: Double = 0, title: String? = nil) {
+    mutating func rect(
+        x: Double,
+        y: Double,
+        width: Double,
+        height: Double,
+        fill: String,
+        radius: Double = 0,
+        opacity: Double? = nil,
+        title: String? = nil
+    ) {
         body +=
             "<rect x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" fill=\"\(fill)\""
         if radius > 0 { body += " rx=\"\(Self.number(radius))\"" }
+        if let opacity { body += " fill-opacity=\"\(Self.number(opacity))\"" }
         if let title {
             body += "><title>\(PageText.escape(title))</title></rect>"
         } else {
