@@ -30,6 +30,7 @@ struct EveryCommandArgumentTests {
         (["report", "hour-by-weekday"], range, ["--from", "--to"], []),
         (["report", "concurrency"], range, ["--from", "--to"], ["--threshold"]),
         (["report", "lifecycle"], range, ["--from", "--to"], []),
+        (["report", "retention"], range, ["--from", "--to", "--as-of"], []),
         (["report", "all"], range.merging(["--out": folder]) { $1 }, ["--from", "--to", "--at"], ["--gap", "--threshold"]),
         (["simulate"], ["--output": folder + "/events.jsonl"], ["--end"], []),
     ]
@@ -99,6 +100,21 @@ struct EveryCommandArgumentTests {
         for value in ["month", "HOUR", "hours", "1h", "hour "] {
             let failure = try #require(CommandLine.parseFailure(Self.line(command, required, "--bucket", value)))
             #expect(failure.message.hasPrefix("The value '\(value)' is invalid for '--bucket <bucket>'"))
+        }
+    }
+
+    @Test("retention's --users refuses a bad cohort start, a bad or negative N, and a missing one")
+    func badCells() throws {
+        let required = try #require(Self.commands.first { $0.command == ["report", "retention"] }).required
+        for value in [
+            "2026-11-29 1", "2026-11-29T00:00:00Z x", "2026-11-29T00:00:00Z 1.5", "2026-11-29T00:00:00Z 100001", "2026-11-29T00:00:00Z,1,2",
+        ] {
+            let failure = try #require(CommandLine.parseFailure(Self.line(["report", "retention"], required, "--users", value)), "\(value)")
+            #expect(failure.message == "The value '\(value)' is invalid for '--users <cohort-start> <n>'")
+            #expect(failure.exitCode == ExitCode.validationFailure.rawValue)
+        }
+        for value in ["2026-11-29T00:00:00Z,0", "2026-11-29T00:00:00+01:00,100000"] {
+            #expect(CommandLine.parseFailure(Self.line(["report", "retention"], required, "--users", value)) == nil, "\(value)")
         }
     }
 

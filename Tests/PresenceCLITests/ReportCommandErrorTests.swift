@@ -28,7 +28,7 @@ struct ReportCommandErrorTests {
         "an unknown --tz is one sentence, for each report that takes one",
         arguments: [
             ["report", "activity"], ["report", "sessions"], ["report", "active-users"], ["report", "hour-by-weekday"], ["report", "concurrency"],
-            ["report", "lifecycle"], ["report", "all"],
+            ["report", "lifecycle"], ["report", "retention"], ["report", "all"],
         ]
     )
     func unknownTimeZone(_ command: [String]) async throws {

@@ -83,6 +83,19 @@ struct QueryEndpointTests {
                     + #"{"start":"2026-03-28T23:00:00Z","new":2,"returning":0,"resurrecting":0,"dormant":0},"#
                     + #"{"start":"2026-03-29T22:00:00Z","new":0,"returning":0,"resurrecting":0,"dormant":-2}]}"# + "\n"
             )
+            // The same days as cohorts, to the end of the 30th: both came on the 29th, none back.
+            let cohorts = "/v1/reports/retention?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&period=day&tz=Europe/Berlin"
+            let retention = try await get(client, cohorts + "&as_of=2026-03-30T21:59:59Z")
+            #expect(
+                retention.text
+                    == #"{"period":"day","tz":"Europe/Berlin","as_of":"2026-03-30T21:59:59Z","cohorts":["#
+                    + #"{"start":"2026-03-28T23:00:00Z","size":2,"retained":[2,0],"complete":1},"#
+                    + #"{"start":"2026-03-29T22:00:00Z","size":0,"retained":[0],"complete":0}]}"# + "\n"
+            )
+            let cell = try await get(client, cohorts + "&as_of=2026-03-30T21:59:59Z&users=2026-03-28T23:00:00Z,0")
+            #expect(cell.text.hasSuffix(#""start":"2026-03-28T23:00:00Z","end":"2026-03-29T22:00:00Z","users":["alice","bob"]}"# + "\n"))
+            let outside = try await get(client, cohorts + "&as_of=2026-03-30T21:59:59Z&users=2026-03-28T23:00:00Z,2")
+            #expect(outside.status == .badRequest && outside.text.contains("is not in the triangle"), "\(outside.text)")
             let nobody = try await get(client, "/v1/online?at=2026-03-29T00:45:00.000001Z")
             #expect(nobody.text.contains(#""users":[]"#))
 
@@ -172,6 +185,9 @@ struct QueryEndpointTests {
                 ),
                 ("/v1/reports/activity?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&bucket=month", "bucket=\\\"month\\\" is unknown"),
                 ("/v1/reports/lifecycle?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&period=year", "period=\\\"year\\\" is unknown"),
+                ("/v1/reports/retention?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&users=2026-03-29T00:00:00Z", "is no cell"),
+                ("/v1/reports/retention?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&users=2026-03-29T00:00:00Z,-1", "is no cell"),
+                ("/v1/reports/retention?from=2016-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&period=day", "more than the 100000 a report lists"),
                 ("/v1/reports/sessions?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z&gap=0m", "is not a duration"),
                 ("/v1/online?threshold=-5m", "is not a duration"),
                 ("/v1/online?at=2026-13-01T00:00:00Z", "is not an RFC 3339 time"),
