@@ -25,8 +25,9 @@ calendar AS (
     -- cohort's end when that lies later; `last` is the one holding as_of (0 when as_of lies
     -- before them all).
     SELECT starts, width_bucket($4::timestamptz, starts) AS last, cohorts
-    FROM (SELECT presence_local_edges(c.edges[1], greatest(c.edges[cardinality(c.edges)], $4::timestamptz + interval '1 microsecond'), $3, $5)
-                     AS starts,
+    FROM (SELECT presence_local_edges(c.edges[1],
+                                      greatest(c.edges[cardinality(c.edges)], $4::timestamptz + interval '1 microsecond'),
+                                      $3, $5) AS starts,
                  cardinality(c.edges) - 1 AS cohorts
           FROM cohorts AS c) AS c
 ),

@@ -205,7 +205,7 @@ struct LocalTimePropertyTests {
         return times.map { SeenEvent(user: "u\(Int.random(in: 0..<6, using: &random))", at: Timestamp(microsecondsSince1970: $0), location: nil) }
     }
 
-    @Test("activity, active users, hour by weekday and lifecycle count events around a sample of changes as the model does")
+    @Test("activity, active users, hour by weekday, lifecycle and retention count events around a sample of changes as the model does")
     func counts() async throws {
         let zones = try await TestDatabase.withFresh { client, _ in try await self.zones(client) }
         var random = SplitMix64(seed: Self.seed &+ 1)
@@ -321,6 +321,30 @@ struct LocalTimePropertyTests {
                     let actual = lifecycle.rows.map { "\($0.start.rfc3339) \($0.new) \($0.returning) \($0.resurrecting) \($0.dormant)" }
                     if actual != LifecycleTests.expected(Set(events), starts: starts) {
                         mismatches.append("lifecycle \(name) \(unit) from \(RFC3339.format(window.from)) to \(RFC3339.format(window.to))")
+                    }
+                    // The cohorts of the same window, to half its length after its end.
+                    let asOf = window.to + (window.to - window.from) / 2
+                    let retention = try await RetentionReport.run(
+                        from: Timestamp(microsecondsSince1970: window.from),
+                        to: Timestamp(microsecondsSince1970: window.to),
+                        period: CohortPeriod(rawValue: unit.rawValue)!,
+                        timeZone: name,
+                        asOf: Timestamp(microsecondsSince1970: asOf),
+                        client: client,
+                        logger: logger
+                    )
+                    let cohorts = retention.cohorts.map {
+                        "\($0.start.rfc3339) \($0.size) \($0.retained.map(String.init).joined(separator: ",")) \($0.complete)"
+                    }
+                    let edges = model.bucketEdges(unit, from: first - 1, to: asOf + 1)
+                    let expected = CohortRetentionTests.expected(
+                        Set(events),
+                        starts: edges,
+                        to: Timestamp(microsecondsSince1970: window.to),
+                        asOf: Timestamp(microsecondsSince1970: asOf)
+                    )
+                    if cohorts != expected {
+                        mismatches.append("retention \(name) \(unit) from \(RFC3339.format(window.from)) to \(RFC3339.format(window.to))")
                     }
                 }
             }
