@@ -108,7 +108,7 @@ struct AccessTests {
             #expect(page.status == .ok)
             #expect(page.headers[.contentType] == "text/html; charset=utf-8")
             #expect(page.text.contains("<meta http-equiv=\"refresh\" content=\"60\">"))
-            #expect(page.text.components(separatedBy: "<svg ").count - 1 == 7)
+            #expect(page.text.components(separatedBy: "<svg ").count - 1 == 9)
         }
     }
 
