@@ -15,6 +15,9 @@ enum DatabaseRole: Sendable, CaseIterable {
     case projector
     /// Reading: `online`, `last-seen`, `history`, `report`, and the reads of `serve`.
     case read
+    /// Hiding and erasing users: `hide`, `unhide`, `erase` (the role `presence_privacy`, or
+    /// the owner).
+    case privacy
 
     /// The environment variable of the role's URL; `nil` for the owner, who uses
     /// `DATABASE_URL`.
@@ -24,6 +27,7 @@ enum DatabaseRole: Sendable, CaseIterable {
         case .ingest: "PRESENCE_INGEST_DATABASE_URL"
         case .projector: "PRESENCE_PROJECTOR_DATABASE_URL"
         case .read: "PRESENCE_READ_DATABASE_URL"
+        case .privacy: "PRESENCE_PRIVACY_DATABASE_URL"
         }
     }
 

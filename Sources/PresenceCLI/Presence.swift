@@ -18,7 +18,8 @@ struct Presence: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, IngestCommand.self, SimulateCommand.self, ProjectCommand.self, RetentionCommand.self, OnlineReport.command,
             LocationsReport.command, ViewersReport.command,
-            LastSeenReport.command, HistoryReport.command, ReportCommand.self, ServeCommand.self, DemoCommand.self, EmbeddedCommand.self,
+            LastSeenReport.command, HistoryReport.command, ReportCommand.self, HideCommand.self, UnhideCommand.self, EraseCommand.self,
+            ServeCommand.self, DemoCommand.self, EmbeddedCommand.self,
         ]
     )
 

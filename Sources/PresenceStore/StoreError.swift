@@ -31,6 +31,8 @@ extension ErrorCode where Domain == StoreErrorDomain {
     /// The server refused the login: the password, the role, the database or its
     /// `pg_hba.conf`.
     public static var loginRejected: Self { Self("login_rejected") }
+    /// The user named is no user an event can have (empty, a NUL, more than 256 bytes).
+    public static var invalidUser: Self { Self("invalid_user") }
     /// The database could not be reached or refused a statement.
     public static var databaseFailed: Self { Self("database_failed") }
 }

@@ -11,6 +11,8 @@ extension TestDatabase {
         case projector = "presence_projector"
         /// Reads the projections, the views and the log.
         case reader = "presence_reader"
+        /// Hides, shows and erases users (Migrations/0025).
+        case privacy = "presence_privacy"
     }
 
     /// Runs `body` with a pool that logs in to the test database as a new login role that is a

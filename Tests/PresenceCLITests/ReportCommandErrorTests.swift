@@ -64,4 +64,15 @@ struct ReportCommandErrorTests {
         #expect(history.exitCode == ExitCode.failure.rawValue)
         #expect(try await run(["last-seen", "carol", "--as-of", "2026-11-29T10:00:00Z", "--format", "json"]) == nil)
     }
+
+    @Test("hide, unhide and erase refuse a user no event can have in one sentence, and succeed for one never seen")
+    func privacyCommands() async throws {
+        for command in ["hide", "unhide", "erase"] {
+            let failure = try #require(try await run([command, String(repeating: "x", count: 257)]), "\(command)")
+            #expect(failure.fullMessage.hasPrefix("Error: The user \"xxx"), "\(failure.fullMessage)")
+            #expect(failure.fullMessage.hasSuffix("cannot be one: a user has 1 to 256 bytes of UTF-8 and no NUL."))
+            #expect(failure.exitCode == 1)
+            #expect(try await run([command, "nobody-\(UUID().uuidString)"]) == nil, "\(command)")
+        }
+    }
 }

@@ -28,23 +28,27 @@ struct RoleTests {
 
     static let insufficientPrivilege = "42501"
 
-    @Test("migrating makes the three roles, which cannot log in, and grants them again at every run")
+    @Test("migrating makes the four roles, which cannot log in, and grants them again at every run")
     func rolesExist() async throws {
         try await TestDatabase.withFresh { client, _ in
             let roles = try await strings(
                 client,
                 """
                 SELECT rolname || ':' || rolcanlogin || ':' || rolsuper FROM pg_roles
-                WHERE rolname IN ('presence_ingest', 'presence_projector', 'presence_reader') ORDER BY rolname
+                WHERE rolname IN ('presence_ingest', 'presence_projector', 'presence_reader', 'presence_privacy') ORDER BY rolname
                 """
             )
-            #expect(roles == ["presence_ingest:false:false", "presence_projector:false:false", "presence_reader:false:false"])
+            #expect(
+                roles == [
+                    "presence_ingest:false:false", "presence_privacy:false:false", "presence_projector:false:false", "presence_reader:false:false",
+                ]
+            )
             let report = try await Migrator(client: client).migrate(logger: logger)
             #expect(report.applied.isEmpty)
             #expect(report.missingRoles.isEmpty)
             #expect(
                 try await strings(client, "SELECT role_name || ':' || status FROM presence_grant_roles()")
-                    == ["presence_ingest:granted", "presence_projector:granted", "presence_reader:granted"]
+                    == ["presence_ingest:granted", "presence_projector:granted", "presence_reader:granted", "presence_privacy:granted"]
             )
         }
     }

@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PresenceModel
+import PresenceProjector
+import PresenceStore
+import PresenceTestSupport
+import ServiceLifecycleTestKit
+import Testing
+
+@testable import PresenceIngest
+
+/// `presence erase` and `presence hide` (DESIGN.md, "Erased user" and "Hidden user";
+/// Migration 0025), against the projections' definition computed in Swift from the events
+/// that are left.
+@Suite("Erasing and hiding users")
+struct PrivacyTests {
+    let logger = TestDatabase.logger
+
+    /// Every row of every table of the schema and its twins whose text, varchar or text[]
+    /// column holds `user`: found from the catalog, so that tables added later are covered.
+    static func traces(of user: String, _ client: PostgresClient) async throws -> [String] {
+        let columns = try await client.query(
+            """
+            SELECT format('%I.%I', c.table_schema, c.table_name), format('%I', c.column_name), c.data_type = 'ARRAY'
+            FROM information_schema.columns AS c
+            JOIN information_schema.tables AS t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+            WHERE c.table_schema IN (current_schema(), 'presence_next') AND t.table_type = 'BASE TABLE'
+              AND (c.data_type IN ('text', 'character varying') OR c.udt_name IN ('_text', '_varchar'))
+            """,
+            logger: TestDatabase.logger
+        ).collect().map { try $0.decode((String, String, Bool).self) }
+        #expect(columns.count > 10, "\(columns)")
+        var found: [String] = []
+        for (table, column, isArray) in columns {
+            // Names from the catalog, quoted by format(); the user goes as a bind.
+            let condition = isArray ? "$1 = ANY (\(column))" : "\(column) = $1"
+            var bindings = PostgresBindings()
+            bindings.append(user)
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(table) WHERE \(condition)", binds: bindings),
+                logger: TestDatabase.logger
+            ).collect()
+            let count = try rows.first?.decode(Int.self) ?? 0
+            if count > 0 { found.append("\(table).\(column): \(count)") }
+        }
+        return found
+    }
+
+    @Test("an erasure while writers write and the follower folds leaves no trace of the user; the projections equal the definition of what is left")
+    func eraseUnderTraffic() async throws {
+        try await TestDatabase.withFresh { client, settings in
+            // Two days of the same users, five days apart, so that the first can be packed.
+            let recent = OnlineRebuildTests.events(seeds: 1...20)
+            let before = recent + recent.map { SeenEvent(user: $0.user, at: $0.at - .seconds(5 * 86_400), location: $0.location) }
+            let erased = before[before.count / 2].user
+            let later = OnlineRebuildTests.events(seeds: 21...40).filter { $0.user != erased }
+            try await TestDatabase.store(before, client)
+            try await TestDatabase.projectAll(client, count: Set(before).count)
+            // The old days packed, so that their arrays lose the user's entries too.
+            var packing = Projector.Configuration()
+            packing.quarterRowsKept = .seconds(2 * 86_400)
+            #expect(try await Projector(client: client, configuration: packing, logger: logger).compactActivity() > 0)
+            let erasedEvents = Set(before.filter { $0.user == erased }).count
+            #expect(erasedEvents > 0)
+            #expect(try await Self.traces(of: erased, client).count >= 5)
+
+            var configuration = Projector.Configuration()
+            configuration.batchSize = 40
+            configuration.pollInterval = .milliseconds(20)
+            let follower = Projector(client: client, configuration: configuration, logger: logger)
+            let erasure = try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await follower.run() }
+                    group.addTask {
+                        var writer = EventLogWriter(client: client, logger: logger)
+                        for start in stride(from: 0, to: later.count, by: 13) {
+                            _ = try await writer.write(Array(later[start..<min(start + 13, later.count)]))
+                            try await Task.sleep(for: .milliseconds(3))
+                        }
+                    }
+                    try await Task.sleep(for: .milliseconds(150))
+                    let erasure = try await TestDatabase.withLogin(as: .privacy, settings: settings) { privacy, _ in
+                        try await Privacy.erase(erased, client: privacy, logger: logger)
+                    }
+                    let all = Set(before + later).count - erasedEvents
+                    try await eventually("the follower folds every event left") {
+                        try await TestDatabase.number(client, "SELECT events FROM presence_projector") == all
+                    }
+                    trigger.triggerGracefulShutdown()
+                    group.cancelAll()
+                    try? await group.waitForAll()
+                    return erasure
+                }
+            }
+            #expect(erasure.events == erasedEvents)
+            #expect(try await Self.traces(of: erased, client).isEmpty)
+            let left = Set(before + later).filter { $0.user != erased }
+            #expect(try await ProjectionSnapshot.read(client) == ProjectionSnapshot.expected(from: left))
+            // Only the number and the time are kept.
+            let kept = try await client.query("SELECT events, erased_at <= now() FROM presence_erasures", logger: logger).collect()
+            #expect(try kept.map { try $0.decode((Int, Bool).self) }.map { "\($0.0) \($0.1)" } == ["\(erasedEvents) true"])
+
+            // An event that arrives afterwards is new: the user is back with it alone.
+            let again = SeenEvent(user: erased, at: before.map(\.at).max()!, location: "/back")
+            try await TestDatabase.store([again], client)
+            try await TestDatabase.projectAll(client, count: left.count + 1)
+            #expect(try await ProjectionSnapshot.read(client) == ProjectionSnapshot.expected(from: left.union([again])))
+        }
+    }
+
+    @Test("an erasure corrects the projections of days that retention dropped from the log")
+    func eraseAfterRetention() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            let events = ProjectorTests.events(seed: 7)
+            let erased = events[0].user
+            try await TestDatabase.store(events, client)
+            try await TestDatabase.projectAll(client, count: Set(events).count)
+            let dropped = try await Retention(keep: .seconds(86_400)).run(client: client, logger: logger)
+            #expect(dropped.contains { $0.outcome == .dropped })
+            let inLog = try await TestDatabase.number(client, "SELECT count(*)::int8 FROM seen_events WHERE user_id = \(erased)")
+            #expect(inLog < Set(events.filter { $0.user == erased }).count)
+            // The log held only the days left; the projections lose the dropped ones too.
+            #expect(try await Privacy.erase(erased, client: client, logger: logger).events == inLog)
+            #expect(try await Self.traces(of: erased, client).isEmpty)
+            #expect(try await ProjectionSnapshot.read(client) == ProjectionSnapshot.expected(from: Set(events).filter { $0.user != erased }))
+        }
+    }
+
+    @Test("the reader and ingest roles may not hide, show or erase; presence_privacy may, and may not read the log")
+    func roles() async throws {
+        try await TestDatabase.withFresh { client, settings in
+            try await TestDatabase.store([SeenEvent(user: "alice", at: Timestamp.now, location: "/a")], client)
+            for role in [TestDatabase.Role.reader, .ingest] {
+                try await TestDatabase.withLogin(as: role, settings: settings) { login, _ in
+                    for attempt in [
+                        { try await Privacy.hide("alice", client: login, logger: logger) ? 1 : 0 },
+                        { try await Privacy.unhide("alice", client: login, logger: logger) ? 1 : 0 },
+                        { Int(try await Privacy.erase("alice", client: login, logger: logger).events) },
+                    ] as [@Sendable () async throws -> Int] {
+                        let error = await #expect(throws: StoreError.self) { try await attempt() }
+                        #expect(error?.code == .permissionDenied, "\(role): \(String(describing: error))")
+                    }
+                }
+            }
+            try await TestDatabase.withLogin(as: .privacy, settings: settings) { privacy, _ in
+                let answers = [
+                    try await Privacy.hide("alice", client: privacy, logger: logger),
+                    try await Privacy.hide("alice", client: privacy, logger: logger),
+                    try await Privacy.unhide("alice", client: privacy, logger: logger),
+                    try await Privacy.unhide("alice", client: privacy, logger: logger),
+                ]
+                #expect(answers == [true, false, true, false])
+                let error = await #expect(throws: (any Error).self) {
+                    try await privacy.query("SELECT count(*) FROM seen_events", logger: logger).collect()
+                }
+                #expect(String(reflecting: error).contains("permission denied"))
+                let erasure = try await Privacy.erase("alice", client: privacy, logger: logger)
+                #expect(erasure.events == 1)
+            }
+            #expect(try await TestDatabase.eventCount(client) == 0)
+        }
+    }
+
+    @Test("a user no event can have is refused before the database is asked")
+    func badUsers() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            for user in ["", "a\u{0}b", String(repeating: "x", count: 257)] {
+                let error = await #expect(throws: StoreError.self) { try await Privacy.erase(user, client: client, logger: logger) }
+                #expect(error?.code == .invalidUser)
+            }
+        }
+    }
+}
