@@ -291,6 +291,7 @@ let package = Package(
                 "PresenceModel",
                 "PresenceIngest",
                 "PresenceReports",
+                "PresenceStore",
                 "PresenceHummingbird",
                 "PresenceServer",
                 "PresenceTestSupport",

@@ -1,6 +1,7 @@
 -- Online: the users online at a moment, most recent first, with their last seen as of that
 -- moment and where (DESIGN.md, "Online at t": t - threshold <= last seen as of t); with a
--- location, only those at it ("Presence at a location": their latest event is there).
+-- location, only those at it ("Presence at a location": their latest event is there). Hidden
+-- users (presence_hidden_users, Migration 0025) are left out: the list names users to others.
 --
 -- Every such user has an event in [t - threshold, t], so only that window of the log is read,
 -- through its (at, id) key; the same query serves any moment, past or now. The window's start
@@ -44,6 +45,7 @@ FROM (
               WHERE d.day >= ($2::timestamptz AT TIME ZONE 'UTC')::date AND d.day <= ($1::timestamptz AT TIME ZONE 'UTC')::date)
     ) AS spanned USING (user_id)
 ) AS online
-WHERE $3::text IS NULL
-   OR (CASE WHEN $4::boolean THEN starts_with(location, $3::text) ELSE location = $3::text END)
+WHERE ($3::text IS NULL
+       OR (CASE WHEN $4::boolean THEN starts_with(location, $3::text) ELSE location = $3::text END))
+  AND NOT EXISTS (SELECT 1 FROM presence_hidden_users AS h WHERE h.user_id = online.user_id)
 ORDER BY last_seen DESC NULLS LAST, user_id;

@@ -4,7 +4,7 @@
 -- from the location visits projection, through its keys (location, quarter hour, user, and
 -- location and day for the packed days); only the parts of quarter hours at either end of
 -- the range read the log, for the users seen at the location in them, each through the
--- user's index.
+-- user's index. Hidden users (presence_hidden_users, Migration 0025) are left out.
 --
 -- $1  location  text
 -- $2  from      timestamptz
@@ -12,7 +12,8 @@
 -- $4  limit     integer: the most viewers listed
 -- $5  exclude   text: a user left out (the profile's owner), or NULL
 SELECT user_id, events, last_seen
-FROM presence_viewers($1::text, $2::timestamptz, $3::timestamptz)
-WHERE $5::text IS NULL OR user_id <> $5::text
+FROM presence_viewers($1::text, $2::timestamptz, $3::timestamptz) AS v
+WHERE ($5::text IS NULL OR user_id <> $5::text)
+  AND NOT EXISTS (SELECT 1 FROM presence_hidden_users AS h WHERE h.user_id = v.user_id)
 ORDER BY last_seen DESC, user_id
 LIMIT $4::integer;

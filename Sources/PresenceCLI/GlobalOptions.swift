@@ -13,7 +13,7 @@ struct GlobalOptions: ParsableArguments {
         help: ArgumentHelp(
             "The PostgreSQL server, as postgres://user:password@host:port/database?sslmode=…",
             discussion:
-                "Default: the variable of the command's role (PRESENCE_INGEST_DATABASE_URL, PRESENCE_PROJECTOR_DATABASE_URL or PRESENCE_READ_DATABASE_URL), else DATABASE_URL, else the embedded server.",
+                "Default: the variable of the command's role (PRESENCE_INGEST_DATABASE_URL, PRESENCE_PROJECTOR_DATABASE_URL, PRESENCE_READ_DATABASE_URL or PRESENCE_PRIVACY_DATABASE_URL), else DATABASE_URL, else the embedded server.",
             valueName: "url"
         )
     )
@@ -43,10 +43,13 @@ struct GlobalOptions: ParsableArguments {
         EmbeddedServer(configuration: EmbeddedServer.Configuration(dataFolder: dataFolder))
     }
 
-    /// Runs a report with the read role's migrated database and prints it in the chosen
-    /// format.
-    func print<R: Report>(_ output: OutputOptions, _ report: (PostgresClient, Logger) async throws -> R) async throws {
-        output.print(try await withMigratedClient(as: .read, report))
+    /// Runs a report with the read role's migrated database, prints it in the chosen format
+    /// and returns it.
+    @discardableResult
+    func print<R: Report>(_ output: OutputOptions, _ report: (PostgresClient, Logger) async throws -> R) async throws -> R {
+        let answer = try await withMigratedClient(as: .read, report)
+        output.print(answer)
+        return answer
     }
 
     /// Runs `body` with a pool on the database these options name for `role`, which must be

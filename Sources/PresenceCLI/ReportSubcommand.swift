@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PresenceReports
 
 /// `presence report NAME …` for every report of ``ReportCatalog``, and the top-level queries
@@ -31,8 +32,14 @@ struct ReportSubcommand<R: ReportDefinition>: AsyncParsableCommand {
 
     func run() async throws {
         let arguments = try CommandLineParameters.arguments(parameters, for: R.parameters)
-        try await global.print(output) { client, logger in
+        let report = try await global.print(output) { client, logger in
             try await R.run(arguments, client: client, logger: logger)
+        }
+        if let report = report as? any UserReport, report.hidden {
+            // Beside the answer, not in it: the output stays what scripts read.
+            FileHandle.standardError.write(
+                Data("note: \(report.user) is hidden: lists shown to others leave them out (presence unhide shows them again).\n".utf8)
+            )
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import PresenceModel
+import PresenceStore
 
 /// One user's sessions that start in a range, oldest first (`presence history`).
 public struct HistoryReport: Sendable, Hashable {
@@ -22,6 +23,10 @@ public struct HistoryReport: Sendable, Hashable {
     public var user: String
     /// The sessions, oldest first.
     public var sessions: [Session]
+    /// Whether the user asked not to be shown (DESIGN.md, "Hidden user"): the operator's
+    /// command line says so; the HTTP API answers as for a user never seen
+    /// (``requireShownToOthers()``).
+    public var hidden = false
 
     /// Runs the report.
     ///
@@ -48,14 +53,25 @@ public struct HistoryReport: Sendable, Hashable {
                 "SELECT 1 FROM presence_current WHERE user_id = \(user)",
                 logger: logger
             ).collect()
-            guard !known.isEmpty else {
-                throw ReportError(
-                    .unknownUser,
-                    "No events of the user \(JSONText.string(user)) have been projected: check the name, or let the projector catch up."
-                )
-            }
+            guard !known.isEmpty else { throw unknownUser(user) }
         }
-        return HistoryReport(user: user, sessions: sessions)
+        var report = HistoryReport(user: user, sessions: sessions)
+        report.hidden = try await Privacy.isHidden(user, client: client, logger: logger)
+        return report
+    }
+
+    /// Fails as for a user never seen when the user is hidden: the answer for others than
+    /// the operator.
+    public func requireShownToOthers() throws(ReportError) {
+        guard hidden else { return }
+        throw Self.unknownUser(user)
+    }
+
+    private static func unknownUser(_ user: String) -> ReportError {
+        ReportError(
+            .unknownUser,
+            "No events of the user \(JSONText.string(user)) have been projected: check the name, or let the projector catch up."
+        )
     }
 
     /// One row per session.
@@ -68,23 +84,25 @@ public struct HistoryReport: Sendable, Hashable {
         )
     }
 
-    /// The report in DESIGN.md's JSON shape.
+    /// The report in DESIGN.md's JSON shape, with `"hidden":true` for a hidden user.
     public var json: String {
-        JSONText.object([
-            ("user", JSONText.string(user)),
-            (
-                "sessions",
-                JSONText.array(
-                    sessions.map { session in
-                        JSONText.object([
-                            ("start", JSONText.time(session.start)), ("end", JSONText.time(session.end)),
-                            ("duration_seconds", JSONText.seconds(session.duration)),
-                            ("events", "\(session.events)"),
-                        ])
-                    }
-                )
-            ),
-        ])
+        JSONText.object(
+            [
+                ("user", JSONText.string(user)),
+                (
+                    "sessions",
+                    JSONText.array(
+                        sessions.map { session in
+                            JSONText.object([
+                                ("start", JSONText.time(session.start)), ("end", JSONText.time(session.end)),
+                                ("duration_seconds", JSONText.seconds(session.duration)),
+                                ("events", "\(session.events)"),
+                            ])
+                        }
+                    )
+                ),
+            ] + (hidden ? [("hidden", "true")] : [])
+        )
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import PresenceModel
+import PresenceStore
 
 /// When one user was last seen as of a moment, and where (`presence last-seen`).
 public struct LastSeenReport: Sendable, Hashable {
@@ -14,6 +15,10 @@ public struct LastSeenReport: Sendable, Hashable {
     public var lastSeen: Timestamp?
     /// Where that event was, if it said.
     public var location: String?
+    /// Whether the user asked not to be shown (DESIGN.md, "Hidden user"): the operator's
+    /// command line says so; the HTTP API answers as for a user never seen
+    /// (``shownToOthers``).
+    public var hidden = false
 
     /// Runs the report.
     ///
@@ -25,6 +30,7 @@ public struct LastSeenReport: Sendable, Hashable {
     public static func run(user: String, asOf: Timestamp, client: PostgresClient, logger: Logger) async throws -> LastSeenReport {
         let rows = try await ReportQuery.lastSeen.rows([user, asOf.rfc3339], client: client, logger: logger)
         var report = LastSeenReport(user: user, asOf: asOf)
+        report.hidden = try await Privacy.isHidden(user, client: client, logger: logger)
         if let row = rows.first {
             let (lastSeen, location) = try row.decode((Timestamp, String?).self)
             report.lastSeen = lastSeen
@@ -33,20 +39,27 @@ public struct LastSeenReport: Sendable, Hashable {
         return report
     }
 
-    /// The report as one row.
+    /// The answer for others than the operator: a hidden user's is that of a user never seen.
+    public var shownToOthers: LastSeenReport {
+        hidden ? LastSeenReport(user: user, asOf: asOf) : self
+    }
+
+    /// The report as one row; a column `hidden` only for a hidden user.
     public var table: ReportTable {
         ReportTable(
-            columns: ["user", "as_of", "last_seen", "location"],
-            rows: [[user, asOf.rfc3339, lastSeen?.rfc3339, location]]
+            columns: ["user", "as_of", "last_seen", "location"] + (hidden ? ["hidden"] : []),
+            rows: [[user, asOf.rfc3339, lastSeen?.rfc3339, location] + (hidden ? ["yes"] : [])]
         )
     }
 
-    /// The report in DESIGN.md's JSON shape.
+    /// The report in DESIGN.md's JSON shape, with `"hidden":true` for a hidden user.
     public var json: String {
-        JSONText.object([
-            ("user", JSONText.string(user)), ("as_of", JSONText.time(asOf)),
-            ("last_seen", JSONText.time(lastSeen)), ("location", JSONText.string(location)),
-        ])
+        JSONText.object(
+            [
+                ("user", JSONText.string(user)), ("as_of", JSONText.time(asOf)),
+                ("last_seen", JSONText.time(lastSeen)), ("location", JSONText.string(location)),
+            ] + (hidden ? [("hidden", "true")] : [])
+        )
     }
 }
 

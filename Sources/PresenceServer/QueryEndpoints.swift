@@ -28,12 +28,18 @@ struct QueryEndpoints: Sendable {
         return try await answer(ViewersReport.self, request, context: context, path: ["location": location])
     }
 
+    /// A hidden user's last seen is that of a user never seen (DESIGN.md, "Hidden user").
     func lastSeen(_ request: Request, context: some RequestContext) async throws -> Response {
-        try await answer(LastSeenReport.self, request, context: context, path: ["user": Self.pathText("user", context)])
+        let arguments = try QueryParameters(request).arguments(for: LastSeenReport.parameters, path: ["user": Self.pathText("user", context)])
+        return .json(try await LastSeenReport.run(arguments, client: client, logger: context.logger).shownToOthers)
     }
 
+    /// A hidden user's history is that of a user never seen: 404.
     func history(_ request: Request, context: some RequestContext) async throws -> Response {
-        try await answer(HistoryReport.self, request, context: context, path: ["user": Self.pathText("user", context)])
+        let arguments = try QueryParameters(request).arguments(for: HistoryReport.parameters, path: ["user": Self.pathText("user", context)])
+        let report = try await HistoryReport.run(arguments, client: client, logger: context.logger)
+        try report.requireShownToOthers()
+        return .json(report)
     }
 
     func report(_ request: Request, context: some RequestContext) async throws -> Response {

@@ -87,14 +87,15 @@ extension Request {
             }
         }
 
-        /// When a user was last seen, and where; `lastSeen` is `nil` for a user never seen.
+        /// When a user was last seen, and where; `lastSeen` is `nil` for a user never seen, and
+        /// for a hidden one (DESIGN.md, "Hidden user").
         ///
         /// - Parameters:
         ///   - user: The user.
         ///   - asOf: The moment the answer is for. Default: now.
         public func lastSeen(_ user: String, asOf: Timestamp = .now) async throws -> LastSeenReport {
             try await answer { runtime in
-                try await LastSeenReport.run(user: user, asOf: asOf, client: runtime.client, logger: request.logger)
+                try await LastSeenReport.run(user: user, asOf: asOf, client: runtime.client, logger: request.logger).shownToOthers
             }
         }
 
@@ -104,11 +105,13 @@ extension Request {
         ///   - user: The user.
         ///   - from: The range's start (included).
         ///   - to: The range's end (excluded).
-        /// - Throws: `Abort(.notFound)` for a user with no events, `Abort(.badRequest)` when
+        /// - Throws: `Abort(.notFound)` for a user with no events or a hidden one, `Abort(.badRequest)` when
         ///   `from` is not before `to`.
         public func history(_ user: String, from: Timestamp, to: Timestamp) async throws -> HistoryReport {
             try await answer { runtime in
-                try await HistoryReport.run(user: user, from: from, to: to, client: runtime.client, logger: request.logger)
+                let report = try await HistoryReport.run(user: user, from: from, to: to, client: runtime.client, logger: request.logger)
+                try report.requireShownToOthers()
+                return report
             }
         }
 

@@ -5,6 +5,7 @@ import PostgresNIO
 import PresenceModel
 import PresenceReports
 import PresenceServer
+import PresenceStore
 import PresenceTestSupport
 import Testing
 
@@ -132,6 +133,23 @@ struct QueryEndpointTests {
             #expect(posted.text.hasPrefix(#"{"stored":1"#))
             let response = try await get(client, "/v1/users/a%20b%2F%C3%BC%3F/last-seen?as_of=2026-03-29T01:00:00Z")
             #expect(response.text.hasPrefix(#"{"user":"a b/ü?","as_of":"2026-03-29T01:00:00Z","last_seen":"2026-03-29T00:10:00Z""#))
+        }
+    }
+
+    @Test("a hidden user is left out of online and viewers; their last seen is null and their history 404, as for a user never seen")
+    func hiddenUser() async throws {
+        try await withExample { database, client in
+            try await Privacy.hide("alice", client: database, logger: TestDatabase.logger)
+            let online = try await get(client, "/v1/online?at=2026-03-29T00:45:00Z")
+            #expect(online.text.contains(#""users":[{"user":"bob""#) && !online.text.contains("alice"))
+            let viewers = try await get(client, "/v1/locations/%2Fa/viewers?from=2026-03-29T00:00:00Z&to=2026-03-30T00:00:00Z")
+            #expect(!viewers.text.contains("alice"))
+            let lastSeen = try await get(client, "/v1/users/alice/last-seen?as_of=2026-03-29T01:00:00Z")
+            #expect(lastSeen.status == .ok)
+            #expect(lastSeen.text == #"{"user":"alice","as_of":"2026-03-29T01:00:00Z","last_seen":null,"location":null}"# + "\n")
+            let history = try await get(client, "/v1/users/alice/history?from=2026-03-29T00:00:00Z")
+            let never = try await get(client, "/v1/users/carol/history?from=2026-03-29T00:00:00Z")
+            #expect(history.status == .notFound && history.text == never.text.replacingOccurrences(of: "carol", with: "alice"))
         }
     }
 
