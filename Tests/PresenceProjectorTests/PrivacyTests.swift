@@ -109,6 +109,33 @@ struct PrivacyTests {
         }
     }
 
+    @Test("an erasure in the middle of a rebuild beside the live projections leaves no trace in either, and the rebuilt ones equal the definition")
+    func eraseDuringRebuild() async throws {
+        try await TestDatabase.withFresh { client, _ in
+            let events = OnlineRebuildTests.events(seeds: 1...30)
+            let erased = events[events.count / 3].user
+            try await TestDatabase.store(events, client)
+            try await TestDatabase.projectAll(client, count: Set(events).count)
+            var configuration = Projector.Configuration()
+            configuration.batchSize = 40  // many small steps, so that the erasure falls between two
+            let rebuilder = Projector(client: client, configuration: configuration, logger: logger)
+            let steps = Shared(0)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    _ = try await rebuilder.rebuild { _ in steps.withLock { $0 += 1 } }
+                }
+                try await eventually("the rebuild has folded some batches into the twins") { steps.withLock { $0 } >= 5 }
+                _ = try await Privacy.erase(erased, client: client, logger: logger)
+                let stepsBefore = steps.withLock { $0 }
+                try await group.waitForAll()
+                #expect(steps.withLock { $0 } > stepsBefore, "the rebuild ended before the erasure")
+            }
+            #expect(try await Self.traces(of: erased, client).isEmpty)
+            #expect(try await ProjectionSnapshot.read(client) == ProjectionSnapshot.expected(from: Set(events).filter { $0.user != erased }))
+            #expect(try await TestDatabase.number(client, "SELECT events FROM presence_projector") == Set(events.filter { $0.user != erased }).count)
+        }
+    }
+
     @Test("an erasure corrects the projections of days that retention dropped from the log")
     func eraseAfterRetention() async throws {
         try await TestDatabase.withFresh { client, _ in
