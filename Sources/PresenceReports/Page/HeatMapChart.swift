@@ -59,24 +59,26 @@ struct HeatMapChart: Sendable {
                 title: title
             )
         }
-        let legendWidth = 200.0
+        Self.drawScale(into: &svg, x: left, y: legendTop, low: "0", high: "\(PageText.number(most)) events")
+        return svg.finish()
+    }
+
+    /// The width of ``drawScale(into:x:y:low:high:)``'s colour bar.
+    static let scaleWidth = 200.0
+
+    /// Draws the colour scale under a heat map: a bar from light to dark with `low` under its
+    /// left end and `high` under its right end.
+    static func drawScale(into svg: inout SVGWriter, x: Double, y: Double, low: String, high: String) {
         for step in 0..<20 {
             svg.rect(
-                x: left + legendWidth * Double(step) / 20,
-                y: legendTop,
-                width: legendWidth / 20 + 0.5,
+                x: x + scaleWidth * Double(step) / 20,
+                y: y,
+                width: scaleWidth / 20 + 0.5,
                 height: 10,
-                fill: Self.color(Double(step) / 19)
+                fill: color(Double(step) / 19)
             )
         }
-        svg.text("0", x: left, y: legendTop + 26, anchor: "start", className: "axis")
-        svg.text(
-            "\(PageText.number(most)) events",
-            x: left + legendWidth,
-            y: legendTop + 26,
-            anchor: "end",
-            className: "axis"
-        )
-        return svg.finish()
+        svg.text(low, x: x, y: y + 26, anchor: "start", className: "axis")
+        svg.text(high, x: x + scaleWidth, y: y + 26, anchor: "end", className: "axis")
     }
 }

@@ -63,12 +63,7 @@ struct LifecycleChart: Sendable {
                 title: ([name] + zip(Self.parts, values).map { "\($0.name): \(PageText.count($1))" }).joined(separator: "\n")
             )
         }
-        var legendX = left
-        for part in Self.parts {
-            svg.rect(x: legendX, y: 6, width: 12, height: 12, fill: part.color, radius: 2)
-            svg.text(part.name, x: legendX + 17, y: 16, anchor: "start", className: "legend")
-            legendX += 30 + Double(part.name.count) * 7.5
-        }
+        svg.legend(Self.parts, x: left)
         return svg.finish()
     }
 }

@@ -51,19 +51,14 @@ struct RetentionChart: Sendable {
                 }
             }
         }
-        let legendWidth = 200.0
-        for step in 0..<20 {
-            svg.rect(
-                x: left + legendWidth * Double(step) / 20,
-                y: legendTop,
-                width: legendWidth / 20 + 0.5,
-                height: 10,
-                fill: HeatMapChart.color(Double(step) / 19)
-            )
-        }
-        svg.text("0%", x: left, y: legendTop + 26, anchor: "start", className: "axis")
-        svg.text("100% of the cohort", x: left + legendWidth, y: legendTop + 26, anchor: "end", className: "axis")
-        svg.text("paler: the period has not ended", x: left + legendWidth + 24, y: legendTop + 9, anchor: "start", className: "axis")
+        HeatMapChart.drawScale(into: &svg, x: left, y: legendTop, low: "0%", high: "100% of the cohort")
+        svg.text(
+            "paler: the period has not ended",
+            x: left + HeatMapChart.scaleWidth + 24,
+            y: legendTop + 9,
+            anchor: "start",
+            className: "axis"
+        )
         return svg.finish()
     }
 }

@@ -72,6 +72,19 @@ struct SVGWriter: Sendable {
             "<rect class=\"hover\" x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\"><title>\(PageText.escape(title))</title></rect>"
     }
 
+    /// A legend along the top: a coloured square and a name for each entry, from `x` on;
+    /// returns where the next entry would go.
+    @discardableResult
+    mutating func legend(_ entries: [(name: String, color: String)], x: Double) -> Double {
+        var x = x
+        for entry in entries {
+            rect(x: x, y: 6, width: 12, height: 12, fill: entry.color, radius: 2)
+            text(entry.name, x: x + 17, y: 16, anchor: "start", className: "legend")
+            x += 30 + Double(entry.name.count) * 7.5
+        }
+        return x
+    }
+
     /// Raw SVG that the caller built from escaped parts.
     mutating func append(raw: String) {
         body += raw

@@ -117,12 +117,7 @@ struct TimeSeriesChart: Sendable {
                 svg.text(format(mark.value), x: center.0, y: center.1 - 9, anchor: "middle", className: "value")
             }
         }
-        var legendX = left
-        for item in series {
-            svg.rect(x: legendX, y: 6, width: 12, height: 12, fill: item.color, radius: 2)
-            svg.text(item.name, x: legendX + 17, y: 16, anchor: "start", className: "legend")
-            legendX += 30 + Double(item.name.count) * 7.5
-        }
+        let legendX = svg.legend(series.map { ($0.name, $0.color) }, x: left)
         if let marks {
             svg.ring(x: legendX + 6, y: 12, stroke: marks.color)
             svg.text(marks.name, x: legendX + 17, y: 16, anchor: "start", className: "legend")
