@@ -48,15 +48,17 @@ public struct HistoryReport: Sendable, Hashable {
             let (start, end, _, events) = try row.decode((Timestamp, Timestamp, Double, Int).self)
             return Session(start: start, end: end, events: events)
         }
-        if sessions.isEmpty {
-            let known = try await client.query(
-                "SELECT 1 FROM presence_current WHERE user_id = \(user)",
+        let (known, hidden) =
+            try await client.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM presence_current WHERE user_id = \(user)),
+                       EXISTS (SELECT 1 FROM presence_hidden_users WHERE user_id = \(user))
+                """,
                 logger: logger
-            ).collect()
-            guard !known.isEmpty else { throw unknownUser(user) }
-        }
+            ).collect().first?.decode((Bool, Bool).self) ?? (false, false)
+        guard known || !sessions.isEmpty else { throw unknownUser(user) }
         var report = HistoryReport(user: user, sessions: sessions)
-        report.hidden = try await Privacy.isHidden(user, client: client, logger: logger)
+        report.hidden = hidden
         return report
     }
 

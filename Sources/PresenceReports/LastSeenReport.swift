@@ -30,11 +30,8 @@ public struct LastSeenReport: Sendable, Hashable {
     public static func run(user: String, asOf: Timestamp, client: PostgresClient, logger: Logger) async throws -> LastSeenReport {
         let rows = try await ReportQuery.lastSeen.rows([user, asOf.rfc3339], client: client, logger: logger)
         var report = LastSeenReport(user: user, asOf: asOf)
-        report.hidden = try await Privacy.isHidden(user, client: client, logger: logger)
         if let row = rows.first {
-            let (lastSeen, location) = try row.decode((Timestamp, String?).self)
-            report.lastSeen = lastSeen
-            report.location = location
+            (report.lastSeen, report.location, report.hidden) = try row.decode((Timestamp?, String?, Bool).self)
         }
         return report
     }
