@@ -27,6 +27,7 @@ enum GrowthFigure: String, CaseIterable, Sendable {
     case lastSeenAsOf = "growth_last_seen_as_of"
     case history = "growth_history"
     case projectorStatus = "growth_projector_status"
+    case erase = "growth_erase"
     case httpOnline = "growth_http_online"
     case httpLastSeen = "growth_http_last_seen"
     case httpActiveUsers = "growth_http_active_users"

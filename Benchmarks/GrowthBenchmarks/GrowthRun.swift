@@ -47,6 +47,7 @@ struct GrowthRun {
         figures.append((.events, events))
         figures += try await sizes(events: events)
         figures += try await reports()
+        figures.append((.erase, try await erase()))
         figures.append((.idleWakeUp, try await idleWakeUp()))
         figures += try await writeAndFold()
         figures += try await freshness()
@@ -301,6 +302,23 @@ struct GrowthRun {
             times.append(ContinuousClock.now - started)
         }
         return microseconds(times.sorted()[4])
+    }
+
+    /// What erasing a user costs: ten users seen on the last day (the same in every history,
+    /// with a past as long as the history), the first unmeasured, the median of the others.
+    private func erase() async throws -> Int {
+        let dayAgo = Timestamp(microsecondsSince1970: GrowthDataset.end - GrowthDataset.day)
+        let users = try await client.query(
+            "SELECT user_id FROM presence_current WHERE last_seen >= \(dayAgo.rfc3339)::timestamptz ORDER BY user_id LIMIT 10",
+            logger: logger
+        ).collect().map { try $0.decode(String.self) }
+        var times: [Duration] = []
+        for user in users {
+            let started = ContinuousClock.now
+            _ = try await Privacy.erase(user, client: client, logger: logger)
+            times.append(ContinuousClock.now - started)
+        }
+        return Self.microseconds(times.dropFirst().sorted()[4])
     }
 
     /// What a wake-up of the follower with nothing to fold costs: the median of 31.
