@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Metrics
 import PostgresNIO
 import PresenceIngest
@@ -21,10 +22,13 @@ struct ServeCommand: AsyncParsableCommand {
             from files (--ingest-token-file, --read-token-file), never from the command line, \
             where other users of the machine could see them. Without tokens the server refuses \
             to start, unless --insecure-local serves everyone on a loopback address. Writes, \
-            reads and the projector can each log in as a role that may do only that: \
-            --ingest-database-url, --read-database-url and --projector-database-url (else \
-            --database-url, else PRESENCE_INGEST_DATABASE_URL, PRESENCE_READ_DATABASE_URL and \
-            PRESENCE_PROJECTOR_DATABASE_URL, else DATABASE_URL).
+            reads, hiding users and the projector can each log in as a role that may do only \
+            that: --ingest-database-url, --read-database-url, --privacy-database-url and \
+            --projector-database-url (else --database-url, else PRESENCE_INGEST_DATABASE_URL, \
+            PRESENCE_READ_DATABASE_URL, PRESENCE_PRIVACY_DATABASE_URL and \
+            PRESENCE_PROJECTOR_DATABASE_URL, else DATABASE_URL). Without a URL for hiding users \
+            when the others have their own, or with one whose role may not, the server serves \
+            without PUT and DELETE /v1/users/USER/hidden, and says so.
             """
     )
 
@@ -51,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The database URL for queries, reports, the dashboard and metrics, as a member of presence_reader.", valueName: "url"))
     var readDatabaseURL: String?
+
+    @Option(help: ArgumentHelp("The database URL for hiding and showing users, as a member of presence_privacy.", valueName: "url"))
+    var privacyDatabaseURL: String?
 
     @Option(help: ArgumentHelp("The database URL for --with-projector, as a member of presence_projector.", valueName: "url"))
     var projectorDatabaseURL: String?
@@ -103,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await readSettings.withClient(logger: logger) { try await EventLog.requireReadable($0, logger: logger) }
         var projectorClient: PostgresClient?
         if let projectorSettings { projectorClient = try await pool(projectorSettings) }
+        let privacyClient = try await privacyPool(pool, logger: logger)
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -119,6 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: configuration,
             ingestClient: ingestClient,
             readClient: readClient,
+            privacyClient: privacyClient,
             tracker: tracker,
             registry: registry,
             logger: logger
@@ -128,6 +137,53 @@ struct ServeCommand: AsyncParsableCommand {
         let application = server.makeApplication(services: services)
         print("serving http://\(host.contains(":") ? "[\(host)]" : host):\(port)\(withProjector ? " with the projector" : ""); stop with Ctrl-C")
         try await application.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// Where hiding users logs in.
+    enum PrivacyURL: Equatable {
+        /// Nowhere: serve without hiding users.
+        case none
+        /// The URL shared with the other parts (`nil` for the embedded server); used only if
+        /// its role may hide users.
+        case shared(String?)
+        /// A URL given for hiding alone, which must work.
+        case own(String)
+    }
+
+    /// Where hiding users logs in: its own URL; else the shared one, unless the writes or the
+    /// reads have a URL and hiding has none, when it is nowhere rather than the embedded server.
+    func privacyURL(environment: [String: String]) -> PrivacyURL {
+        let url = DatabaseRole.privacy.url(flag: privacyDatabaseURL, sharedFlag: global.databaseURL, environment: environment)
+        let ownVariable = environment[DatabaseRole.privacy.environmentVariable ?? ""] ?? ""
+        if let url, !(privacyDatabaseURL ?? "").isEmpty || ((global.databaseURL ?? "").isEmpty && url == ownVariable) {
+            return .own(url)
+        }
+        let othersHaveURLs =
+            DatabaseRole.ingest.url(flag: ingestDatabaseURL, sharedFlag: global.databaseURL, environment: environment) != nil
+            || DatabaseRole.read.url(flag: readDatabaseURL, sharedFlag: global.databaseURL, environment: environment) != nil
+        return url == nil && othersHaveURLs ? .none : .shared(url)
+    }
+
+    /// The pool for hiding users, or `nil` to serve without (``privacyURL(environment:)``, or
+    /// a shared URL whose role may not hide).
+    private func privacyPool(
+        _ pool: (ConnectionSettings) async throws -> PostgresClient,
+        logger: Logger
+    ) async throws -> PostgresClient? {
+        let choice = privacyURL(environment: ProcessInfo.processInfo.environment)
+        guard choice != .none else {
+            logger.warning("serving without hiding users over HTTP: no --privacy-database-url or PRESENCE_PRIVACY_DATABASE_URL")
+            return nil
+        }
+        let settings = try await global.connectionSettings(for: .privacy, flag: privacyDatabaseURL, logger: logger)
+        do {
+            try await settings.withClient(logger: logger) { try await Privacy.requireAllowed($0, logger: logger) }
+        } catch let error as StoreError where error.code == .permissionDenied {
+            if case .own = choice { throw error }
+            logger.warning("serving without hiding users over HTTP", metadata: ["reason": "\(error.message)"])
+            return nil
+        }
+        return try await pool(settings)
     }
 
     /// A token from a file (its first line) or an environment variable.

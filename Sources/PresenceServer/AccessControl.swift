@@ -15,7 +15,7 @@ struct AccessControl: Sendable {
         case ingest
         case read
 
-        var verb: String { self == .ingest ? "write events" : "read" }
+        var verb: String { self == .ingest ? "write events or hide users" : "read" }
     }
 
     private let ingest: SHA256.Digest?

@@ -8,12 +8,14 @@ import Prometheus
 import ServiceLifecycle
 
 /// `presence serve`: the HTTP API for applications in any language, the live dashboard,
-/// Prometheus metrics and a health check, on one PostgreSQL pool, or on one for writes and
-/// one for reads, each logged in as a role that may do only that (Migrations/0006).
+/// Prometheus metrics and a health check, on one PostgreSQL pool, or on one for writes, one
+/// for reads and one for hiding users, each logged in as a role that may do only that
+/// (Migrations/0006, 0025).
 ///
 /// | route | token | what |
 /// | --- | --- | --- |
 /// | `POST /v1/events` | ingest | store events (``EventsEndpoint``) |
+/// | `PUT`, `DELETE`, `GET /v1/users/{user}/hidden` | ingest | hide a user, show them again (``HiddenEndpoint``) |
 /// | `GET /v1/online`, `/v1/locations`, `/v1/locations/{location}/viewers`, `/v1/users/{user}/last-seen`, `/v1/users/{user}/history`, `/v1/reports/{name}` | read | queries and reports (``QueryEndpoints``) |
 /// | `GET /dashboard` | read | the HTML report page |
 /// | `GET /metrics` | read | Prometheus text format |
@@ -23,20 +25,22 @@ public struct PresenceServer: Sendable {
     public let configuration: Configuration
     private let ingestClient: PostgresClient
     private let readClient: PostgresClient
+    private let privacyClient: PostgresClient?
     private let tracker: PresenceTracker
     private let registry: PrometheusCollectorRegistry
     private let rules: SeenEvent.Rules
     private let logger: Logger
 
-    /// Creates the server on one pool for reads and writes.
+    /// Creates the server on one pool for reads, writes and hiding users.
     ///
     /// - Parameters:
     ///   - configuration: How it listens and whom it lets in.
-    ///   - client: The pool it reads and writes through; run it in the same service group.
+    ///   - client: The pool it reads, writes and hides users through; run it in the same
+    ///     service group.
     ///   - tracker: The tracker that takes buffered posts (`?buffered=true`).
     ///   - registry: Where `/metrics` reads from.
     ///   - logger: The server's logger. Tokens are never logged.
-    /// - Throws: ``ServerError`` as ``init(configuration:ingestClient:readClient:tracker:registry:logger:)``.
+    /// - Throws: ``ServerError`` as ``init(configuration:ingestClient:readClient:privacyClient:tracker:registry:logger:)``.
     public init(
         configuration: Configuration,
         client: PostgresClient,
@@ -48,6 +52,7 @@ public struct PresenceServer: Sendable {
             configuration: configuration,
             ingestClient: client,
             readClient: client,
+            privacyClient: client,
             tracker: tracker,
             registry: registry,
             logger: logger
@@ -63,6 +68,9 @@ public struct PresenceServer: Sendable {
     ///   - readClient: The pool the queries, reports, dashboard, metrics and health read
     ///     through (as `presence_reader`, say); it may be the same pool. Run it in the same
     ///     service group.
+    ///   - privacyClient: The pool `PUT` and `DELETE /v1/users/{user}/hidden` hide and show
+    ///     users through (as `presence_privacy`, say); it may be one of the others. Without
+    ///     it those routes answer 503. Run it in the same service group.
     ///   - tracker: The tracker that takes buffered posts (`?buffered=true`); run it in the
     ///     same service group. Posted events follow its rules (the allowed clock skew).
     ///   - registry: Where `/metrics` reads from; bootstrap swift-metrics with a
@@ -75,6 +83,7 @@ public struct PresenceServer: Sendable {
         configuration: Configuration,
         ingestClient: PostgresClient,
         readClient: PostgresClient,
+        privacyClient: PostgresClient? = nil,
         tracker: PresenceTracker,
         registry: PrometheusCollectorRegistry,
         logger: Logger
@@ -83,6 +92,7 @@ public struct PresenceServer: Sendable {
         self.configuration = configuration
         self.ingestClient = ingestClient
         self.readClient = readClient
+        self.privacyClient = privacyClient
         self.tracker = tracker
         self.registry = registry
         var rules = SeenEvent.Rules()
@@ -144,6 +154,12 @@ public struct PresenceServer: Sendable {
             maximumEvents: configuration.maximumEventsPerRequest
         )
         router.group("/v1/events").add(middleware: AccessMiddleware(access: access, role: .ingest)).post(use: events.post)
+
+        let hidden = HiddenEndpoint(privacyClient: privacyClient, readClient: readClient)
+        router.group("/v1/users/{user}/hidden").add(middleware: AccessMiddleware(access: access, role: .ingest))
+            .put(use: hidden.put)
+            .delete(use: hidden.delete)
+            .get(use: hidden.get)
 
         let queries = QueryEndpoints(client: readClient)
         let metrics = MetricsEndpoint(client: readClient, registry: registry)

@@ -66,7 +66,7 @@ struct QueryEndpoints: Sendable {
     }
 
     /// A parameter of the path, percent-decoded (`%2F` for a slash in it).
-    private static func pathText(_ name: String, _ context: some RequestContext) throws(APIError) -> String {
+    static func pathText(_ name: String, _ context: some RequestContext) throws(APIError) -> String {
         guard let raw = context.parameters.get(name), let text = raw.removingPercentEncoding, !text.isEmpty else {
             throw APIError(.badRequest, "The \(name) in the path is not valid percent-encoded text.")
         }

@@ -132,7 +132,8 @@ extension EventLog {
         )
     }
 
-    private static func requirePrivileges(
+    /// Fails unless `check` answers the connected role and `true`.
+    static func requirePrivileges(
         _ client: PostgresClient,
         check: PostgresQuery,
         needed: String,

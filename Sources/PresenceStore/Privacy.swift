@@ -85,6 +85,25 @@ public enum Privacy {
         return Erasure(events: events, erasedAt: erasedAt)
     }
 
+    /// Fails with a clear sentence when the connected role may not hide, show and erase users,
+    /// before a server offers to.
+    ///
+    /// - Throws: ``StoreError`` with code ``StoreError/Code/permissionDenied`` naming the role,
+    ///   or why the database could not be asked.
+    public static func requireAllowed(_ client: PostgresClient, logger: Logger) async throws {
+        try await EventLog.requirePrivileges(
+            client,
+            check: """
+                SELECT current_user::text,
+                       has_function_privilege('presence_hide(text)', 'EXECUTE') AND has_function_privilege('presence_unhide(text)', 'EXECUTE')
+                       AND has_function_privilege('presence_erase(text)', 'EXECUTE')
+                """,
+            needed: "hide, show or erase users (EXECUTE on presence_hide, presence_unhide and presence_erase)",
+            member: "presence_privacy",
+            logger: logger
+        )
+    }
+
     /// Fails for a text that no event's user can be: the log's rule (at most 256 bytes of
     /// UTF-8, no NUL, not empty).
     private static func requireUser(_ user: String) throws {

@@ -33,16 +33,36 @@ struct DatabaseRoleTests {
         }
     }
 
-    @Test("presence serve takes --ingest-database-url, --read-database-url and --projector-database-url")
+    @Test("presence serve hides users through their own URL, else the shared one, else nowhere when the others have URLs")
+    func servePrivacyURL() throws {
+        func choice(_ arguments: [String], _ environment: [String: String]) throws -> ServeCommand.PrivacyURL {
+            let serve = try #require(try Presence.parseAsRoot(["serve", "--insecure-local"] + arguments) as? ServeCommand)
+            return serve.privacyURL(environment: environment)
+        }
+        let own = "postgres://privacy@db/presence"
+        #expect(try choice([], [:]) == .shared(nil))
+        #expect(try choice([], ["DATABASE_URL": "postgres://owner@db/presence"]) == .shared("postgres://owner@db/presence"))
+        #expect(try choice(["--database-url", "postgres://owner@db/presence"], [:]) == .shared("postgres://owner@db/presence"))
+        #expect(try choice(["--privacy-database-url", own], Self.environment) == .own(own))
+        #expect(try choice([], ["PRESENCE_PRIVACY_DATABASE_URL": own, "DATABASE_URL": "postgres://owner@db/presence"]) == .own(own))
+        #expect(try choice(["--database-url", "postgres://x@db/p"], ["PRESENCE_PRIVACY_DATABASE_URL": own]) == .shared("postgres://x@db/p"))
+        #expect(try choice([], ["PRESENCE_INGEST_DATABASE_URL": "postgres://ingest@db/presence"]) == .none)
+        #expect(try choice(["--read-database-url", "postgres://reader@db/presence"], [:]) == .none)
+        #expect(try choice([], Self.environment) == .shared("postgres://owner@db/presence"))
+    }
+
+    @Test("presence serve takes --ingest-database-url, --read-database-url, --privacy-database-url and --projector-database-url")
     func serveOptions() throws {
         let command = try Presence.parseAsRoot([
             "serve", "--insecure-local", "--ingest-database-url", "postgres://web@db/p", "--read-database-url", "postgres://dash@db/p",
             "--projector-database-url", "postgres://fold@db/p", "--database-url", "postgres://owner@db/p",
+            "--privacy-database-url", "postgres://forget@db/p",
         ])
         let serve = try #require(command as? ServeCommand)
         #expect(serve.ingestDatabaseURL == "postgres://web@db/p")
         #expect(serve.readDatabaseURL == "postgres://dash@db/p")
         #expect(serve.projectorDatabaseURL == "postgres://fold@db/p")
+        #expect(serve.privacyDatabaseURL == "postgres://forget@db/p")
         #expect(serve.global.databaseURL == "postgres://owner@db/p")
     }
 }
