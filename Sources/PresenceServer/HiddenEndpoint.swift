@@ -50,6 +50,7 @@ struct HiddenEndpoint: Sendable {
     }
 
     /// The client's mistake as 400; a role that may not as 503 naming the remedy.
+    @discardableResult
     private static func translating<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()

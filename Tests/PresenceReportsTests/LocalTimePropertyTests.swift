@@ -233,7 +233,7 @@ struct LocalTimePropertyTests {
 
         try await ReportFixture.withProjected(events) { client in
             var mismatches: [String] = []
-            for (index, sample) in samples.enumerated() {
+            for sample in samples {
                 let model = sample.zone.model
                 let name = sample.zone.name
                 for unit in LocalEdgeModel.Unit.allCases where unit != .month {
