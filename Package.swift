@@ -64,6 +64,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "PresenceModel"),
+        .target(name: "CPresenceProcessor"),
         .target(
             name: "PresenceStore",
             dependencies: [
@@ -83,6 +84,7 @@ let package = Package(
             dependencies: [
                 "PresenceModel",
                 "PresenceStore",
+                "CPresenceProcessor",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

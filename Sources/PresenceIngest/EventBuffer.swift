@@ -2,11 +2,17 @@ import Foundation
 import PresenceModel
 import Synchronization
 
-/// The tracker's bounded ring buffer and its counters, behind one lock.
+/// The tracker's bounded buffer: one ring per processor (``BufferShard``), and the flusher's
+/// counters.
 ///
-/// `seen()` appends under the lock without allocating (the slots are allocated once); the
-/// flusher takes batches out and reports what became of them. Keeping the counters under the
-/// same lock as the events makes every ``PresenceTracker/Statistics`` snapshot balance exactly.
+/// `seen()` appends to the ring of the processor it runs on, under that ring's lock alone,
+/// without allocating (the slots are allocated once): threads on different processors never
+/// wait for each other. A full ring passes the entry to the next ones; the buffer is full only
+/// when all are. The flusher takes batches from all rings and reports what became of them.
+///
+/// Every snapshot of ``statistics`` holds every ring's lock and the flusher's at once, and an
+/// entry moves from a ring to a batch under both its ring's lock and the flusher's, so that
+/// `accepted == stored + duplicates + dropped + buffered` holds in every snapshot.
 final class EventBuffer: Sendable {
     /// An event as `seen()` takes it: its id is made later, by the flusher, so that the request
     /// path does not pay for random bytes.
@@ -27,120 +33,167 @@ final class EventBuffer: Sendable {
         case dropped(PresenceTracker.DropReason)
     }
 
-    private struct State: ~Copyable {
-        var slots: [Entry?]
-        var head = 0
-        var count = 0
+    /// What the flusher holds: the batches being written and what became of those written.
+    private struct Flusher: ~Copyable {
         var inFlight = 0
-        /// When the oldest buffered entry arrived, on the clock's uptime; `nil` when the
-        /// buffer is empty.
-        var oldestArrival: Duration?
-        var statistics = PresenceTracker.Statistics()
-        var flusher: CheckedContinuation<Void, Never>?
+        var stored = 0
+        var duplicates = 0
+        var droppedAtShutdown = 0
+        var batches = 0
+        var lastBatchSize = 0
+        var lastFlushDuration = Duration.zero
+        /// The flusher, while it waits for work.
+        var continuation: CheckedContinuation<Void, Never>?
+        /// A ring asked the flusher to look while it was not waiting yet.
+        var wakePending = false
         var shutdownStarted: Duration?
+        /// The ring the next batch starts with, so that every ring is drained in turn.
+        var nextShard = 0
     }
 
     let capacity: Int
     let batchSize: Int
     let clock: any TrackerClock
-    private let state: Mutex<State>
+    private let shards: [BufferShard]
+    /// How many rings there are.
+    var shardCount: Int { shards.count }
+    /// How many entries a ring takes before it asks the flusher to look again: a batch's
+    /// share of it, so that a full batch across the rings is noticed within one more batch.
+    private let wakeEvery: Int
+    private let flusher: Mutex<Flusher>
 
-    /// A buffer of `capacity` entries handed out in batches of at most `batchSize`; both are
-    /// at least 1 (``PresenceTracker`` raises smaller configured values). Batch ages are
-    /// measured on the clock's uptime.
-    init(capacity: Int, batchSize: Int, clock: any TrackerClock = SystemTrackerClock()) {
+    /// A buffer of `capacity` entries in `shards` rings (at most one per entry), handed out in
+    /// batches of at most `batchSize`; both are at least 1 (``PresenceTracker`` raises smaller
+    /// configured values). Batch ages are measured on the clock's uptime.
+    init(capacity: Int, batchSize: Int, shards: Int = 1, clock: any TrackerClock = SystemTrackerClock()) {
         precondition(capacity > 0 && batchSize > 0, "capacity and batch size must be positive")
         self.capacity = capacity
         self.batchSize = min(batchSize, capacity)
         self.clock = clock
-        self.state = Mutex(State(slots: Array(repeating: nil, count: capacity)))
+        let count = min(max(1, shards), capacity)
+        self.shards = (0..<count).map { index in
+            BufferShard(capacity: capacity / count + (index < capacity % count ? 1 : 0))
+        }
+        self.wakeEvery = max(1, self.batchSize / count)
+        self.flusher = Mutex(Flusher())
     }
 
-    /// Offers an accepted entry. With `dropOldestWhenFull` a full buffer loses its oldest entry;
-    /// with `waitWhenFull` it answers `.full` and counts nothing; otherwise the entry is dropped.
+    /// Offers an accepted entry to the ring of the processor the caller runs on, then to the
+    /// others. With `dropOldestWhenFull` a full buffer loses the oldest entry of that ring;
+    /// with `waitWhenFull` it answers `.full` and counts nothing; otherwise the entry is
+    /// dropped.
     func offer(_ entry: Entry, dropOldestWhenFull: Bool, waitWhenFull: Bool) -> Offer {
-        state.withLock { state in
-            if state.count == capacity {
-                if waitWhenFull { return .full }
-                state.statistics.accepted += 1
-                guard dropOldestWhenFull else {
-                    state.statistics.dropped[.newest, default: 0] += 1
-                    return .dropped(.newest)
-                }
-                state.slots[state.head] = entry
-                state.head = (state.head + 1) % capacity
-                state.statistics.dropped[.oldest, default: 0] += 1
-                return .appended(wake: nil)
+        offer(entry, shard: CurrentProcessor.shard(of: shards.count), dropOldestWhenFull: dropOldestWhenFull, waitWhenFull: waitWhenFull)
+    }
+
+    /// ``offer(_:dropOldestWhenFull:waitWhenFull:)`` starting with a given ring.
+    func offer(_ entry: Entry, shard first: Int, dropOldestWhenFull: Bool, waitWhenFull: Bool) -> Offer {
+        var index = first
+        for _ in 0..<shards.count {
+            let shard = shards[index]
+            let appended = shard.state.withLock { state in
+                state.append(entry, capacity: shard.capacity, wakeEvery: wakeEvery) { clock.uptime }
             }
-            var index = state.head + state.count
-            if index >= capacity { index -= capacity }
-            state.slots[index] = entry
-            state.count += 1
-            state.statistics.accepted += 1
-            if state.count == 1 { state.oldestArrival = clock.uptime }
-            // Wake a waiting flusher when its timer must start (first entry) or a batch is full.
-            guard state.count == 1 || state.count >= batchSize, let flusher = state.flusher else {
-                return .appended(wake: nil)
+            if let wake = appended { return .appended(wake: wake ? wakeFlusher() : nil) }
+            index = index + 1 == shards.count ? 0 : index + 1
+        }
+        if waitWhenFull { return .full }
+        let shard = shards[first]
+        return shard.state.withLock { state in
+            // The flusher may have made room since.
+            if let wake = state.append(entry, capacity: shard.capacity, wakeEvery: wakeEvery, uptime: { clock.uptime }) {
+                return .appended(wake: wake ? wakeFlusher() : nil)
             }
-            state.flusher = nil
-            return .appended(wake: flusher)
+            guard dropOldestWhenFull else {
+                state.accepted += 1
+                state.droppedNewest += 1
+                return .dropped(.newest)
+            }
+            state.replaceOldest(with: entry, capacity: shard.capacity)
+            return .appended(wake: nil)
         }
     }
 
-    /// Counts a valid entry that was dropped without entering the buffer.
-    func countDropped(_ reason: PresenceTracker.DropReason) {
-        state.withLock { state in
-            state.statistics.accepted += 1
-            state.statistics.dropped[reason, default: 0] += 1
+    /// The flusher to resume when it waits; otherwise a note that it should look again
+    /// before it waits.
+    private func wakeFlusher() -> CheckedContinuation<Void, Never>? {
+        flusher.withLock { flusher in
+            guard let continuation = flusher.continuation.take() else {
+                flusher.wakePending = true
+                return nil
+            }
+            return continuation
+        }
+    }
+
+    /// Counts a valid entry that waited for room in vain.
+    func countTimedOut() {
+        shards[CurrentProcessor.shard(of: shards.count)].state.withLock { state in
+            state.accepted += 1
+            state.droppedWaitTimedOut += 1
         }
     }
 
     /// Counts an invalid event.
     func countRejected(_ code: RejectionReason.Code) {
-        state.withLock { $0.statistics.rejected[code, default: 0] += 1 }
+        shards[CurrentProcessor.shard(of: shards.count)].state.withLock { $0.rejected[code, default: 0] += 1 }
+    }
+
+    /// How many entries wait in the rings, and when the oldest of them arrived.
+    private func survey() -> (count: Int, oldestArrival: Duration?) {
+        var count = 0
+        var oldest: Duration?
+        for shard in shards {
+            let (shardCount, arrival) = shard.state.withLock { ($0.count, $0.oldestArrival) }
+            count += shardCount
+            if let arrival { oldest = min(oldest ?? arrival, arrival) }
+        }
+        return (count, oldest)
     }
 
     /// Takes up to `batchSize` entries when a batch is due: full, older than `maximumAge`, or
     /// anything at all when `force` is set or the tracker is shutting down. The entries count as
     /// buffered until ``complete(_:stored:duplicates:duration:)`` or ``dropInFlight(_:)``.
     func takeBatch(maximumAge: Duration, force: Bool) -> [Entry]? {
-        state.withLock { state in
-            guard state.count > 0 else { return nil }
-            let due =
-                force || state.shutdownStarted != nil || state.count >= batchSize
-                || (state.oldestArrival.map { clock.uptime - $0 >= maximumAge } ?? false)
-            guard due else { return nil }
-            let size = min(state.count, batchSize)
-            var batch: [Entry] = []
-            batch.reserveCapacity(size)
-            for _ in 0..<size {
-                batch.append(state.slots[state.head].take()!)
-                state.head = state.head + 1 == capacity ? 0 : state.head + 1
-            }
-            state.count -= size
-            state.inFlight += size
-            if state.count == 0 { state.oldestArrival = nil }
-            return batch
+        let (count, oldest) = survey()
+        guard count > 0 else { return nil }
+        let (shuttingDown, start) = flusher.withLock { flusher in
+            let start = flusher.nextShard
+            flusher.nextShard = start + 1 == shards.count ? 0 : start + 1
+            return (flusher.shutdownStarted != nil, start)
         }
+        let due =
+            force || shuttingDown || count >= batchSize || (oldest.map { clock.uptime - $0 >= maximumAge } ?? false)
+        guard due else { return nil }
+        var batch: [Entry] = []
+        batch.reserveCapacity(min(count, batchSize))
+        for offset in 0..<shards.count where batch.count < batchSize {
+            let shard = shards[(start + offset) % shards.count]
+            shard.state.withLock { state in
+                let taken = state.take(upTo: batchSize - batch.count, into: &batch, capacity: shard.capacity)
+                if taken > 0 { flusher.withLock { $0.inFlight += taken } }
+            }
+        }
+        return batch.isEmpty ? nil : batch
     }
 
     /// Records a committed batch.
     func complete(_ size: Int, stored: Int, duplicates: Int, duration: Duration) {
-        state.withLock { state in
-            state.inFlight -= size
-            state.statistics.stored += stored
-            state.statistics.duplicates += duplicates
-            state.statistics.batches += 1
-            state.statistics.lastBatchSize = size
-            state.statistics.lastFlushDuration = duration
+        flusher.withLock { flusher in
+            flusher.inFlight -= size
+            flusher.stored += stored
+            flusher.duplicates += duplicates
+            flusher.batches += 1
+            flusher.lastBatchSize = size
+            flusher.lastFlushDuration = duration
         }
     }
 
     /// Gives up on a batch being written (shutdown past its timeout): its entries count as dropped.
     func dropInFlight(_ size: Int) {
-        state.withLock { state in
-            state.inFlight -= size
-            state.statistics.dropped[.shutdown, default: 0] += size
+        flusher.withLock { flusher in
+            flusher.inFlight -= size
+            flusher.droppedAtShutdown += size
         }
     }
 
@@ -148,79 +201,101 @@ final class EventBuffer: Sendable {
     ///
     /// - Returns: How many entries were dropped.
     func dropAll() -> Int {
-        state.withLock { state in
-            let dropped = state.count
-            guard dropped > 0 else { return 0 }
-            for offset in 0..<dropped { state.slots[(state.head + offset) % capacity] = nil }
-            state.head = 0
-            state.count = 0
-            state.oldestArrival = nil
-            state.statistics.dropped[.shutdown, default: 0] += dropped
-            return dropped
+        var dropped = 0
+        for shard in shards {
+            shard.state.withLock { state in
+                let removed = state.removeAll(capacity: shard.capacity)
+                if removed > 0 { flusher.withLock { $0.droppedAtShutdown += removed } }
+                dropped += removed
+            }
         }
+        return dropped
     }
 
-    /// The counters, consistent with each other.
+    /// The counters, consistent with each other: read under every ring's lock and the
+    /// flusher's, taken in the same order as everywhere else (rings in order, then the
+    /// flusher's).
     var statistics: PresenceTracker.Statistics {
-        state.withLock { state in
-            var statistics = state.statistics
-            statistics.buffered = state.count + state.inFlight
-            return statistics
+        var statistics = PresenceTracker.Statistics()
+        snapshot(from: 0, into: &statistics)
+        return statistics
+    }
+
+    private func snapshot(from index: Int, into statistics: inout PresenceTracker.Statistics) {
+        guard index < shards.count else {
+            flusher.withLock { flusher in
+                statistics.buffered += flusher.inFlight
+                statistics.stored = flusher.stored
+                statistics.duplicates = flusher.duplicates
+                if flusher.droppedAtShutdown > 0 { statistics.dropped[.shutdown] = flusher.droppedAtShutdown }
+                statistics.batches = flusher.batches
+                statistics.lastBatchSize = flusher.lastBatchSize
+                statistics.lastFlushDuration = flusher.lastFlushDuration
+            }
+            return
+        }
+        shards[index].state.withLock { state in
+            state.add(to: &statistics)
+            snapshot(from: index + 1, into: &statistics)
         }
     }
 
     /// Whether no entry waits in the buffer (a batch may still be in flight).
-    var isEmpty: Bool { state.withLock { $0.count == 0 } }
+    var isEmpty: Bool { survey().count == 0 }
 
     /// Marks the buffer as shutting down: every remaining entry is due, and the flusher wakes.
     func beginShutdown() {
-        let flusher = state.withLock { state in
-            if state.shutdownStarted == nil { state.shutdownStarted = clock.uptime }
-            return state.flusher.take()
+        let continuation = flusher.withLock { flusher in
+            if flusher.shutdownStarted == nil { flusher.shutdownStarted = clock.uptime }
+            return flusher.continuation.take()
         }
-        flusher?.resume()
+        continuation?.resume()
     }
 
     /// When graceful shutdown began on the clock's uptime, if it has.
-    var shutdownStarted: Duration? { state.withLock { $0.shutdownStarted } }
+    var shutdownStarted: Duration? { flusher.withLock { $0.shutdownStarted } }
 
     /// Waits until a batch may be due: a full batch, the first entry's arrival, the oldest
     /// entry's age reaching `maximumAge`, shutdown, or `idleTimeout` when empty.
     func waitForWork(maximumAge: Duration, idleTimeout: Duration) async {
-        let (sleep, wasEmpty): (Duration?, Bool) = state.withLock { state in
-            if state.shutdownStarted != nil || state.count >= batchSize { return (nil, false) }
-            guard let oldest = state.oldestArrival else { return (idleTimeout, true) }
-            let remaining = oldest + maximumAge - clock.uptime
-            return (remaining > .zero ? remaining : nil, false)
+        // A ring that asks the flusher to look from now on is not missed while it surveys.
+        guard
+            flusher.withLock({ flusher in
+                flusher.wakePending = false
+                return flusher.shutdownStarted == nil
+            })
+        else { return }
+        let (count, oldest) = survey()
+        if count >= batchSize { return }
+        let sleep: Duration
+        if let oldest {
+            sleep = oldest + maximumAge - clock.uptime
+            guard sleep > .zero else { return }
+        } else {
+            sleep = idleTimeout
         }
-        guard let sleep else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await self.clock.sleep(for: sleep) }
-            group.addTask { await self.parkFlusher(wasEmpty: wasEmpty) }
+            group.addTask { await self.parkFlusher() }
             await group.next()
             group.cancelAll()
         }
     }
 
-    /// Suspends until ``offer(_:dropOldestWhenFull:waitWhenFull:)`` or ``beginShutdown()``
-    /// wakes the flusher, or the task is cancelled. An entry that arrived since the caller saw
-    /// an empty buffer counts as the wake-up it would have sent.
-    private func parkFlusher(wasEmpty: Bool) async {
+    /// Suspends until a ring or ``beginShutdown()`` wakes the flusher, or the task is
+    /// cancelled. A ring that asked since the flusher last surveyed wakes it at once.
+    private func parkFlusher() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if state.shutdownStarted != nil || state.count >= batchSize || (wasEmpty && state.count > 0)
-                        || Task.isCancelled
-                    {
-                        return true
-                    }
-                    state.flusher = continuation
+                let resumeNow = flusher.withLock { flusher in
+                    if flusher.shutdownStarted != nil || flusher.wakePending || Task.isCancelled { return true }
+                    flusher.continuation = continuation
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            state.withLock { $0.flusher.take() }?.resume()
+            flusher.withLock { $0.continuation.take() }?.resume()
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import PresenceModel
 
 extension PresenceTracker {
@@ -6,7 +7,8 @@ extension PresenceTracker {
         /// Drop the event being offered; the buffer keeps the older ones. The default: the
         /// request path never waits.
         case dropNewest
-        /// Drop the oldest buffered event to make room for the new one.
+        /// Drop the oldest buffered event of the caller's ring (``Configuration/bufferShards``)
+        /// to make room for the new one.
         case dropOldest
         /// Wait until there is room, at most for the given time, then drop the event: the
         /// synchronous `seen()` blocks its thread meanwhile, the `async` one suspends its task.
@@ -27,6 +29,11 @@ extension PresenceTracker {
         /// The longest an event waits in the buffer before its batch is written, even when the
         /// batch is not full. Default 200 ms.
         public var maximumBatchAge: Duration = .milliseconds(200)
+        /// How many rings the buffer is split into, each with its own lock and its share of
+        /// ``capacity``: `seen()` appends to the ring of the processor it runs on, so that
+        /// threads on different processors never wait for each other. Default: one per
+        /// processor the process may use. At least 1 and at most ``capacity``.
+        public var bufferShards = ProcessInfo.processInfo.activeProcessorCount
         /// What to do when the buffer is full. Default ``OverflowPolicy/dropNewest``.
         public var overflowPolicy: OverflowPolicy = .dropNewest
         /// How far an event's time may lie ahead of the clock. Default 5 minutes.

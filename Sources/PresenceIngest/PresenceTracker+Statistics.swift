@@ -5,7 +5,8 @@ extension PresenceTracker {
     public enum DropReason: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
         /// The buffer was full and the policy was ``OverflowPolicy/dropNewest``.
         case newest = "newest"
-        /// The buffer was full and the event was the oldest, under ``OverflowPolicy/dropOldest``.
+        /// The buffer was full and the event was the oldest of its ring (one ring per
+        /// processor, ``Configuration/bufferShards``), under ``OverflowPolicy/dropOldest``.
         case oldest = "oldest"
         /// The buffer stayed full for the whole deadline of ``OverflowPolicy/wait(deadline:)``.
         case waitTimedOut = "wait_timed_out"

@@ -73,6 +73,7 @@ public final class PresenceTracker: Service, Sendable {
         self.buffer = EventBuffer(
             capacity: max(1, configuration.capacity),
             batchSize: max(1, configuration.maximumBatchSize),
+            shards: configuration.bufferShards,
             clock: clock
         )
         var rules = SeenEvent.Rules()
@@ -214,7 +215,7 @@ public final class PresenceTracker: Service, Sendable {
 
     /// Counts an entry that waited for room in vain as dropped.
     private func dropWaiting() -> SeenOutcome {
-        buffer.countDropped(.waitTimedOut)
+        buffer.countTimedOut()
         return .dropped(.waitTimedOut)
     }
 

@@ -53,21 +53,69 @@ struct EventBufferTests {
         #expect(Self.users(buffer.takeBatch(maximumAge: .seconds(60), force: true)) == ["b", "d"])
     }
 
+    @Test("rings: a full ring passes an entry on, the buffer is full only when all are, drop oldest drops its ring's oldest")
+    func rings() {
+        // Five slots in two rings, of three and two.
+        let buffer = EventBuffer(capacity: 5, batchSize: 5, shards: 2)
+        for user in ["a", "b", "c", "d", "e"] {
+            guard case .appended = buffer.offer(Self.entry(user), shard: 0, dropOldestWhenFull: false, waitWhenFull: false) else {
+                Issue.record("\(user) was not appended though the buffer had room")
+                return
+            }
+        }
+        guard case .dropped(.newest) = buffer.offer(Self.entry("f"), shard: 0, dropOldestWhenFull: false, waitWhenFull: false) else {
+            Issue.record("drop newest did not drop when every ring was full")
+            return
+        }
+        // Ring 1 holds d and e; g takes d's place.
+        guard case .appended = buffer.offer(Self.entry("g"), shard: 1, dropOldestWhenFull: true, waitWhenFull: false) else {
+            Issue.record("drop oldest did not append")
+            return
+        }
+        guard case .full = buffer.offer(Self.entry("h"), shard: 1, dropOldestWhenFull: false, waitWhenFull: true) else {
+            Issue.record("wait did not answer full")
+            return
+        }
+        let statistics = buffer.statistics
+        #expect(statistics.accepted == 7 && statistics.dropped == [.newest: 1, .oldest: 1] && statistics.buffered == 5)
+        // Forced, a batch takes from both rings.
+        #expect(Set(Self.users(buffer.takeBatch(maximumAge: .seconds(60), force: true))) == ["a", "b", "c", "e", "g"])
+        #expect(buffer.isEmpty && buffer.statistics.buffered == 5)
+        buffer.complete(5, stored: 5, duplicates: 0, duration: .zero)
+        #expect(buffer.statistics.isBalanced && buffer.statistics.stored == 5)
+    }
+
+    @Test("a full batch across the rings is due at once; a part of one only when old enough")
+    func dueAcrossRings() {
+        let buffer = EventBuffer(capacity: 40, batchSize: 6, shards: 4)
+        for index in 0..<5 { _ = buffer.offer(Self.entry("u\(index)"), shard: index % 4, dropOldestWhenFull: false, waitWhenFull: false) }
+        #expect(buffer.takeBatch(maximumAge: .seconds(60), force: false) == nil)
+        _ = buffer.offer(Self.entry("u5"), shard: 3, dropOldestWhenFull: false, waitWhenFull: false)
+        #expect(Self.users(buffer.takeBatch(maximumAge: .seconds(60), force: false)).sorted() == ["u0", "u1", "u2", "u3", "u4", "u5"])
+        _ = buffer.offer(Self.entry("u6"), shard: 2, dropOldestWhenFull: false, waitWhenFull: false)
+        #expect(Self.users(buffer.takeBatch(maximumAge: .zero, force: false)) == ["u6"])
+    }
+
     @Test("accepted = stored + duplicates + dropped + buffered after every step of a seeded run", arguments: 1...8)
     func accountingIdentity(seed: UInt64) {
         var random = SplitMix64(seed: seed)
-        let buffer = EventBuffer(capacity: Int.random(in: 1...16, using: &random), batchSize: Int.random(in: 1...8, using: &random))
+        let buffer = EventBuffer(
+            capacity: Int.random(in: 1...16, using: &random),
+            batchSize: Int.random(in: 1...8, using: &random),
+            shards: Int.random(in: 1...4, using: &random)
+        )
         var inFlight: [Int] = []
         for step in 0..<2_000 {
             switch Int.random(in: 0..<10, using: &random) {
             case 0..<5:
                 _ = buffer.offer(
                     Self.entry("u\(step)"),
+                    shard: Int.random(in: 0..<4, using: &random) % buffer.shardCount,
                     dropOldestWhenFull: Bool.random(using: &random),
                     waitWhenFull: Bool.random(using: &random)
                 )
             case 5:
-                buffer.countDropped(.waitTimedOut)
+                buffer.countTimedOut()
             case 6, 7:
                 if let batch = buffer.takeBatch(maximumAge: .zero, force: Bool.random(using: &random)) { inFlight.append(batch.count) }
             case 8:
