@@ -38,10 +38,25 @@ let package = Package(
             ],
             path: "BenchmarkSupport"
         ),
+        // The cache trick seen() is measured against, for the benchmarks and for valgrind.
+        .target(name: "LastSeenStamps", path: "LastSeenStamps"),
+        // seen() and the stamps alone, without package-benchmark's malloc interposer, for
+        // Benchmarks/instructions to run under callgrind.
+        .executableTarget(
+            name: "SeenInstructions",
+            dependencies: [
+                "LastSeenStamps",
+                .product(name: "PresenceIngest", package: presence),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "SeenInstructions"
+        ),
         .executableTarget(
             name: "IngestBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
+                "LastSeenStamps",
                 .product(name: "PresenceModel", package: presence),
                 .product(name: "PresenceStore", package: presence),
                 .product(name: "PresenceIngest", package: presence),

@@ -25,19 +25,36 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if a and b else "n/a"
 
 
-calls = 50_000
-if value(f"seen() x{calls}", "Time(wallclock)"):
-    print("seen() against the cache trick (Mutex<[String: Date]>), median of 50,000-call iterations")
-    print(f"{'':34} {'ns/call':>8} {'mallocs/call':>13} {'ratio':>8}")
-    for threads in (1, 2):
-        seen = value(f"seen() x{calls}, {threads} thread", "Time(wallclock)")
-        base = value(f"baseline cache x{calls}, {threads} thread", "Time(wallclock)")
-        seen_mallocs = value(f"seen() x{calls}, {threads} thread", "Malloc(total)")
-        base_mallocs = value(f"baseline cache x{calls}, {threads} thread", "Malloc(total)")
-        if seen and base:
-            print(f"{'seen(), ' + str(threads) + ' thread(s)':34} {seen / calls:8.1f} {seen_mallocs / calls:13.4f} {ratio(seen, base):>8}")
-            print(f"{'baseline cache, ' + str(threads) + ' thread(s)':34} {base / calls:8.1f} {base_mallocs / calls:13.4f} {'1.00x':>8}")
-    print("(with 2 threads, ns/call is wall time over all calls of both threads)")
+spread = {}
+for row in csv.DictReader(lines):
+    spread[(row["test"], row["metric"], float(row["percentile"]))] = float(row["value"])
+
+
+def runs(prefix, metric):
+    """The median, fastest and slowest of a metric recorded once per run."""
+    for (test, name, percentile), number in spread.items():
+        if test.startswith(prefix) and name == metric and percentile == 50.0:
+            return number, spread[(test, name, 0.0)], spread[(test, name, 100.0)]
+    return None
+
+
+if runs("seen() against the stamps, 1 thread", "seenpspercall"):
+    print("seen() against the cache stamp under one lock and under 64, 2,000,000 calls a run, 11 runs;")
+    print("ns per call is wall time over all threads' calls; median run [fastest, slowest]")
+    print(f"{'':28} {'seen()':>22} {'stamp':>22} {'sharded stamp':>22} {'seen/stamp':>20} {'seen/sharded':>20}")
+    for threads in (1, 2, 4, 8):
+        prefix = f"seen() against the stamps, {threads} thread"
+        cells = []
+        for metric, scale, unit in (("seenpspercall", 1000, ""), ("stamppspercall", 1000, ""), ("shardedstamppspercall", 1000, ""),
+                                    ("seenoverstamppermille", 1000, "x"), ("seenovershardedstamppermille", 1000, "x")):
+            figures = runs(prefix, metric)
+            if figures is None:
+                cells.append("n/a")
+                continue
+            median, low, high = (number / scale for number in figures)
+            digits = 2 if unit else 1
+            cells.append(f"{median:.{digits}f}{unit} [{low:.{digits}f}, {high:.{digits}f}]")
+        print(f"{str(threads) + ' thread(s)':28} " + " ".join(f"{cell:>22}" if i < 3 else f"{cell:>20}" for i, cell in enumerate(cells)))
 
 tracker = value("end-to-end x1000000, tracker", "Time(wallclock)")
 psql = value("end-to-end x1000000, psql copy", "Time(wallclock)")
@@ -151,6 +168,17 @@ for middleware, place, test in middleware_tests:
     print(f"{'with':20} {with_p50:9.0f} {with_p99:9.0f}")
     print(f"{'without':20} {without_p50:9.0f} {without_p99:9.0f}")
     print(f"{'overhead':20} {with_p50 - without_p50:9.0f} {with_p99 - without_p99:9.0f}")
+
+concurrent = runs("requests in process from 8 concurrent clients", "concurrentwithnsperrequest")
+if concurrent:
+    without = runs("requests in process from 8 concurrent clients", "concurrentwithoutnsperrequest")
+    ratio_runs = runs("requests in process from 8 concurrent clients", "concurrentwithoverwithoutpermille")
+    print()
+    print("PresenceMiddleware, a trivial route in process, 8 concurrent clients, 21 rounds of 5,000 requests each;")
+    print("wall time per request over all clients, median round [fastest, slowest]")
+    print(f"{'with':20} {concurrent[0]:7.0f} ns [{concurrent[1]:.0f}, {concurrent[2]:.0f}]")
+    print(f"{'without':20} {without[0]:7.0f} ns [{without[1]:.0f}, {without[2]:.0f}]")
+    print(f"{'added':20} {concurrent[0] - without[0]:7.0f} ns; with/without {ratio_runs[0] / 1000:.2f}x [{ratio_runs[1] / 1000:.2f}, {ratio_runs[2] / 1000:.2f}]")
 
 growth_labels = [
     ("growth_events", "events in the history"), ("growth_ingest", "ingest (writer, batches of 5,000), events/s"),

@@ -6,13 +6,10 @@ import PresenceIngest
 import PresenceModel
 import PresenceStore
 import ServiceLifecycle
-import Synchronization
 
 // The ingest path's costs, each beside the baseline it must be compared with, measured in
 // the same run: `Benchmarks/run` prints them side by side with their ratios.
 
-/// Calls per iteration of the seen() benchmarks (an iteration starts from an empty buffer).
-let callsPerIteration = 50_000
 /// Events of the end-to-end benchmarks.
 let endToEndEvents = 1_000_000
 /// Events of the naive one-INSERT-per-event benchmark (its rate is compared, not its total).
@@ -32,49 +29,8 @@ func makeTracker(capacity: Int) -> PresenceTracker {
     return PresenceTracker(client: idleClient, configuration: configuration, logger: Logger(label: "bench"))
 }
 
-/// The cache trick Presence replaces: a last-seen stamp per user in a dictionary under a lock.
-final class LastSeenCache: Sendable {
-    let stamps = Mutex<[String: Date]>([:])
-    func seen(_ user: String) { stamps.withLock { $0[user] = Date() } }
-}
-
-/// Runs `body(thread, calls)` on `threads` threads at once, `callsPerIteration` calls in all.
-func onThreads(_ threads: Int, _ body: @Sendable (Int, Int) -> Void) {
-    DispatchQueue.concurrentPerform(iterations: threads) { thread in
-        body(thread, callsPerIteration / threads)
-    }
-}
-
 let benchmarks: @Sendable () -> Void = {
-    let fast = Benchmark.Configuration(
-        metrics: [.wallClock, .mallocCountTotal, .peakMemoryResident],
-        scalingFactor: .one,
-        maxDuration: .seconds(5),
-        maxIterations: 200
-    )
-
-    for threads in [1, 2] {
-        Benchmark("seen() x\(callsPerIteration), \(threads) thread(s)", configuration: fast) { benchmark in
-            let tracker = makeTracker(capacity: callsPerIteration)
-            benchmark.startMeasurement()
-            onThreads(threads) { thread, calls in
-                for call in 0..<calls {
-                    blackHole(tracker.seen(user: users[(call * 7 + thread) % users.count], location: locations[call % 500]))
-                }
-            }
-            benchmark.stopMeasurement()
-            precondition(tracker.statistics.accepted == callsPerIteration)
-        }
-        Benchmark("baseline cache x\(callsPerIteration), \(threads) thread(s)", configuration: fast) { benchmark in
-            let cache = LastSeenCache()
-            for user in users { cache.seen(user) }  // A warm cache, as on a running site.
-            benchmark.startMeasurement()
-            onThreads(threads) { thread, calls in
-                for call in 0..<calls { cache.seen(users[(call * 7 + thread) % users.count]) }
-            }
-            benchmark.stopMeasurement()
-        }
-    }
+    SeenCost.register()
 
     let trackerResident = BenchmarkMetric.custom("tracker resident bytes", useScalingFactor: false)
     Benchmark(

@@ -28,6 +28,77 @@ enum MiddlewareCost {
         Benchmark("request over loopback HTTP x\(httpRequests), with and without the middleware", configuration: configuration) { benchmark in
             try await overHTTP().record(into: benchmark)
         }
+        Benchmark(
+            "requests in process from \(concurrentClients) concurrent clients, with and without the middleware",
+            configuration: .init(metrics: concurrentMetrics, warmupIterations: 0, maxDuration: .seconds(300), maxIterations: 1)
+        ) { benchmark in
+            try await concurrent(into: benchmark)
+        }
+    }
+
+    static let concurrentClients = 8
+    static let concurrentRounds = 21
+    /// Requests per client per round and variant.
+    static let concurrentRequests = 5_000
+    static let withPerRequest = BenchmarkMetric.custom("concurrent with ns per request", useScalingFactor: false)
+    static let withoutPerRequest = BenchmarkMetric.custom("concurrent without ns per request", useScalingFactor: false)
+    static let withOverWithout = BenchmarkMetric.custom("concurrent with over without per mille", useScalingFactor: false)
+    static let concurrentMetrics = [withPerRequest, withoutPerRequest, withOverWithout]
+
+    /// The middleware's cost when ``concurrentClients`` clients send requests at once, as on
+    /// a server with a request on every event loop: rounds of each client sending
+    /// ``concurrentRequests`` requests through the router's responder, without and with the
+    /// middleware in an order that alternates, each round's figure its wall time per request.
+    /// The tracker's flusher writes into the embedded server meanwhile, as it would.
+    static func concurrent(into benchmark: Benchmark) async throws {
+        try await withFreshDatabase("presence_bench_middleware", logger: logger) { _, client in
+            let tracker = PresenceTracker(client: client, logger: logger)
+            let group = ServiceGroup(services: [tracker], logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let plain = router(tracker: nil).buildResponder()
+                let tracked = router(tracker: tracker).buildResponder()
+                for round in 0..<concurrentRounds {
+                    var nanoseconds: [Bool: Int] = [:]
+                    for withMiddleware in round % 2 == 0 ? [false, true] : [true, false] {
+                        nanoseconds[withMiddleware] = try await timeClients(withMiddleware ? tracked : plain)
+                    }
+                    benchmark.measurement(withPerRequest, nanoseconds[true]!)
+                    benchmark.measurement(withoutPerRequest, nanoseconds[false]!)
+                    benchmark.measurement(withOverWithout, nanoseconds[true]! * 1_000 / nanoseconds[false]!)
+                }
+                precondition(tracker.statistics.droppedTotal == 0, "the tracker dropped events: \(tracker.statistics)")
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+
+    /// Sends ``concurrentRequests`` requests from each of ``concurrentClients`` tasks at once,
+    /// and answers the wall time per request in nanoseconds.
+    static func timeClients(_ responder: some HTTPResponder<BasicRequestContext>) async throws -> Int {
+        let clock = ContinuousClock()
+        let started = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { clients in
+            for client in 0..<concurrentClients {
+                clients.addTask {
+                    let channel = EmbeddedChannel()
+                    for index in 0..<concurrentRequests {
+                        let head = HTTPRequest(
+                            method: .get,
+                            scheme: "http",
+                            authority: "localhost",
+                            path: "/forum/\(index % 1_000)",
+                            headerFields: [userHeader: "user-\((index * concurrentClients + client) % 10_000)"]
+                        )
+                        let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
+                        _ = try await responder.respond(to: Request(head: head, body: RequestBody(buffer: ByteBuffer())), context: context)
+                    }
+                }
+            }
+            try await clients.waitForAll()
+        }
+        return Int((clock.now - started) / .nanoseconds(1)) / (concurrentClients * concurrentRequests)
     }
 
     static let userHeader = HTTPField.Name("X-User")!
