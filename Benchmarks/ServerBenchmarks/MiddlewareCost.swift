@@ -51,26 +51,17 @@ enum MiddlewareCost {
     /// middleware in an order that alternates, each round's figure its wall time per request.
     /// The tracker's flusher writes into the embedded server meanwhile, as it would.
     static func concurrent(into benchmark: Benchmark) async throws {
-        try await withFreshDatabase("presence_bench_middleware", logger: logger) { _, client in
-            let tracker = PresenceTracker(client: client, logger: logger)
-            let group = ServiceGroup(services: [tracker], logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
-                let plain = router(tracker: nil).buildResponder()
-                let tracked = router(tracker: tracker).buildResponder()
-                for round in 0..<concurrentRounds {
-                    var nanoseconds: [Bool: Int] = [:]
-                    for withMiddleware in round % 2 == 0 ? [false, true] : [true, false] {
-                        nanoseconds[withMiddleware] = try await timeClients(withMiddleware ? tracked : plain)
-                    }
-                    benchmark.measurement(withPerRequest, nanoseconds[true]!)
-                    benchmark.measurement(withoutPerRequest, nanoseconds[false]!)
-                    benchmark.measurement(withOverWithout, nanoseconds[true]! * 1_000 / nanoseconds[false]!)
+        try await withResponders { tracker, plain, tracked in
+            for round in 0..<concurrentRounds {
+                var nanoseconds: [Bool: Int] = [:]
+                for withMiddleware in round % 2 == 0 ? [false, true] : [true, false] {
+                    nanoseconds[withMiddleware] = try await timeClients(withMiddleware ? tracked : plain)
                 }
-                precondition(tracker.statistics.droppedTotal == 0, "the tracker dropped events: \(tracker.statistics)")
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
+                benchmark.measurement(withPerRequest, nanoseconds[true]!)
+                benchmark.measurement(withoutPerRequest, nanoseconds[false]!)
+                benchmark.measurement(withOverWithout, nanoseconds[true]! * 1_000 / nanoseconds[false]!)
             }
+            precondition(tracker.statistics.droppedTotal == 0, "the tracker dropped events: \(tracker.statistics)")
         }
     }
 
@@ -112,41 +103,49 @@ enum MiddlewareCost {
         return router
     }
 
-    static func inProcess() async throws -> AlternatingLatencies {
-        var result = AlternatingLatencies(reservingCapacity: 0)
-        try await withFreshDatabase("presence_bench_middleware", logger: logger) { settings, client in
+    /// Runs `body` with a tracker whose flusher writes into a fresh database, and the route's
+    /// responders without and with the middleware; then shuts the tracker down.
+    static func withResponders(
+        _ body: (PresenceTracker, RouterResponder<BasicRequestContext>, RouterResponder<BasicRequestContext>) async throws -> Void
+    ) async throws {
+        try await withFreshDatabase("presence_bench_middleware", logger: logger) { _, client in
             let tracker = PresenceTracker(client: client, logger: logger)
             let group = ServiceGroup(services: [tracker], logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                let plain = router(tracker: nil).buildResponder()
-                let tracked = router(tracker: tracker).buildResponder()
-                let channel = EmbeddedChannel()
-                let clock = ContinuousClock()
-                var latencies = AlternatingLatencies(reservingCapacity: requests)
-                for index in 0..<requests {
-                    let head = HTTPRequest(
-                        method: .get,
-                        scheme: "http",
-                        authority: "localhost",
-                        path: "/forum/\(index % 1_000)",
-                        headerFields: [userHeader: "user-\(index % 10_000)"]
-                    )
-                    let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
-                    let first = index % 2 == 0
-                    for variant in first ? [0, 1] : [1, 0] {
-                        let request = Request(head: head, body: RequestBody(buffer: ByteBuffer()))
-                        let start = clock.now
-                        _ = try await (variant == 0 ? plain : tracked).respond(to: request, context: context)
-                        let elapsed = clock.now - start
-                        latencies.append(elapsed, withMiddleware: variant == 1)
-                    }
-                }
-                precondition(tracker.statistics.accepted == requests, "the middleware recorded \(tracker.statistics.accepted)")
-                result = latencies
+                try await body(tracker, router(tracker: nil).buildResponder(), router(tracker: tracker).buildResponder())
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }
+        }
+    }
+
+    static func inProcess() async throws -> AlternatingLatencies {
+        var result = AlternatingLatencies(reservingCapacity: 0)
+        try await withResponders { tracker, plain, tracked in
+            let channel = EmbeddedChannel()
+            let clock = ContinuousClock()
+            var latencies = AlternatingLatencies(reservingCapacity: requests)
+            for index in 0..<requests {
+                let head = HTTPRequest(
+                    method: .get,
+                    scheme: "http",
+                    authority: "localhost",
+                    path: "/forum/\(index % 1_000)",
+                    headerFields: [userHeader: "user-\(index % 10_000)"]
+                )
+                let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
+                let first = index % 2 == 0
+                for variant in first ? [0, 1] : [1, 0] {
+                    let request = Request(head: head, body: RequestBody(buffer: ByteBuffer()))
+                    let start = clock.now
+                    _ = try await (variant == 0 ? plain : tracked).respond(to: request, context: context)
+                    let elapsed = clock.now - start
+                    latencies.append(elapsed, withMiddleware: variant == 1)
+                }
+            }
+            precondition(tracker.statistics.accepted == requests, "the middleware recorded \(tracker.statistics.accepted)")
+            result = latencies
         }
         return result
     }

@@ -1,10 +1,6 @@
-import Foundation
-import PostgresNIO
 import PresenceIngest
-import PresenceModel
 import PresenceTestSupport
 import ServiceLifecycleTestKit
-import Synchronization
 import Testing
 
 /// The sharded buffer under contention: many threads on more rings than processors, a small
@@ -14,42 +10,6 @@ import Testing
 /// and at the end every counter equals what the callers were told and the log, exactly.
 @Suite("Contention: many threads, every policy, shutdown in the middle", .serialized)
 struct ContentionTests {
-    /// What one thread was told.
-    struct Tally: Sendable {
-        var outcomes: [SeenOutcome: Int] = [:]
-    }
-
-    final class Tallies: Sendable {
-        let state = Mutex<(running: Int, tallies: [Tally])>((0, []))
-    }
-
-    /// Calls `seen()` from `threads` threads until `stop` is set; every 97th call has an empty
-    /// user, which is rejected.
-    static func offer(_ tracker: PresenceTracker, threads: Int, stop: OverloadTests.Stop) async -> [Tally] {
-        let tallies = Tallies()
-        tallies.state.withLock { $0.running = threads }
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            for thread in 0..<threads {
-                Thread {
-                    var tally = Tally()
-                    var call = 0
-                    while !stop.isSet {
-                        let user = call % 97 == 96 ? "" : "user-\(thread)-\(call)"
-                        tally.outcomes[tracker.seen(user: user, location: "/p/\(call % 50)"), default: 0] += 1
-                        call += 1
-                    }
-                    let last = tallies.state.withLock { state in
-                        state.tallies.append(tally)
-                        state.running -= 1
-                        return state.running == 0
-                    }
-                    if last { done.resume() }
-                }.start()
-            }
-        }
-        return tallies.state.withLock { $0.tallies }
-    }
-
     static let policies: [PresenceTracker.OverflowPolicy] = [.dropNewest, .dropOldest, .wait(deadline: .milliseconds(2))]
 
     @Test("the counters balance in every snapshot and equal the callers' outcomes and the log", arguments: policies)
@@ -65,13 +25,13 @@ struct ContentionTests {
             let stop = OverloadTests.Stop()
             let clock = ContinuousClock()
             var snapshots = 0
-            let tallies = try await testGracefulShutdown { trigger in
-                try await withThrowingTaskGroup(of: [Tally].self) { group in
+            let offerings = try await testGracefulShutdown { trigger in
+                try await withThrowingTaskGroup(of: [OverloadTests.Offering].self) { group in
                     group.addTask {
                         await tracker.run()
                         return []
                     }
-                    group.addTask { await Self.offer(tracker, threads: 8, stop: stop) }
+                    group.addTask { await OverloadTests.offer(tracker, threads: 8, until: stop, invalidEvery: 97) }
                     let started = clock.now
                     var shutDown = false
                     while clock.now - started < .seconds(2) {
@@ -86,15 +46,15 @@ struct ContentionTests {
                         }
                     }
                     stop.set()
-                    var tallies: [Tally] = []
-                    for try await result in group { tallies += result }
-                    return tallies
+                    var offerings: [OverloadTests.Offering] = []
+                    for try await result in group { offerings += result }
+                    return offerings
                 }
             }
             let final = tracker.statistics
-            func told(_ outcome: SeenOutcome) -> Int { tallies.compactMap { $0.outcomes[outcome] }.reduce(0, +) }
-            let calls = tallies.flatMap(\.outcomes.values).reduce(0, +)
-            let rejected = tallies.flatMap(\.outcomes).filter { if case .rejected = $0.key { true } else { false } }.map(\.value).reduce(0, +)
+            func told(_ outcome: SeenOutcome) -> Int { offerings.compactMap { $0.outcomes[outcome] }.reduce(0, +) }
+            let calls = offerings.map(\.calls).reduce(0, +)
+            let rejected = offerings.flatMap(\.outcomes).filter { if case .rejected = $0.key { true } else { false } }.map(\.value).reduce(0, +)
             #expect(final.isBalanced, "\(final)")
             #expect(final.accepted == calls - rejected, "\(final)")
             #expect(final.rejectedTotal == rejected && rejected > 0)

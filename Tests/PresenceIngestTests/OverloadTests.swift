@@ -69,8 +69,9 @@ struct OverloadTests {
 
     /// Calls `seen()` from `threads` threads of their own (not Swift concurrency's pool, which
     /// the flusher needs) until `stop` is set; each event has strings of its own, as a
-    /// request's would.
-    static func offer(_ tracker: PresenceTracker, threads: Int, until stop: Stop) async -> [Offering] {
+    /// request's would. With `invalidEvery`, every so many calls of a thread have an empty
+    /// user, which is rejected.
+    static func offer(_ tracker: PresenceTracker, threads: Int, until stop: Stop, invalidEvery: Int = .max) async -> [Offering] {
         let query = String(repeating: "q", count: queryBytes)
         let results = Results(threads)
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
@@ -79,7 +80,7 @@ struct OverloadTests {
                     var offering = Offering()
                     let clock = ContinuousClock()
                     while !stop.isSet {
-                        let user = "customer-\(thread)-\(offering.calls)@example.com"
+                        let user = (offering.calls + 1) % invalidEvery == 0 ? "" : "customer-\(thread)-\(offering.calls)@example.com"
                         let location = "/search/\(offering.calls)?q=\(query)"
                         let start = clock.now
                         let outcome = tracker.seen(user: user, location: location)
