@@ -55,6 +55,9 @@ if runs("seen() against the stamps, 1 thread", "seenpspercall"):
             digits = 2 if unit else 1
             cells.append(f"{median:.{digits}f}{unit} [{low:.{digits}f}, {high:.{digits}f}]")
         print(f"{str(threads) + ' thread(s)':28} " + " ".join(f"{cell:>22}" if i < 3 else f"{cell:>20}" for i, cell in enumerate(cells)))
+    allocations = value("seen() allocations", "Malloc(total)")
+    if allocations is not None:
+        print(f"seen() allocations: {allocations / 2_000_000:.4f} per call (2,000,000 calls on 8 threads, median of 3)")
 
 tracker = value("end-to-end x1000000, tracker", "Time(wallclock)")
 psql = value("end-to-end x1000000, psql copy", "Time(wallclock)")

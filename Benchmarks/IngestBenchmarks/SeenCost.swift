@@ -31,6 +31,7 @@ enum SeenCost {
     static let overShardedStamp = BenchmarkMetric.custom("seen over sharded stamp per mille", useScalingFactor: false)
 
     static func register() {
+        registerAllocations()
         let configuration = Benchmark.Configuration(
             metrics: [seen, stamp, shardedStamp, overStamp, overShardedStamp],
             warmupIterations: 0,
@@ -63,6 +64,18 @@ enum SeenCost {
                 benchmark.measurement(overStamp, picoseconds[seen]! * 1_000 / picoseconds[stamp]!)
                 benchmark.measurement(overShardedStamp, picoseconds[seen]! * 1_000 / picoseconds[shardedStamp]!)
             }
+        }
+    }
+
+    /// The allocations of ``calls`` calls of `seen()` on 8 threads: none beyond the strings,
+    /// which here are kept inline.
+    static func registerAllocations() {
+        let configuration = Benchmark.Configuration(metrics: [.mallocCountTotal], warmupIterations: 0, maxIterations: 3)
+        Benchmark("seen() allocations, \(calls) calls on 8 threads", configuration: configuration) { benchmark in
+            let tracker = makeTracker(capacity: calls)
+            benchmark.startMeasurement()
+            _ = time(threads: 8) { user, location in blackHole(tracker.seen(user: users[user], location: locations[location])) }
+            benchmark.stopMeasurement()
         }
     }
 
