@@ -23,10 +23,11 @@ final class EventBuffer: Sendable {
         var location: String?
     }
 
-    /// The result of offering an entry.
+    /// The result of offering an entry: a plain enum, which `seen()` passes on without the
+    /// runtime's help (a payload of Concurrency's types would cost the call a tenth).
     enum Offer {
-        /// The entry is in the buffer; `wake` is the flusher to resume, if it waits for this.
-        case appended(wake: CheckedContinuation<Void, Never>?)
+        /// The entry is in the buffer (and the flusher woken, if it waited for this).
+        case appended
         /// The buffer is full and the policy keeps the caller waiting; nothing was counted.
         case full
         /// The entry was dropped (and counted).
@@ -94,36 +95,39 @@ final class EventBuffer: Sendable {
             let appended = shard.state.withLock { state in
                 state.append(entry, capacity: shard.capacity, wakeEvery: wakeEvery) { clock.uptime }
             }
-            if let wake = appended { return .appended(wake: wake ? wakeFlusher() : nil) }
+            if let wake = appended {
+                if wake { wakeFlusher() }
+                return .appended
+            }
             index = index + 1 == shards.count ? 0 : index + 1
         }
         if waitWhenFull { return .full }
         let shard = shards[first]
-        return shard.state.withLock { state in
+        let (offer, wake) = shard.state.withLock { state -> (Offer, Bool) in
             // The flusher may have made room since.
             if let wake = state.append(entry, capacity: shard.capacity, wakeEvery: wakeEvery, uptime: { clock.uptime }) {
-                return .appended(wake: wake ? wakeFlusher() : nil)
+                return (.appended, wake)
             }
             guard dropOldestWhenFull else {
                 state.accepted += 1
                 state.droppedNewest += 1
-                return .dropped(.newest)
+                return (.dropped(.newest), false)
             }
             state.replaceOldest(with: entry, capacity: shard.capacity)
-            return .appended(wake: nil)
+            return (.appended, false)
         }
+        if wake { wakeFlusher() }
+        return offer
     }
 
-    /// The flusher to resume when it waits; otherwise a note that it should look again
-    /// before it waits.
-    private func wakeFlusher() -> CheckedContinuation<Void, Never>? {
-        flusher.withLock { flusher in
-            guard let continuation = flusher.continuation.take() else {
-                flusher.wakePending = true
-                return nil
-            }
-            return continuation
+    /// Resumes the flusher when it waits; otherwise notes that it should look again before
+    /// it waits.
+    private func wakeFlusher() {
+        let continuation = flusher.withLock { flusher in
+            if flusher.continuation == nil { flusher.wakePending = true }
+            return flusher.continuation.take()
         }
+        continuation?.resume()
     }
 
     /// Counts a valid entry that waited for room in vain.

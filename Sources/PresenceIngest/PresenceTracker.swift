@@ -221,8 +221,7 @@ public final class PresenceTracker: Service, Sendable {
 
     private static func outcome(_ offer: EventBuffer.Offer) -> SeenOutcome {
         switch offer {
-        case .appended(let wake):
-            wake?.resume()
+        case .appended:
             return .accepted
         case .dropped(let reason):
             return .dropped(reason)
