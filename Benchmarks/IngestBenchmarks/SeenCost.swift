@@ -49,9 +49,9 @@ enum SeenCost {
                 }
                 let tracker = makeTracker(capacity: calls)
                 let variants: [(BenchmarkMetric, @Sendable (Int, Int) -> Void)] = [
-                    (seen, { user, location in blackHole(tracker.seen(user: users[user], location: locations[location])) }),
-                    (stamp, { user, _ in plain.seen(users[user]) }),
-                    (shardedStamp, { user, _ in sharded.seen(users[user]) }),
+                    (seen, { @Sendable user, location in blackHole(tracker.seen(user: users[user], location: locations[location])) }),
+                    (stamp, { @Sendable user, _ in plain.seen(users[user]) }),
+                    (shardedStamp, { @Sendable user, _ in sharded.seen(users[user]) }),
                 ]
                 let run = benchmark.currentIteration
                 var picoseconds: [BenchmarkMetric: Int] = [:]
