@@ -24,7 +24,7 @@ final class EventBuffer: Sendable {
     }
 
     /// The result of offering an entry: a plain enum, which `seen()` passes on without the
-    /// runtime's help (a payload of Concurrency's types would cost the call a tenth).
+X
     enum Offer {
         /// The entry is in the buffer (and the flusher woken, if it waited for this).
         case appended

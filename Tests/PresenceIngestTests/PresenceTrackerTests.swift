@@ -86,6 +86,9 @@ struct PresenceTrackerTests {
             var configuration = PresenceTracker.Configuration()
             configuration.capacity = 10
             configuration.overflowPolicy = .dropOldest
+            // One ring: with one per processor, the oldest dropped is the oldest of the ring of
+            // the processor the thread runs on at that moment (EventBufferTests.rings).
+            configuration.bufferShards = 1
             let statistics = try await withTracker(client: client, configuration: configuration, startFlusher: false) {
                 tracker,
                 startFlusher in
