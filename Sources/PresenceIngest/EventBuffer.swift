@@ -24,7 +24,8 @@ final class EventBuffer: Sendable {
     }
 
     /// The result of offering an entry: a plain enum, which `seen()` passes on without the
-X
+    /// runtime's help (a payload of Concurrency's types cost the call a fifth of its
+    /// instructions).
     enum Offer {
         /// The entry is in the buffer (and the flusher woken, if it waited for this).
         case appended
