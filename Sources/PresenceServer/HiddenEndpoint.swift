@@ -24,19 +24,24 @@ struct HiddenEndpoint: Sendable {
     }
 
     func put(_ request: Request, context: some RequestContext) async throws -> Response {
-        let user = try QueryEndpoints.pathText("user", context)
-        let client = try requirePrivacyClient()
-        try await Self.translating { try await Privacy.hide(user, client: client, logger: context.logger) }
-        context.logger.info("hid a user over HTTP")
-        return .json(Self.json(user: user, hidden: true))
+        try await set(hidden: true, context: context)
     }
 
     func delete(_ request: Request, context: some RequestContext) async throws -> Response {
+        try await set(hidden: false, context: context)
+    }
+
+    /// Hides the path's user or shows them again, and answers the state afterwards.
+    private func set(hidden: Bool, context: some RequestContext) async throws -> Response {
         let user = try QueryEndpoints.pathText("user", context)
         let client = try requirePrivacyClient()
-        try await Self.translating { try await Privacy.unhide(user, client: client, logger: context.logger) }
-        context.logger.info("showed a user again over HTTP")
-        return .json(Self.json(user: user, hidden: false))
+        try await Self.translating {
+            hidden
+                ? try await Privacy.hide(user, client: client, logger: context.logger)
+                : try await Privacy.unhide(user, client: client, logger: context.logger)
+        }
+        context.logger.info(hidden ? "hid a user over HTTP" : "showed a user again over HTTP")
+        return .json(Self.json(user: user, hidden: hidden))
     }
 
     private func requirePrivacyClient() throws(APIError) -> PostgresClient {
