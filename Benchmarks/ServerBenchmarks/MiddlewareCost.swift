@@ -77,13 +77,7 @@ enum MiddlewareCost {
                 clients.addTask {
                     let channel = EmbeddedChannel()
                     for index in 0..<concurrentRequests {
-                        let head = HTTPRequest(
-                            method: .get,
-                            scheme: "http",
-                            authority: "localhost",
-                            path: "/forum/\(index % 1_000)",
-                            headerFields: [userHeader: "user-\((index * concurrentClients + client) % 10_000)"]
-                        )
+                        let head = Self.head(index: index, user: index * concurrentClients + client)
                         let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
                         _ = try await responder.respond(to: Request(head: head, body: RequestBody(buffer: ByteBuffer())), context: context)
                     }
@@ -95,6 +89,17 @@ enum MiddlewareCost {
     }
 
     static let userHeader = HTTPField.Name("X-User")!
+
+    /// The request of number `index` to the trivial route, from user number `user` (of 10,000).
+    static func head(index: Int, user: Int) -> HTTPRequest {
+        HTTPRequest(
+            method: .get,
+            scheme: "http",
+            authority: "localhost",
+            path: "/forum/\(index % 1_000)",
+            headerFields: [userHeader: "user-\(user % 10_000)"]
+        )
+    }
 
     static func router(tracker: PresenceTracker?) -> Router<BasicRequestContext> {
         let router = Router()
@@ -132,13 +137,7 @@ enum MiddlewareCost {
             let clock = ContinuousClock()
             var latencies = AlternatingLatencies(reservingCapacity: requests)
             for index in 0..<requests {
-                let head = HTTPRequest(
-                    method: .get,
-                    scheme: "http",
-                    authority: "localhost",
-                    path: "/forum/\(index % 1_000)",
-                    headerFields: [userHeader: "user-\(index % 10_000)"]
-                )
+                let head = Self.head(index: index, user: index)
                 let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
                 let first = index % 2 == 0
                 for variant in first ? [0, 1] : [1, 0] {
