@@ -154,8 +154,9 @@ struct ServeCommand: AsyncParsableCommand {
     /// reads have a URL and hiding has none, when it is nowhere rather than the embedded server.
     func privacyURL(environment: [String: String]) -> PrivacyURL {
         let url = DatabaseRole.privacy.url(flag: privacyDatabaseURL, sharedFlag: global.databaseURL, environment: environment)
-        let ownVariable = environment[DatabaseRole.privacy.environmentVariable ?? ""] ?? ""
-        if let url, !(privacyDatabaseURL ?? "").isEmpty || ((global.databaseURL ?? "").isEmpty && url == ownVariable) {
+        // The role's own option, or its own variable when no --database-url comes before it.
+        let ownVariable = !(environment["PRESENCE_PRIVACY_DATABASE_URL"] ?? "").isEmpty && (global.databaseURL ?? "").isEmpty
+        if let url, !(privacyDatabaseURL ?? "").isEmpty || ownVariable {
             return .own(url)
         }
         let othersHaveURLs =
