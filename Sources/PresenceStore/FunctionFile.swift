@@ -1,5 +1,6 @@
 /// A function's definition in `Migrations/Functions/`: one `CREATE OR REPLACE FUNCTION` (with
-/// its `COMMENT`), applied again whenever its text changes.
+/// its `COMMENT`, and the `ALTER` that makes it run as its owner when it does), applied again
+/// whenever its text changes.
 ///
 /// Migrations are never edited once applied, so a function that a numbered migration defines
 /// could only change by copying its whole body into a new migration. A function defined here
