@@ -3,7 +3,8 @@ import PostgresNIO
 import PresenceModel
 
 /// Hides a user from the lists that name users to others, shows them again, or erases every
-/// trace of them (DESIGN.md, "Hidden user" and "Erased user"; Migration 0025).
+/// trace of them (DESIGN.md, "Hidden user" and "Erased user"; Migration 0025 and
+/// `Migrations/Functions/presence_erase.sql`).
 ///
 /// Each is one call of a function that runs as the log's owner: the connected role must be
 /// the owner or one granted `presence_privacy`; the reader and ingest roles are refused.
