@@ -200,7 +200,7 @@ growth_labels = [
     ("growth_retention", "retention by ISO week (4 weeks of cohorts), us"),
     ("growth_last_seen_as_of", "last-seen --as-of from the log, us"),
     ("growth_history", "history of a user (7 days), us"), ("growth_projector_status", "projector status, us"),
-    ("growth_erase", "erase a user seen today, us"),
+    ("growth_erase", "erase a new user of 20 events, us"),
     ("growth_http_online", "HTTP GET /v1/online, us"), ("growth_http_last_seen", "HTTP GET last-seen?as_of, us"),
     ("growth_http_active_users", "HTTP GET active-users (7 days), us"),
     ("growth_rebuild_milliseconds", "rebuild beside the live projections, ms"), ("growth_rebuild_rate", "rebuild, events/s"),

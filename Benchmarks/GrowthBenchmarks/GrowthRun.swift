@@ -304,19 +304,28 @@ struct GrowthRun {
         return microseconds(times.sorted()[4])
     }
 
-    /// What erasing a user costs: ten users seen on the last day (the same in every history,
-    /// with a past as long as the history), the first unmeasured, the median of the others.
+    /// What erasing a user costs: ten users never seen before, each with 20 events at pages
+    /// of their own over the last day, written and folded first, so that what each leaves is
+    /// the same in every history; the first unmeasured, the median of the others.
     private func erase() async throws -> Int {
-        let dayAgo = Timestamp(microsecondsSince1970: GrowthDataset.end - GrowthDataset.day)
-        let users = try await client.query(
-            "SELECT user_id FROM presence_current WHERE last_seen >= \(dayAgo.rfc3339)::timestamptz ORDER BY user_id LIMIT 10",
-            logger: logger
-        ).collect().map { try $0.decode(String.self) }
+        var random = SplitMix64(seed: 17)
+        var events: [SeenEvent] = []
+        for user in 0..<10 {
+            for _ in 0..<20 {
+                let at = Timestamp(microsecondsSince1970: GrowthDataset.end - GrowthDataset.day + Int64(random.next() % 86_400) * 1_000_000)
+                events.append(SeenEvent(user: "erased-\(user)", at: at, location: "/page/\(random.next() % 200)"))
+            }
+        }
+        var writer = EventLogWriter(client: client, logger: logger)
+        _ = try await writer.write(events)
+        let folded = try await Projector(client: client, logger: logger).catchUp()
+        precondition(folded == events.count, "folded \(folded) of \(events.count) events to erase")
         var times: [Duration] = []
-        for user in users {
+        for user in 0..<10 {
             let started = ContinuousClock.now
-            _ = try await Privacy.erase(user, client: client, logger: logger)
+            let erasure = try await Privacy.erase("erased-\(user)", client: client, logger: logger)
             times.append(ContinuousClock.now - started)
+            precondition(erasure.events == 20, "erased \(erasure.events) of 20 events")
         }
         return Self.microseconds(times.dropFirst().sorted()[4])
     }
