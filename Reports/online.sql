@@ -1,7 +1,8 @@
 -- Online: the users online at a moment, most recent first, with their last seen as of that
 -- moment and where (DESIGN.md, "Online at t": t - threshold <= last seen as of t); with a
 -- location, only those at it ("Presence at a location": their latest event is there). Hidden
--- users (presence_hidden_users, Migration 0025) are left out: the list names users to others.
+-- users (presence_hidden_users, Migration 0025) are left out, as the list names users to
+-- others, unless $6 asks for them too, marked hidden, to be counted (the HTML page's count).
 --
 -- Every such user has an event in [t - threshold, t], so only that window of the log is read,
 -- through its (at, id) key; the same query serves any moment, past or now. The window's start
@@ -23,7 +24,9 @@
 -- $3  location   text: NULL for anywhere
 -- $4  prefix     boolean: whether $3 is the start of the location rather than all of it
 -- $5  threshold  interval
-SELECT user_id, last_seen, location
+-- $6  hidden     boolean: whether hidden users are in the answer too; false for a list shown
+--                to others
+SELECT online.user_id, online.last_seen, online.location, h.user_id IS NOT NULL AS hidden
 FROM (
     SELECT user_id,
            coalesce(logged.last_seen, spanned.last_seen) AS last_seen,
@@ -45,7 +48,8 @@ FROM (
               WHERE d.day >= ($2::timestamptz AT TIME ZONE 'UTC')::date AND d.day <= ($1::timestamptz AT TIME ZONE 'UTC')::date)
     ) AS spanned USING (user_id)
 ) AS online
+LEFT JOIN presence_hidden_users AS h ON h.user_id = online.user_id
 WHERE ($3::text IS NULL
-       OR (CASE WHEN $4::boolean THEN starts_with(location, $3::text) ELSE location = $3::text END))
-  AND NOT EXISTS (SELECT 1 FROM presence_hidden_users AS h WHERE h.user_id = online.user_id)
-ORDER BY last_seen DESC NULLS LAST, user_id;
+       OR (CASE WHEN $4::boolean THEN starts_with(online.location, $3::text) ELSE online.location = $3::text END))
+  AND ($6::boolean OR h.user_id IS NULL)
+ORDER BY online.last_seen DESC NULLS LAST, online.user_id;

@@ -24,8 +24,11 @@ public struct OnlineReport: Sendable, Hashable {
     public var threshold: Duration
     /// The location asked about, or `nil` for anywhere.
     public var location: LocationMatch?
-    /// The users online (at the location), most recent first.
+    /// The users online (at the location), most recent first; hidden users left out
+    /// (DESIGN.md, "Hidden user").
     public var users: [User]
+    /// How many hidden users are online (at the location) too: counted, never listed.
+    public var hiddenUsers: Int
 
     /// Runs the report.
     ///
@@ -48,15 +51,21 @@ public struct OnlineReport: Sendable, Hashable {
     ) async throws -> OnlineReport {
         let since = windowStart(at: at, threshold: threshold)
         let rows = try await ReportQuery.online.rows(
-            [at.rfc3339, since.rfc3339] + LocationMatch.binds(location) + ["\(threshold.wholeMicroseconds) microseconds"],
+            [at.rfc3339, since.rfc3339] + LocationMatch.binds(location) + ["\(threshold.wholeMicroseconds) microseconds", "true"],
             client: client,
             logger: logger
         )
-        let users = try rows.map { row in
-            let (user, lastSeen, location) = try row.decode((String, Timestamp?, String?).self)
-            return User(user: user, lastSeen: lastSeen, location: location)
+        var users: [User] = []
+        var hiddenUsers = 0
+        for row in rows {
+            let (user, lastSeen, location, hidden) = try row.decode((String, Timestamp?, String?, Bool).self)
+            if hidden {
+                hiddenUsers += 1
+            } else {
+                users.append(User(user: user, lastSeen: lastSeen, location: location))
+            }
         }
-        return OnlineReport(at: at, threshold: threshold, location: location, users: users)
+        return OnlineReport(at: at, threshold: threshold, location: location, users: users, hiddenUsers: hiddenUsers)
     }
 
     /// The start of the log's window that holds the latest event of every user online at

@@ -32,6 +32,8 @@ struct HiddenUserTests {
                 ]
             }
             func counts() async throws -> [String] {
+                let online = try await OnlineReport.run(at: moment, threshold: .seconds(300), client: client, logger: logger)
+                let atB = try await OnlineReport.run(at: moment, threshold: .seconds(300), location: .exact("/b"), client: client, logger: logger)
                 let locations = try await LocationsReport.run(at: moment, threshold: .seconds(300), limit: 10, client: client, logger: logger)
                 let activity = try await ActivityReport.run(
                     from: Self.at("2026-03-29T00:00:00Z"),
@@ -41,15 +43,26 @@ struct HiddenUserTests {
                     client: client,
                     logger: logger
                 )
-                return locations.locations.map { "\($0.location) \($0.users)" } + activity.rows.map { "\($0.events) \($0.users)" }
+                return ["online \(online.users.count + online.hiddenUsers)", "at /b \(atB.users.count + atB.hiddenUsers)"]
+                    + locations.locations.map { "\($0.location) \($0.users)" } + activity.rows.map { "\($0.events) \($0.users)" }
             }
             let shownLists = try await lists()
             let shownCounts = try await counts()
             #expect(shownLists == ["alice,bob", "alice", "bob,alice"])
+            #expect(shownCounts.prefix(2) == ["online 2", "at /b 1"])
 
             #expect(try await Privacy.hide("alice", client: client, logger: logger))
             #expect(try await lists() == ["bob", "", "bob"])
             #expect(try await counts() == shownCounts)
+            // The page counts her among those online, and does not name her.
+            let reports = try await ReportSet.run(
+                configuration: .init(from: Self.at("2026-03-29T00:00:00Z"), to: Self.at("2026-03-30T00:00:00Z"), onlineAt: moment),
+                client: client,
+                logger: logger
+            )
+            let page = ReportPage(reports: reports, linksToFiles: false).html
+            #expect(page.contains("Online: 2 users") && page.contains("1 of them asked not to be shown and is not listed."))
+            #expect(page.contains(">bob<") && !page.contains("alice"))
             // The operator's answers, and what others are told.
             let lastSeen = try await LastSeenReport.run(user: "alice", asOf: Self.at("2026-03-29T01:00:00Z"), client: client, logger: logger)
             #expect(lastSeen.hidden && lastSeen.lastSeen == Self.at("2026-03-29T00:40:00Z"))

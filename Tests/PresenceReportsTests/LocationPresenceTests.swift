@@ -144,7 +144,7 @@ struct LocationPresenceTests {
             let since = (moment - Self.threshold).rfc3339
             let sql = """
                 PREPARE online AS \(try ReportQuery.online.sql.trimmingCharacters(in: .whitespacesAndNewlines).dropLast());
-                EXECUTE online('\(moment.rfc3339)', '\(since)', '/forum/', true, '300 seconds');
+                EXECUTE online('\(moment.rfc3339)', '\(since)', '/forum/', true, '300 seconds', false);
                 PREPARE locations AS \(try ReportQuery.locations.sql.trimmingCharacters(in: .whitespacesAndNewlines).dropLast());
                 EXECUTE locations('\(moment.rfc3339)', '\(since)', 20);
                 """

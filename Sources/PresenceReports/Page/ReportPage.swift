@@ -130,7 +130,7 @@ public struct ReportPage: Sendable {
             \(card("Sessions", PageText.count(sessions.count), "gap \(PageText.duration(sessions.gap))"))
             \(card("Median session", PageText.duration(seconds: sessions.p50Seconds), "mean \(PageText.duration(seconds: sessions.meanSeconds))"))
             \(card("Peak online", PageText.count(peakOnline?.peak ?? 0), peakOnline?.peakAt.map { "at once, \(clock.minute($0))" } ?? "no one online"))
-            \(card("Online", PageText.count(online.users.count), "at \(clock.time(online.at)), seen within \(PageText.duration(online.threshold))"))
+            \(card("Online", PageText.count(online.users.count + online.hiddenUsers), "at \(clock.time(online.at)), seen within \(PageText.duration(online.threshold))"))
             </section>
             """
     }
@@ -347,13 +347,17 @@ public struct ReportPage: Sendable {
         let more = online.users.count > listed.count ? "<p class=\"note\">and \(PageText.count(online.users.count - listed.count)) more</p>" : ""
         let table =
             online.users.isEmpty
-            ? "<p class=\"empty\">Nobody was seen in those \(PageText.duration(online.threshold)).</p>"
+            ? (online.hiddenUsers == 0 ? "<p class=\"empty\">Nobody was seen in those \(PageText.duration(online.threshold)).</p>" : "")
             : "<table><thead><tr><th>user</th><th>last seen</th><th>location</th></tr></thead><tbody>\(rows.joined())</tbody></table>\(more)"
+        let everyone = online.users.count + online.hiddenUsers
+        let hidden =
+            online.hiddenUsers == 0
+            ? "" : " \(PageText.count(online.hiddenUsers)) of them asked not to be shown and \(online.hiddenUsers == 1 ? "is" : "are") not listed."
         return """
             <section class="panel">
-            <h2>Online: \(PageText.count(online.users.count)) \(online.users.count == 1 ? "user" : "users")</h2>
+            <h2>Online: \(PageText.count(everyone)) \(everyone == 1 ? "user" : "users")</h2>
             <p class="note">Seen within \(PageText.duration(online.threshold)) before \
-            \(PageText.escape(clock.minute(online.at))), most recent first.</p>
+            \(PageText.escape(clock.minute(online.at))), most recent first.\(hidden)</p>
             \(table)
             </section>
             """
