@@ -26,8 +26,9 @@ struct ReachabilityTests {
             error?.message
                 == "PostgreSQL at 127.0.0.1 port 1 refused the connection: no server listens there; check the host, the port and that the server runs."
         )
-        // Not after the pool's minute of retries (a loaded machine may take seconds).
-        #expect(seconds < 30)
+        // Not after the pool's minute of retries. A loaded machine has stalled the whole test
+        // process for 30 seconds at its start, every test's clock running.
+        #expect(seconds < 50)
     }
 
     @Test("a host name that does not resolve is named")
@@ -41,7 +42,7 @@ struct ReachabilityTests {
             message.contains("the host name no-such-host.invalid does not resolve") || message.contains("did not answer within 2 seconds"),
             "\(message)"
         )
-        #expect(seconds < 30)
+        #expect(seconds < 50)
     }
 
     @Test("a server that accepts and never answers times out after connect_timeout")
@@ -60,7 +61,7 @@ struct ReachabilityTests {
             error?.message
                 == "PostgreSQL at 127.0.0.1 port \(port) did not answer within 1 second (connect_timeout=1); check the host, the port and any firewall."
         )
-        #expect(seconds >= 0.9 && seconds < 30)
+        #expect(seconds >= 0.9 && seconds < 50)
     }
 
     @Test("a socket folder without a server says there is no socket file")
