@@ -155,7 +155,8 @@ struct ServeCommand: AsyncParsableCommand {
     func privacyURL(environment: [String: String]) -> PrivacyURL {
         let url = DatabaseRole.privacy.url(flag: privacyDatabaseURL, sharedFlag: global.databaseURL, environment: environment)
         // The role's own option, or its own variable when no --database-url comes before it.
-        let ownVariable = !(environment["PRESENCE_PRIVACY_DATABASE_URL"] ?? "").isEmpty && (global.databaseURL ?? "").isEmpty
+        let ownVariable =
+            !(DatabaseRole.privacy.environmentVariable.flatMap { environment[$0] } ?? "").isEmpty && (global.databaseURL ?? "").isEmpty
         if let url, !(privacyDatabaseURL ?? "").isEmpty || ownVariable {
             return .own(url)
         }
